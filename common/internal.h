@@ -1,0 +1,56 @@
+/*
+ * internal.h: helpers for the kernel's own source files (not part of the public API).
+ * Every operation follows the same three steps:
+ *   1. check its inputs (tensor_check, dim_wrap, broadcast_shapes) and raise libtorch's error;
+ *   2. allocate the result (tensor_alloc) or make a view (tensor_view_of);
+ *   3. compute, then describe the op to autograd (torch_record).
+ */
+#ifndef CTORCH_INTERNAL_H
+#define CTORCH_INTERNAL_H
+
+#include "autograd_hook.h"
+#include "tensor.h"
+
+#define TENSOR_ALIVE 0x7E750A11u
+#define TENSOR_DEAD 0xDEADBEEFu
+
+/* A new contiguous tensor with its own (uninitialised) storage, owned by the current scope. */
+Tensor *tensor_alloc(Shape shape, Dtype dtype);
+/* A new tensor header sharing base's storage: the building block of every view. */
+Tensor *tensor_view_of(Tensor *base, Shape shape, const int64_t *stride, int64_t offset);
+
+/* Stops with a clear error if t is NULL or was released. `op` names the calling function. */
+void tensor_check(const char *op, const Tensor *t);
+/* Same, and t must have the given dtype ("expected scalar type Float but found Long"). */
+void tensor_check_dtype(const char *op, const Tensor *t, Dtype dtype);
+
+size_t dtype_size(Dtype dtype);
+const char *dtype_name(Dtype dtype); /* "Float", "Long", "Bool" as libtorch names them */
+
+/* Row-major strides of a contiguous tensor of this shape. */
+void contiguous_strides(Shape shape, int64_t *stride);
+
+/* Wraps a possibly negative dim into [0, ndim), or raises libtorch's
+ * "Dimension out of range (expected to be in range of [-2, 1], but got 5)".
+ * A 0-dim tensor accepts dims -1 and 0, as libtorch does. */
+int dim_wrap(const char *op, int dim, int ndim);
+
+/* The broadcast shape of a and b, or libtorch's error "The size of tensor a (3) must match
+ * the size of tensor b (4) at non-singleton dimension 1". */
+Shape broadcast_shapes(const char *op, Shape a, Shape b);
+
+/* Typed pointers to element 0 of a tensor (its storage plus offset). */
+static inline float *tensor_f32(const Tensor *t) { return (float *)t->storage->data + t->offset; }
+static inline int64_t *tensor_i64(const Tensor *t) {
+    return (int64_t *)t->storage->data + t->offset;
+}
+static inline bool *tensor_bool(const Tensor *t) { return (bool *)t->storage->data + t->offset; }
+
+/* Offset (in elements, from element 0) of the element with this row-major linear index. */
+int64_t strided_offset(const Tensor *t, int64_t linear);
+
+/* A contiguous copy of t with the same dtype (t itself when already contiguous), for
+ * kernels that want flat loops. Not recorded for autograd. */
+Tensor *tensor_contiguous_raw(Tensor *t);
+
+#endif

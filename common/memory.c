@@ -1,0 +1,267 @@
+/*
+ * memory.c: where tensors come from and where they go.
+ *
+ * Two lifetimes (see tensor.h): scope-owned tensors are released together at
+ * torch_scope_end; the others live until torch_free. Three pools make a training epoch
+ * allocation-free once the first epoch has run:
+ *   - tensor headers come from slabs and go back to a FIFO free list, so a released header
+ *     stays poisoned (magic = TENSOR_DEAD) for as long as possible: that is what lets
+ *     tensor_check catch a use after release;
+ *   - Storage records are recycled the same way;
+ *   - data buffers are cached by exact byte size, because a training loop asks for the same
+ *     sizes every epoch. Debug builds fill cached buffers with 0xFF (NaN) as poison.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SCOPES 64
+#define SLAB_TENSORS 256
+#define CACHE_BUCKETS 1024
+#define CACHE_LIMIT_BYTES ((int64_t)512 << 20)
+#define BUFFER_ALIGN 64
+
+static TorchMemoryStats stats;
+
+static void out_of_memory(const char *op, size_t nbytes) {
+    torch_error(op, "out of memory: could not allocate %zu bytes", nbytes);
+}
+
+/* ---- tensor headers: slabs and a FIFO free list ---------------------------------------- */
+
+typedef struct Slab {
+    struct Slab *next;
+    Tensor tensors[SLAB_TENSORS];
+} Slab;
+
+static Slab *slabs;
+static Tensor *free_head, *free_tail; /* linked through scope_next */
+
+static Tensor *header_get(void) {
+    if (!free_head) {
+        Slab *s = calloc(1, sizeof *s);
+        if (!s) out_of_memory("torch_empty", sizeof *s);
+        s->next = slabs;
+        slabs = s;
+        for (int i = 0; i < SLAB_TENSORS; i++) {
+            Tensor *t = &s->tensors[i];
+            t->magic = TENSOR_DEAD;
+            if (free_tail) free_tail->scope_next = t;
+            else free_head = t;
+            free_tail = t;
+        }
+    }
+    Tensor *t = free_head;
+    free_head = t->scope_next;
+    if (!free_head) free_tail = NULL;
+    return t;
+}
+
+static void header_put(Tensor *t) {
+    memset(t, 0, sizeof *t);
+    t->magic = TENSOR_DEAD;
+    if (free_tail) free_tail->scope_next = t;
+    else free_head = t;
+    free_tail = t;
+}
+
+/* ---- data buffers: cached by size ---------------------------------------------------------- */
+
+typedef struct CacheEntry {
+    size_t nbytes;
+    void *data;
+    struct CacheEntry *next;
+} CacheEntry;
+
+static CacheEntry *cache[CACHE_BUCKETS];
+static CacheEntry *spare_entries;
+
+static size_t bucket_of(size_t nbytes) { return (nbytes / BUFFER_ALIGN) % CACHE_BUCKETS; }
+
+static size_t round_up(size_t nbytes) {
+    if (nbytes == 0) nbytes = 1;
+    return (nbytes + BUFFER_ALIGN - 1) / BUFFER_ALIGN * BUFFER_ALIGN;
+}
+
+static void *buffer_get(size_t nbytes) {
+    for (CacheEntry **p = &cache[bucket_of(nbytes)]; *p; p = &(*p)->next) {
+        if ((*p)->nbytes != nbytes) continue;
+        CacheEntry *e = *p;
+        *p = e->next;
+        e->next = spare_entries;
+        spare_entries = e;
+        stats.cached_bytes -= (int64_t)nbytes;
+        return e->data;
+    }
+    void *data = aligned_alloc(BUFFER_ALIGN, nbytes);
+    if (!data) out_of_memory("torch_empty", nbytes);
+    stats.mallocs++;
+    return data;
+}
+
+static void buffer_put(void *data, size_t nbytes) {
+    CacheEntry *e = spare_entries;
+    if (stats.cached_bytes + (int64_t)nbytes > CACHE_LIMIT_BYTES || (!e && !(e = malloc(sizeof *e)))) {
+        free(data);
+        return;
+    }
+    if (e == spare_entries) spare_entries = e->next;
+#ifdef TORCH_DEBUG
+    memset(data, 0xFF, nbytes); /* poison: every float reads as NaN */
+#endif
+    e->nbytes = nbytes;
+    e->data = data;
+    e->next = cache[bucket_of(nbytes)];
+    cache[bucket_of(nbytes)] = e;
+    stats.cached_bytes += (int64_t)nbytes;
+}
+
+void torch_memory_trim(void) {
+    for (int b = 0; b < CACHE_BUCKETS; b++) {
+        while (cache[b]) {
+            CacheEntry *e = cache[b];
+            cache[b] = e->next;
+            free(e->data);
+            free(e);
+        }
+    }
+    while (spare_entries) {
+        CacheEntry *e = spare_entries;
+        spare_entries = e->next;
+        free(e);
+    }
+    stats.cached_bytes = 0;
+}
+
+/* ---- storages -------------------------------------------------------------------------------- */
+
+static Storage *spare_storages; /* recycled records, linked through data */
+
+static Storage *storage_new(size_t nbytes) {
+    size_t rounded = round_up(nbytes);
+    Storage *s = spare_storages;
+    if (s) spare_storages = (Storage *)s->data;
+    else if (!(s = malloc(sizeof *s))) out_of_memory("torch_empty", sizeof *s);
+    s->data = buffer_get(rounded);
+    s->nbytes = rounded;
+    s->refcount = 1;
+    stats.live_bytes += (int64_t)rounded;
+    if (stats.live_bytes > stats.peak_bytes) stats.peak_bytes = stats.live_bytes;
+    return s;
+}
+
+static void storage_release(Storage *s) {
+    if (--s->refcount > 0) return;
+    stats.live_bytes -= (int64_t)s->nbytes;
+    buffer_put(s->data, s->nbytes);
+    s->data = spare_storages;
+    spare_storages = s;
+}
+
+/* ---- scopes ----------------------------------------------------------------------------------- */
+
+/* scopes[0] lists the tensors that live until freed; scopes[d] those of the scope at depth d. */
+static Tensor *scopes[MAX_SCOPES + 1];
+static int depth;
+
+int torch_scope_depth(void) { return depth; }
+
+static void list_add(Tensor *t, int scope) {
+    t->scope = scope;
+    t->scope_prev = NULL;
+    t->scope_next = scopes[scope];
+    if (scopes[scope]) scopes[scope]->scope_prev = t;
+    scopes[scope] = t;
+}
+
+static void list_remove(Tensor *t) {
+    if (t->scope_prev) t->scope_prev->scope_next = t->scope_next;
+    else scopes[t->scope] = t->scope_next;
+    if (t->scope_next) t->scope_next->scope_prev = t->scope_prev;
+    t->scope_prev = t->scope_next = NULL;
+}
+
+static void tensor_release(Tensor *t) {
+    if (t->autograd && torch_autograd_hooks && torch_autograd_hooks->release)
+        torch_autograd_hooks->release(t);
+    list_remove(t);
+    storage_release(t->storage);
+    stats.live_tensors--;
+    header_put(t);
+}
+
+void torch_scope_begin(void) {
+    if (depth == MAX_SCOPES)
+        torch_error("torch_scope_begin", "too many nested scopes (at most %d); is a "
+                                         "torch_scope_end() missing?", MAX_SCOPES);
+    scopes[++depth] = NULL;
+}
+
+void torch_scope_end(void) {
+    if (depth == 0) torch_error("torch_scope_end", "no scope is open");
+    /* Release newest first: the autograd release hook may still look at older tensors. */
+    while (scopes[depth]) tensor_release(scopes[depth]);
+    depth--;
+}
+
+Tensor *torch_keep(Tensor *t) {
+    tensor_check("torch_keep", t);
+    if (t->scope == 0) return t;
+    if (torch_autograd_hooks && torch_autograd_hooks->keep) torch_autograd_hooks->keep(t);
+    list_remove(t);
+    list_add(t, 0);
+    return t;
+}
+
+void torch_assign(Tensor **var, Tensor *value) {
+    tensor_check("torch_assign", value);
+    Tensor *old = *var;
+    *var = torch_keep(value);
+    if (old && old != value) torch_free(old);
+}
+
+void torch_free(Tensor *t) {
+    if (t == NULL) return;
+    tensor_check("torch_free", t);
+    tensor_release(t);
+}
+
+TorchMemoryStats torch_memory_stats(void) { return stats; }
+
+/* ---- making tensors ---------------------------------------------------------------------------- */
+
+static Tensor *header_new(Shape shape, Dtype dtype, Storage *storage) {
+    Tensor *t = header_get();
+    memset(t, 0, sizeof *t);
+    t->magic = TENSOR_ALIVE;
+    t->dtype = dtype;
+    t->shape = shape;
+    t->storage = storage;
+    list_add(t, depth);
+    stats.live_tensors++;
+    return t;
+}
+
+Tensor *tensor_alloc(Shape shape, Dtype dtype) {
+    if (shape.ndim < 0 || shape.ndim > TORCH_MAX_DIMS)
+        torch_error("torch_empty", "a tensor has at most %d dimensions, got %d", TORCH_MAX_DIMS,
+                    shape.ndim);
+    for (int i = 0; i < shape.ndim; i++)
+        if (shape.size[i] < 0)
+            torch_error("torch_empty", "Trying to create tensor with negative dimension %lld: %s",
+                        (long long)shape.size[i],
+                        shape_str(shape, (char[128]){0}, 128));
+    Storage *s = storage_new((size_t)shape_numel(shape) * dtype_size(dtype));
+    Tensor *t = header_new(shape, dtype, s);
+    contiguous_strides(shape, t->stride);
+    return t;
+}
+
+Tensor *tensor_view_of(Tensor *base, Shape shape, const int64_t *stride, int64_t offset) {
+    base->storage->refcount++;
+    Tensor *t = header_new(shape, base->dtype, base->storage);
+    memcpy(t->stride, stride, sizeof(int64_t) * (size_t)shape.ndim);
+    t->offset = offset;
+    return t;
+}

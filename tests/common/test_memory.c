@@ -1,0 +1,2 @@
+#include "ct_test.h"
+int main(void) { return 1; }

@@ -1,0 +1,54 @@
+/*
+ * ct_test.h: what every ctorch test file uses on top of Check.
+ *
+ *   CT_ASSERT_BITS_EQ(actual, expected)      same shape, dtype and bits (first mismatch named)
+ *   CT_ASSERT_CLOSE(actual, expected, rtol, atol)
+ *   CT_EXPECT_ERROR("torch_mm: mat1 and mat2 ...", torch_mm(a, b));
+ *   int main(void) { return ct_run(my_suite()); }
+ *
+ * Each test runs inside a scope (ct_setup/ct_teardown, added by ct_tcase), so tensors made in
+ * a test are released at its end, as in a training epoch.
+ */
+#ifndef CTORCH_CT_TEST_H
+#define CTORCH_CT_TEST_H
+
+#include <check.h>
+#include <setjmp.h>
+
+#include "fixture.h"
+#include "tensor.h"
+
+/* A TCase whose tests each run inside a fresh scope. */
+TCase *ct_tcase(const char *name);
+
+/* Runs the suite with TAP on stdout (for meson); returns non-zero only if no test ran. */
+int ct_run(Suite *s);
+
+void ct_assert_bits_eq(Tensor *actual, Tensor *expected, const char *what, const char *file,
+                       int line);
+void ct_assert_close(Tensor *actual, Tensor *expected, double rtol, double atol, const char *what,
+                     const char *file, int line);
+
+#define CT_ASSERT_BITS_EQ(actual, expected)                                                    \
+    ct_assert_bits_eq((actual), (expected), #actual, __FILE__, __LINE__)
+#define CT_ASSERT_CLOSE(actual, expected, rtol, atol)                                          \
+    ct_assert_close((actual), (expected), (rtol), (atol), #actual, __FILE__, __LINE__)
+
+/* Runs the statements, which must raise exactly this error ("op: message"). */
+#define CT_EXPECT_ERROR(expected, ...)                                                         \
+    do {                                                                                       \
+        jmp_buf ct_on_error_;                                                                  \
+        if (setjmp(ct_on_error_) == 0) {                                                       \
+            torch_catch_errors(&ct_on_error_);                                                 \
+            __VA_ARGS__;                                                                       \
+            torch_catch_errors(NULL);                                                          \
+            ck_abort_msg("expected the error \"%s\", but no error was raised", (expected));  \
+        } else {                                                                               \
+            ck_assert_str_eq(torch_last_error(), (expected));                                  \
+        }                                                                                      \
+    } while (0)
+
+/* Runs the statements with stdout captured; returns the text (malloc'ed, caller frees). */
+char *ct_capture_stdout(void (*fn)(void *), void *ctx);
+
+#endif
