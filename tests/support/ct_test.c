@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void ct_setup(void) { torch_scope_begin(); }
@@ -98,4 +99,39 @@ char *ct_capture_stdout(void (*fn)(void *), void *ctx) {
     buf[got] = '\0';
     fclose(tmp);
     return buf;
+}
+
+int ct_system(const char *command, char **out) {
+    fflush(stdout);
+    FILE *p = popen(command, "r");
+    ck_assert_msg(p != NULL, "cannot run %s", command);
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+        n += got;
+        if (cap - n < 2) buf = realloc(buf, cap *= 2);
+    }
+    buf[n] = '\0';
+    int status = pclose(p);
+    if (out) *out = buf;
+    else free(buf);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int ct_read_loss_csv(const char *path, double *loss, int max) {
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    char header[64];
+    ck_assert(fgets(header, sizeof header, f) != NULL);
+    ck_assert_str_eq(header, "epoch,loss\n");
+    int epoch, rows = 0;
+    double v;
+    while (fscanf(f, "%d,%lf", &epoch, &v) == 2) {
+        ck_assert_int_eq(epoch, rows + 1);
+        if (rows < max) loss[rows] = v;
+        rows++;
+    }
+    fclose(f);
+    return rows;
 }

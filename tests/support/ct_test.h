@@ -51,4 +51,13 @@ void ct_assert_close(Tensor *actual, Tensor *expected, double rtol, double atol,
 /* Runs the statements with stdout captured; returns the text (malloc'ed, caller frees). */
 char *ct_capture_stdout(void (*fn)(void *), void *ctx);
 
+
+
+/* Runs a shell command; returns its exit status and, if out is not NULL, its stdout
+ * (malloc'ed). For tests of the stage programs. */
+int ct_system(const char *command, char **out);
+
+/* Reads a stage program's CSV (header epoch,loss): returns the number of rows, losses in
+ * loss[0..max-1]. */
+int ct_read_loss_csv(const char *path, double *loss, int max);
 #endif

@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""Counts the individual Check tests of the last `meson test` run and prints the closing line.
+
+Reads build/meson-logs/testlog.json. A suite that speaks TAP counts each "ok" / "not ok" line;
+a suite that died before printing TAP (a crash, a timeout) or that is not TAP counts as one
+test, passed or failed by meson's verdict. Prints "N passed, N failed" as the last line and
+exits 1 if anything failed or nothing ran.
+"""
+import json
+import re
+import sys
+
+log = sys.argv[1] if len(sys.argv) > 1 else "build/meson-logs/testlog.json"
+passed = failed = 0
+broken = []
+with open(log, encoding="utf-8") as f:
+    for line in f:
+        rec = json.loads(line)
+        out = rec.get("stdout") or ""
+        oks = len(re.findall(r"^ok \d+", out, re.M))
+        not_oks = len(re.findall(r"^not ok \d+", out, re.M))
+        ok_binary = rec.get("result") in ("OK", "EXPECTEDFAIL")
+        if oks + not_oks == 0:
+            passed += ok_binary
+            failed += not ok_binary
+        else:
+            passed += oks
+            failed += not_oks
+        if not ok_binary:
+            failed += oks + not_oks > 0 and not_oks == 0  # a suite that failed after its TAP
+            broken.append(f"{rec['name']}: {rec.get('result')}")
+for b in broken:
+    print(f"failed: {b}")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed or passed == 0 else 0)

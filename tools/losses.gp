@@ -1,0 +1,26 @@
+# losses.gp: every stage's loss curve in one chart.
+# gnuplot -e "runs='build/runs'; stages='1 2 3 4'" tools/losses.gp
+# Writes runs/losses.png and prints a text chart to the terminal.
+if (!exists("runs")) runs = 'build/runs'
+if (!exists("stages")) stages = '1 2 3 4'
+title(k) = k == 1 ? 'stage 1: tensors (hand-written gradients)' : \
+           k == 2 ? 'stage 2: autograd' : \
+           k == 3 ? 'stage 3: modules' : 'stage 4: loss + Adam'
+file(k) = sprintf('%s/stage%d.csv', runs, k)
+
+set datafile separator comma
+set key top right
+set logscale y
+set grid
+set title 'Training loss, one curve per chapter'
+set xlabel 'epoch'
+set ylabel 'loss (sum of squared errors, log scale)'
+set terminal pngcairo size 900,540 enhanced font 'DejaVu Sans,10'
+set output runs.'/losses.png'
+plot for [k in stages] file(int(k)) using 1:2 skip 1 with lines lw 2 title title(int(k))
+
+set terminal dumb size 100,28
+set output
+set title 'Training loss (log scale)'
+unset ylabel
+plot for [k in stages] file(int(k)) using 1:2 skip 1 with lines title sprintf('stage %s', k)
