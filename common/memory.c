@@ -146,6 +146,7 @@ static Storage *storage_new(size_t nbytes) {
     s->data = buffer_get(rounded);
     s->nbytes = rounded;
     s->refcount = 1;
+    s->version = 0;
     stats.live_bytes += (int64_t)rounded;
     if (stats.live_bytes > stats.peak_bytes) stats.peak_bytes = stats.live_bytes;
     return s;

@@ -173,5 +173,5 @@ void torch_install_autograd_hooks(const TorchAutogradHooks *hooks) { torch_autog
 void torch_before_inplace(const char *op_name, Tensor *t) {
     if (torch_autograd_hooks && torch_autograd_hooks->before_inplace)
         torch_autograd_hooks->before_inplace(op_name, t);
-    t->version++;
+    t->storage->version++;
 }

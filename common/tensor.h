@@ -46,7 +46,8 @@ typedef enum Dtype { TORCH_FLOAT32, TORCH_INT64, TORCH_BOOL } Dtype;
 typedef struct Storage {
     void *data;
     size_t nbytes;
-    int refcount; /* how many tensors point here; the buffer is recycled at 0 */
+    int refcount;     /* how many tensors point here; the buffer is recycled at 0 */
+    uint32_t version; /* bumped by every in-place change through any view; autograd checks it */
 } Storage;
 
 struct AutogradMeta; /* defined by stage 2; the kernel only carries the pointer */
@@ -63,7 +64,6 @@ typedef struct Tensor {
     int64_t stride[TORCH_MAX_DIMS]; /* in elements */
     int64_t offset;                 /* in elements, from the start of the storage */
     Storage *storage;
-    uint32_t version; /* bumped by every in-place change; autograd checks it */
     int scope;        /* depth of the scope that owns this tensor; 0 = lives until freed */
     struct Tensor *scope_prev, *scope_next; /* the owning scope's list */
     struct AutogradMeta *autograd;  /* NULL unless stage 2 attached gradient state */

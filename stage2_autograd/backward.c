@@ -1,0 +1,136 @@
+/*
+ * backward.c: one call, every gradient.
+ *
+ *   1. Sort the graph under the root topologically (a node comes after every node that
+ *      uses its output), checking on the way that its saved values are still there.
+ *   2. Walk that order in reverse: each node turns the gradient of its output into
+ *      gradients of its inputs (derivatives.c), which are summed (+=) into the input's
+ *      pending gradient, or, for a leaf, into its grad.
+ * The walk runs in its own scope with grad mode off, so its temporaries vanish at the end
+ * and nothing it computes is recorded.
+ */
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t walk_id;
+
+typedef struct TensorList {
+    Tensor **items;
+    int count, cap;
+} TensorList;
+
+static void list_push(TensorList *l, Tensor *t) {
+    if (l->count == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        Tensor **grown = realloc(l->items, sizeof(Tensor *) * (size_t)l->cap);
+        if (!grown) torch_error("torch_backward", "out of memory");
+        l->items = grown;
+    }
+    l->items[l->count++] = t;
+}
+
+/* Stops before anything changes if the node cannot run backward (again). */
+static void check_node(const GradFn *node) {
+    if (node->released && (node->custom || derivative_needs_saved(&node->op)))
+        torch_error("torch_backward",
+                    "Trying to backward through the graph a second time (or directly access "
+                    "saved tensors after they have already been freed). Saved intermediate "
+                    "values of the graph are freed when you call .backward() or "
+                    "autograd.grad(). Specify retain_graph=True if you need to backward "
+                    "through the graph a second time or if you need to access saved tensors "
+                    "after calling backward.");
+    for (int i = 0; i < node->op.n_in; i++) {
+        Tensor *in = node->op.in[i];
+        tensor_check("torch_backward", in);
+        if (in->storage->version != node->saved_version[i] && derivative_needs_saved(&node->op))
+            torch_error("torch_backward",
+                        "one of the variables needed for gradient computation has been modified "
+                        "by an inplace operation: [CPUFloatType %s], which is input %d of %s, is "
+                        "at version %u; expected version %u instead.",
+                        shape_str(in->shape, (char[96]){0}, 96), i, node->name,
+                        in->storage->version, node->saved_version[i]);
+    }
+}
+
+/* Depth first: a tensor goes into `order` after every tensor its node reads, so walking
+ * `order` backwards visits each node after all the nodes that use its output. Only tensors
+ * with a grad_fn are listed; leaves are reached through their consumers. */
+static void topological_sort(Tensor *t, TensorList *order) {
+    t->autograd->visit = walk_id;
+    GradFn *node = t->autograd->grad_fn;
+    check_node(node);
+    for (int i = 0; i < node->op.n_in; i++) {
+        Tensor *in = node->op.in[i];
+        if (in->autograd && in->autograd->grad_fn && in->autograd->visit != walk_id)
+            topological_sort(in, order);
+    }
+    list_push(order, t);
+}
+
+/* grad += g for a leaf (its grad outlives the walk), pending += g otherwise. */
+static void accumulate(Tensor *input, Tensor *g) {
+    struct AutogradMeta *m = input->autograd;
+    if (!m->grad_fn) {
+        if (!m->requires_grad) return;
+        if (m->grad) torch_add_(m->grad, g);
+        else m->grad = torch_keep(torch_clone(g));
+        return;
+    }
+    m->pending = m->pending ? torch_add(m->pending, g) : g;
+}
+
+void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
+    tensor_check("torch_backward", root);
+    if (!torch_requires_grad(root))
+        torch_error("torch_backward", "element 0 of tensors does not require grad and does not "
+                                      "have a grad_fn");
+    if (gradient == NULL && torch_numel(root) != 1)
+        torch_error("torch_backward", "grad can be implicitly created only for scalar outputs");
+    if (gradient) {
+        tensor_check("torch_backward", gradient);
+        if (!shape_equal(gradient->shape, root->shape)) {
+            char a[96], b[96];
+            torch_error("torch_backward", "Mismatch in shape: grad_output[0] has a shape of %s "
+                                          "and output[0] has a shape of %s.",
+                        shape_str(gradient->shape, a, sizeof a),
+                        shape_str(root->shape, b, sizeof b));
+        }
+    }
+    if (!root->autograd->grad_fn) { /* backward on a leaf: its gradient is the seed */
+        accumulate(root, gradient ? gradient : torch_ones_like(root));
+        return;
+    }
+
+    walk_id++;
+    TensorList order = {0};
+    topological_sort(root, &order); /* may raise an error; nothing has changed yet */
+
+    torch_scope_begin();
+    torch_no_grad_begin();
+    root->autograd->pending = gradient ? gradient : torch_ones_like(root);
+    for (int k = order.count - 1; k >= 0; k--) {
+        Tensor *t = order.items[k];
+        struct AutogradMeta *m = t->autograd;
+        GradFn *node = m->grad_fn;
+        Tensor *g = m->pending;
+        m->pending = NULL;
+        if (!g) continue; /* no path from the root reaches this tensor */
+        if (m->retains_grad) {
+            if (m->grad) torch_add_(m->grad, g);
+            else m->grad = torch_keep(torch_clone(g));
+        }
+        Tensor *grad_inputs[3] = {NULL, NULL, NULL};
+        derivative_apply(node, g, grad_inputs);
+        for (int i = 0; i < node->op.n_in; i++)
+            if (grad_inputs[i] && torch_requires_grad(node->op.in[i]))
+                accumulate(node->op.in[i], grad_inputs[i]);
+        if (!retain_graph) node->released = true;
+    }
+    torch_no_grad_end();
+    torch_scope_end();
+    free(order.items);
+}
+
+void torch_backward(Tensor *t) { torch_backward_with(t, NULL, false); }

@@ -1,0 +1,227 @@
+/*
+ * derivatives.c: the backward formula of every differentiable op.
+ *
+ * Each case reads: the forward the kernel computed (as a comment), then the gradient of
+ * each input given g, the gradient of the output. The formulas are libtorch's
+ * (tools/autograd/derivatives.yaml in PyTorch) written with ctorch's own tensor functions,
+ * in the same order of operations, so the numbers match torch's. They run with grad mode off
+ * (backward.c), so nothing here is recorded.
+ *
+ * Broadcasting: when a + b stretched b from (1, 32) to (100, 32), b's gradient is g summed
+ * back over the stretched dimension: sum_to(g, b's shape).
+ */
+#include "graph.h"
+
+/* Sums g over the dimensions broadcasting added or stretched, back to `shape`. */
+static Tensor *sum_to(Tensor *g, Shape shape) {
+    if (shape_equal(g->shape, shape)) return g;
+    while (g->shape.ndim > shape.ndim) g = torch_sum_dim(g, 0, false);
+    for (int i = 0; i < shape.ndim; i++)
+        if (shape.size[i] == 1 && g->shape.size[i] != 1) g = torch_sum_dim(g, i, true);
+    return g;
+}
+
+static Tensor *zero_where(Tensor *g, Tensor *mask) { return torch_masked_fill(g, mask, 0); }
+
+/* Gradient of max/min over everything: split evenly between the elements that tie. */
+static Tensor *evenly_distribute(Tensor *g, Tensor *a, Tensor *result) {
+    Tensor *mask = torch_eq(a, result);
+    Tensor *count = torch_sum(torch_to_dtype(mask, TORCH_FLOAT32));
+    Tensor *share = torch_div(g, count);
+    return torch_where(mask, torch_expand(share, a->shape), torch_zeros(SHAPE_SCALAR));
+}
+
+/* Gradient of max/min along dim: g goes to the position each value came from. */
+static Tensor *scatter_to_indices(Tensor *g, Tensor *indices, Shape shape, int dim,
+                                  bool keepdim) {
+    if (!keepdim) {
+        g = torch_unsqueeze(g, dim);
+        indices = torch_unsqueeze(indices, dim);
+    }
+    Tensor *out = torch_zeros(shape);
+    float *o = tensor_f32(out);
+    int64_t outer = 1, inner = 1, size = shape.size[dim];
+    for (int i = 0; i < dim; i++) outer *= shape.size[i];
+    for (int i = dim + 1; i < shape.ndim; i++) inner *= shape.size[i];
+    /* g and indices (outer, 1, inner); out (outer, size, inner) */
+    for (int64_t p = 0; p < outer; p++)
+        for (int64_t q = 0; q < inner; q++) {
+            int64_t src = p * inner + q;
+            int64_t k = tensor_i64(indices)[strided_offset(indices, src)];
+            o[(p * size + k) * inner + q] += tensor_f32(g)[strided_offset(g, src)];
+        }
+    return out;
+}
+
+const char *derivative_name(const TorchOp *op) {
+    switch (op->kind) {
+    case TORCH_OP_ADD: case TORCH_OP_ADD_SCALAR: return "AddBackward0";
+    case TORCH_OP_SUB: case TORCH_OP_SUB_SCALAR: return "SubBackward0";
+    case TORCH_OP_MUL: case TORCH_OP_MUL_SCALAR: return "MulBackward0";
+    case TORCH_OP_DIV: case TORCH_OP_DIV_SCALAR: return "DivBackward0";
+    case TORCH_OP_NEG: return "NegBackward0";
+    case TORCH_OP_POW: return "PowBackward0";
+    case TORCH_OP_CLAMP_MIN: case TORCH_OP_CLAMP: return "ClampBackward1";
+    case TORCH_OP_RELU: return "ReluBackward0";
+    case TORCH_OP_EXP: return "ExpBackward0";
+    case TORCH_OP_LOG: return "LogBackward0";
+    case TORCH_OP_SQRT: return "SqrtBackward0";
+    case TORCH_OP_ABS: return "AbsBackward0";
+    case TORCH_OP_WHERE: return "WhereBackward0";
+    case TORCH_OP_MASKED_FILL: return "MaskedFillBackward0";
+    case TORCH_OP_SUM: return "SumBackward0";
+    case TORCH_OP_SUM_DIM: return "SumBackward1";
+    case TORCH_OP_MEAN: return "MeanBackward0";
+    case TORCH_OP_MEAN_DIM: return "MeanBackward1";
+    case TORCH_OP_MAX: return "MaxBackward1";
+    case TORCH_OP_MAX_DIM: return "MaxBackward0";
+    case TORCH_OP_MIN: return "MinBackward1";
+    case TORCH_OP_MIN_DIM: return "MinBackward0";
+    case TORCH_OP_MM: return "MmBackward0";
+    case TORCH_OP_MATMUL: {
+        int da = op->in[0]->shape.ndim, db = op->in[1]->shape.ndim;
+        return da == 1 && db == 1 ? "DotBackward0"
+             : db == 1            ? "MvBackward0"
+             : da == 1            ? "SqueezeBackward1"
+                                  : "MmBackward0";
+    }
+    case TORCH_OP_ADDMM: return "AddmmBackward0";
+    case TORCH_OP_VIEW: return "ViewBackward0";
+    case TORCH_OP_TRANSPOSE: return "TransposeBackward0";
+    case TORCH_OP_T: return "TBackward0";
+    case TORCH_OP_EXPAND: return "ExpandBackward0";
+    case TORCH_OP_SELECT: return "SelectBackward0";
+    case TORCH_OP_SLICE: return "SliceBackward0";
+    case TORCH_OP_CLONE: return "CloneBackward0";
+    case TORCH_OP_TO_FLOAT: return "ToCopyBackward0";
+    case TORCH_OP_COUNT: break;
+    }
+    return "UnknownBackward";
+}
+
+bool derivative_needs_saved(const TorchOp *op) {
+    switch (op->kind) {
+    /* These need only shapes and scalars, so they can run again after release. */
+    case TORCH_OP_ADD: case TORCH_OP_SUB: case TORCH_OP_ADD_SCALAR: case TORCH_OP_SUB_SCALAR:
+    case TORCH_OP_MUL_SCALAR: case TORCH_OP_DIV_SCALAR: case TORCH_OP_NEG: case TORCH_OP_SUM:
+    case TORCH_OP_SUM_DIM: case TORCH_OP_MEAN: case TORCH_OP_MEAN_DIM: case TORCH_OP_VIEW:
+    case TORCH_OP_TRANSPOSE: case TORCH_OP_T: case TORCH_OP_EXPAND: case TORCH_OP_SELECT:
+    case TORCH_OP_SLICE: case TORCH_OP_CLONE: case TORCH_OP_TO_FLOAT:
+        return false;
+    default:
+        return true;
+    }
+}
+
+void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
+    const TorchOp *op = &node->op;
+    if (node->custom) {
+        node->custom->backward((AutogradContext *)&node->ctx, g, grad);
+        return;
+    }
+    Tensor *a = op->in[0], *b = op->n_in > 1 ? op->in[1] : NULL, *out = op->out;
+    float s = op->scalar;
+    switch (op->kind) {
+    case TORCH_OP_ADD: /* out = a + b */
+        grad[0] = sum_to(g, a->shape);
+        grad[1] = sum_to(g, b->shape);
+        break;
+    case TORCH_OP_SUB: /* out = a - b */
+        grad[0] = sum_to(g, a->shape);
+        grad[1] = sum_to(torch_neg(g), b->shape);
+        break;
+    case TORCH_OP_MUL: /* out = a * b */
+        grad[0] = sum_to(torch_mul(g, b), a->shape);
+        grad[1] = sum_to(torch_mul(g, a), b->shape);
+        break;
+    case TORCH_OP_DIV: /* out = a / b */
+        grad[0] = sum_to(torch_div(g, b), a->shape);
+        grad[1] = sum_to(torch_div(torch_mul(torch_neg(g), a), torch_mul(b, b)), b->shape);
+        break;
+    case TORCH_OP_ADD_SCALAR: case TORCH_OP_SUB_SCALAR: /* out = a +- s */
+        grad[0] = g;
+        break;
+    case TORCH_OP_MUL_SCALAR: grad[0] = torch_mul_scalar(g, s); break; /* out = a * s */
+    case TORCH_OP_DIV_SCALAR: grad[0] = torch_div_scalar(g, s); break; /* out = a / s */
+    case TORCH_OP_NEG: grad[0] = torch_neg(g); break;                  /* out = -a */
+    case TORCH_OP_POW: /* out = a^s: g * (s * a^(s-1)) */
+        grad[0] = s == 0 ? torch_zeros_like(a)
+                         : torch_mul(g, torch_mul_scalar(torch_pow(a, s - 1), s));
+        break;
+    case TORCH_OP_CLAMP_MIN: /* out = max(a, min): g where a >= min */
+        grad[0] = zero_where(g, torch_lt_scalar(a, s));
+        break;
+    case TORCH_OP_CLAMP: /* out = min(max(a, min), max): g where min <= a <= max */
+        grad[0] = zero_where(zero_where(g, torch_lt_scalar(a, s)), torch_gt_scalar(a, op->scalar2));
+        break;
+    case TORCH_OP_RELU: grad[0] = zero_where(g, torch_le_scalar(out, 0)); break;
+    case TORCH_OP_EXP: grad[0] = torch_mul(g, out); break;             /* d exp(a) = exp(a) */
+    case TORCH_OP_LOG: grad[0] = torch_div(g, a); break;               /* d log(a) = 1/a */
+    case TORCH_OP_SQRT: grad[0] = torch_div(g, torch_mul_scalar(out, 2)); break;
+    case TORCH_OP_ABS: /* d |a| = sign(a) */
+        grad[0] = zero_where(torch_where(torch_lt_scalar(a, 0), torch_neg(g), g),
+                             torch_eq_scalar(a, 0));
+        break;
+    case TORCH_OP_WHERE: /* out = where(cond, a, b) */
+        grad[0] = sum_to(torch_where(op->extra, g, torch_zeros(SHAPE_SCALAR)), a->shape);
+        grad[1] = sum_to(torch_where(op->extra, torch_zeros(SHAPE_SCALAR), g), b->shape);
+        break;
+    case TORCH_OP_MASKED_FILL: grad[0] = zero_where(g, op->extra); break;
+    case TORCH_OP_SUM: grad[0] = torch_expand(g, a->shape); break;     /* every element: g */
+    case TORCH_OP_SUM_DIM:
+        grad[0] = torch_expand(op->keepdim ? g : torch_unsqueeze(g, op->dim), a->shape);
+        break;
+    case TORCH_OP_MEAN: /* g / numel to every element */
+        grad[0] = torch_expand(torch_div_scalar(g, (float)torch_numel(a)), a->shape);
+        break;
+    case TORCH_OP_MEAN_DIM:
+        grad[0] = torch_expand(torch_div_scalar(op->keepdim ? g : torch_unsqueeze(g, op->dim),
+                                                (float)a->shape.size[op->dim]),
+                               a->shape);
+        break;
+    case TORCH_OP_MAX: case TORCH_OP_MIN: grad[0] = evenly_distribute(g, a, out); break;
+    case TORCH_OP_MAX_DIM: case TORCH_OP_MIN_DIM:
+        grad[0] = scatter_to_indices(g, op->extra, a->shape, op->dim, op->keepdim);
+        break;
+    case TORCH_OP_MM: /* out = a.mm(b) */
+        grad[0] = torch_mm(g, torch_t(b));
+        grad[1] = torch_mm(torch_t(a), g);
+        break;
+    case TORCH_OP_MATMUL:
+        if (a->shape.ndim == 1 && b->shape.ndim == 1) { /* dot: out = sum(a * b) */
+            grad[0] = torch_mul(g, b);
+            grad[1] = torch_mul(g, a);
+        } else if (b->shape.ndim == 1) { /* a (n, k), b (k) -> (n) */
+            grad[0] = torch_mm(torch_unsqueeze(g, 1), torch_unsqueeze(b, 0));
+            grad[1] = torch_matmul(torch_t(a), g);
+        } else if (a->shape.ndim == 1) { /* a (k), b (k, m) -> (m) */
+            grad[0] = torch_matmul(b, g);
+            grad[1] = torch_mm(torch_unsqueeze(a, 1), torch_unsqueeze(g, 0));
+        } else {
+            grad[0] = torch_mm(g, torch_t(b));
+            grad[1] = torch_mm(torch_t(a), g);
+        }
+        break;
+    case TORCH_OP_ADDMM: /* out = c + a.mm(b), in = {c, a, b} */
+        grad[0] = sum_to(g, a->shape);
+        grad[1] = torch_mm(g, torch_t(op->in[2]));
+        grad[2] = torch_mm(torch_t(op->in[1]), g);
+        break;
+    case TORCH_OP_VIEW: grad[0] = torch_reshape(g, a->shape); break;
+    case TORCH_OP_TRANSPOSE: grad[0] = torch_transpose(g, op->dim, op->dim2); break;
+    case TORCH_OP_T: grad[0] = torch_t(g); break;
+    case TORCH_OP_EXPAND: grad[0] = sum_to(g, a->shape); break;
+    case TORCH_OP_SELECT: /* g goes back to the selected row; zeros elsewhere */
+        grad[0] = torch_zeros(a->shape);
+        torch_copy_(torch_select(grad[0], op->dim, op->start), g);
+        break;
+    case TORCH_OP_SLICE:
+        grad[0] = torch_zeros(a->shape);
+        torch_copy_(torch_slice(grad[0], op->dim, op->start,
+                                op->start + (op->length - 1) * op->step + 1, op->step),
+                    g);
+        break;
+    case TORCH_OP_CLONE: case TORCH_OP_TO_FLOAT: grad[0] = g; break;
+    case TORCH_OP_COUNT: break;
+    }
+}

@@ -1,0 +1,202 @@
+/*
+ * graph.c: recording the graph while the forward pass runs.
+ *
+ * The kernel describes every differentiable op it computes (common/autograd_hook.h). While
+ * grad mode is on and one of the op's inputs requires grad, record() turns that description
+ * into a node and hangs it on the output as its grad_fn. Everything else about a tensor's
+ * autograd life is here too: requires_grad_, grad, retain_grad, detach, no-grad scopes, the
+ * in-place check, and what print shows.
+ */
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool grad_mode = true;
+static int no_grad_depth;
+
+/* ---- pools: an epoch records the same nodes every time, so reuse them -------------------- */
+
+typedef union MetaSlot {
+    struct AutogradMeta meta;
+    union MetaSlot *next;
+} MetaSlot;
+typedef union NodeSlot {
+    GradFn node;
+    union NodeSlot *next;
+} NodeSlot;
+static MetaSlot *free_metas;
+static NodeSlot *free_nodes;
+
+static void *pool_get(void **free_list, size_t size) {
+    void *p = *free_list;
+    if (p) *free_list = *(void **)p;
+    else if (!(p = malloc(size))) torch_error("autograd", "out of memory");
+    memset(p, 0, size);
+    return p;
+}
+
+static void pool_put(void **free_list, void *p) {
+    *(void **)p = *free_list;
+    *free_list = p;
+}
+
+GradFn *grad_fn_new(const char *name) {
+    GradFn *node = pool_get((void **)&free_nodes, sizeof(NodeSlot));
+    node->name = name;
+    return node;
+}
+
+static void grad_fn_free(GradFn *node) {
+    if (node) pool_put((void **)&free_nodes, node);
+}
+
+struct AutogradMeta *autograd_meta(Tensor *t) {
+    if (!t->autograd) {
+        autograd_enable();
+        t->autograd = pool_get((void **)&free_metas, sizeof(MetaSlot));
+        t->autograd->accumulate.name = "torch::autograd::AccumulateGrad";
+        t->autograd->accumulate.leaf = t;
+    }
+    return t->autograd;
+}
+
+void autograd_set_grad_fn(Tensor *out, GradFn *node) {
+    node->op.out = out;
+    node->out_version = out->storage->version;
+    for (int i = 0; i < node->op.n_in; i++)
+        node->saved_version[i] = node->op.in[i]->storage->version;
+    autograd_meta(out)->grad_fn = node;
+}
+
+/* ---- the hooks the kernel calls ------------------------------------------------------------ */
+
+static void record(const TorchOp *op) {
+    if (!grad_mode) return;
+    bool any = false;
+    for (int i = 0; i < op->n_in; i++) any |= torch_requires_grad(op->in[i]);
+    if (!any) return;
+    GradFn *node = grad_fn_new(NULL);
+    node->op = *op;
+    node->name = derivative_name(op);
+    autograd_set_grad_fn(op->out, node);
+}
+
+static void before_inplace(const char *op_name, Tensor *t) {
+    if (!grad_mode || !t->autograd) return;
+    if (t->autograd->requires_grad && !t->autograd->grad_fn)
+        torch_error(op_name, "a leaf Variable that requires grad is being used in an in-place "
+                             "operation.");
+}
+
+static void release(Tensor *t) {
+    struct AutogradMeta *m = t->autograd;
+    t->autograd = NULL;
+    if (m->grad) torch_free(m->grad);
+    grad_fn_free(m->grad_fn);
+    pool_put((void **)&free_metas, m);
+}
+
+/* A kept tensor outlives its epoch's graph, so it leaves the graph (as R's detach would). */
+static void keep(Tensor *t) {
+    struct AutogradMeta *m = t->autograd;
+    if (m && m->grad_fn) {
+        grad_fn_free(m->grad_fn);
+        m->grad_fn = NULL;
+    }
+}
+
+static void print_suffix(FILE *f, const Tensor *t) {
+    const struct AutogradMeta *m = t->autograd;
+    if (!m) return;
+    if (m->grad_fn) fprintf(f, " [ grad_fn = <%s> ]", m->grad_fn->name);
+    else if (m->requires_grad) fprintf(f, " [ requires_grad = TRUE ]");
+}
+
+static const TorchAutogradHooks hooks = {
+    .record = record,
+    .before_inplace = before_inplace,
+    .release = release,
+    .keep = keep,
+    .print_suffix = print_suffix,
+};
+
+/* Autograd switches itself on the first time a tensor asks for gradients: a program that
+ * never does (stage 1) pays nothing. */
+void autograd_enable(void) {
+    if (torch_autograd_hooks != &hooks) torch_install_autograd_hooks(&hooks);
+}
+
+/* ---- the public API -------------------------------------------------------------------------- */
+
+Tensor *torch_requires_grad_(Tensor *t, bool requires_grad) {
+    tensor_check("torch_requires_grad_", t);
+    if (t->autograd && t->autograd->grad_fn)
+        torch_error("torch_requires_grad_", "you can only change requires_grad flags of leaf "
+                                            "variables.");
+    if (requires_grad && t->dtype != TORCH_FLOAT32)
+        torch_error("torch_requires_grad_", "only Tensors of floating point and complex dtype "
+                                            "can require gradients");
+    if (requires_grad || t->autograd) autograd_meta(t)->requires_grad = requires_grad;
+    return t;
+}
+
+bool torch_requires_grad(const Tensor *t) {
+    tensor_check("torch_requires_grad", t);
+    return t->autograd && (t->autograd->requires_grad || t->autograd->grad_fn);
+}
+
+bool torch_is_leaf(const Tensor *t) {
+    tensor_check("torch_is_leaf", t);
+    return !t->autograd || !t->autograd->grad_fn;
+}
+
+Tensor *torch_grad(Tensor *t) {
+    tensor_check("torch_grad", t);
+    return t->autograd ? t->autograd->grad : NULL;
+}
+
+Tensor *torch_retain_grad(Tensor *t) {
+    tensor_check("torch_retain_grad", t);
+    if (!torch_requires_grad(t))
+        torch_error("torch_retain_grad", "can't retain_grad on Tensor that has "
+                                         "requires_grad=False");
+    if (t->autograd->grad_fn) t->autograd->retains_grad = true; /* leaves keep theirs anyway */
+    return t;
+}
+
+Tensor *torch_detach(Tensor *t) {
+    tensor_check("torch_detach", t);
+    return tensor_view_of(t, t->shape, t->stride, t->offset);
+}
+
+void torch_no_grad_begin(void) {
+    no_grad_depth++;
+    grad_mode = false;
+}
+
+void torch_no_grad_end(void) {
+    if (no_grad_depth == 0) torch_error("torch_no_grad_end", "no with_no_grad scope is open");
+    grad_mode = --no_grad_depth == 0;
+}
+
+bool torch_is_grad_enabled(void) { return grad_mode; }
+
+GradFn *torch_grad_fn(Tensor *t) {
+    tensor_check("torch_grad_fn", t);
+    return t->autograd ? t->autograd->grad_fn : NULL;
+}
+
+const char *grad_fn_name(const GradFn *fn) { return fn ? fn->name : "NULL"; }
+
+int grad_fn_num_next(const GradFn *fn) {
+    if (!fn || fn->leaf) return 0;
+    return fn->op.n_in;
+}
+
+GradFn *grad_fn_next(const GradFn *fn, int i) {
+    if (!fn || i < 0 || i >= grad_fn_num_next(fn)) return NULL;
+    Tensor *in = fn->op.in[i];
+    if (in->magic != TENSOR_ALIVE || !torch_requires_grad(in)) return NULL;
+    return in->autograd->grad_fn ? in->autograd->grad_fn : &in->autograd->accumulate;
+}

@@ -1,0 +1,102 @@
+/*
+ * Chapter 2, autograd: the same network; torch computes the gradients.
+ *
+ * This is the chapter's R program, line for line, with the same names and section
+ * comments as stage 1 (docs/chapter2-autograd.md shows the two side by side), so
+ * `./course diff 1 2` shows exactly what autograd takes away: the weights ask for
+ * gradients, loss$backward() replaces the hand-written chain rule, and the update runs
+ * under with_no_grad(). The numbers are stage 1's, bit for bit.
+ */
+#include "autograd.h"
+#include "cli.h"
+#include "tensor.h"
+
+int main(int argc, char **argv) {
+    TrainOptions opt = train_options(argc, argv, "stage2_autograd/train", 1e-4, TRAIN_BASIC);
+    torch_set_num_threads(opt.threads);
+    torch_manual_seed(opt.seed);
+
+    /* ### generate training data ---------------------------------------------------- */
+
+    /* input dimensionality (number of input features) */
+    int64_t d_in = opt.d_in;
+    /* output dimensionality (number of predicted features) */
+    int64_t d_out = 1;
+    /* number of observations in training set */
+    int64_t n = opt.n;
+
+    /* create random data */
+    Tensor *x = torch_randn(SHAPE(n, d_in));
+    /* y <- x[, 1, NULL] * 0.2 - x[, 2, NULL] * 1.3 - x[, 3, NULL] * 0.5 + torch_randn(n, 1) */
+    Tensor *y = torch_add(torch_sub(torch_sub(torch_mul_scalar(torch_narrow(x, 1, 0, 1), 0.2f),
+                                              torch_mul_scalar(torch_narrow(x, 1, 1, 1), 1.3f)),
+                                    torch_mul_scalar(torch_narrow(x, 1, 2, 1), 0.5f)),
+                          torch_randn(SHAPE(n, 1)));
+
+    /* ### initialize weights -------------------------------------------------------- */
+
+    /* dimensionality of hidden layer */
+    int64_t d_hidden = opt.hidden;
+    /* weights connecting input to hidden layer */
+    Tensor *w1 = torch_requires_grad_(torch_randn(SHAPE(d_in, d_hidden)), true);
+    /* weights connecting hidden to output layer */
+    Tensor *w2 = torch_requires_grad_(torch_randn(SHAPE(d_hidden, d_out)), true);
+
+    /* hidden layer bias */
+    Tensor *b1 = torch_requires_grad_(torch_zeros(SHAPE(1, d_hidden)), true);
+    /* output layer bias */
+    Tensor *b2 = torch_requires_grad_(torch_zeros(SHAPE(1, d_out)), true);
+
+    /* ### network parameters -------------------------------------------------------- */
+
+    float learning_rate = (float)opt.lr;
+
+    /* ### training loop ------------------------------------------------------------- */
+
+    TrainRun run = train_begin(&opt);
+    for (int t = 1; t <= opt.epochs; t++) {
+        torch_scope_begin(); /* this epoch's tensors are released at torch_scope_end */
+
+        /* ### -------- Forward pass -------- */
+
+        /* compute pre-activations of hidden layers (dim: 100 x 32) */
+        Tensor *h = torch_add(torch_mm(x, w1), b1);
+        /* apply activation function (dim: 100 x 32) */
+        Tensor *h_relu = torch_clamp_min(h, 0);
+        /* compute output (dim: 100 x 1) */
+        Tensor *y_pred = torch_add(torch_mm(h_relu, w2), b2);
+
+        /* ### -------- compute loss -------- */
+
+        Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
+
+        /* if (t %% 10 == 0) cat("Epoch: ", t, "   Loss: ", loss$item(), "\n") */
+        train_report(&run, t, torch_item(loss));
+
+        /* ### -------- Backpropagation -------- */
+
+        /* compute gradient of loss w.r.t. all tensors with requires_grad = TRUE */
+        torch_backward(loss);
+
+        /* ### -------- Update weights -------- */
+
+        /* Wrap in with_no_grad() because this is a part we DON'T want to record for
+         * automatic gradient computation */
+        with_no_grad({
+            torch_sub_(w1, torch_mul_scalar(torch_grad(w1), learning_rate));
+            torch_sub_(w2, torch_mul_scalar(torch_grad(w2), learning_rate));
+            torch_sub_(b1, torch_mul_scalar(torch_grad(b1), learning_rate));
+            torch_sub_(b2, torch_mul_scalar(torch_grad(b2), learning_rate));
+
+            /* Zero gradients after every pass, as they'd accumulate otherwise */
+            torch_zero_(torch_grad(w1));
+            torch_zero_(torch_grad(w2));
+            torch_zero_(torch_grad(b1));
+            torch_zero_(torch_grad(b2));
+        });
+
+        torch_scope_end();
+    }
+    train_end(&run);
+    return 0;
+}
