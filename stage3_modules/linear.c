@@ -1,0 +1,55 @@
+/* linear.c: nn_linear, y = x W^T + b, initialized exactly as libtorch does. */
+#include "nn.h"
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct Linear {
+    Module module; /* first, so a Linear * is a Module * */
+    int64_t in_features, out_features;
+} Linear;
+
+/* x (n, in_features) -> (n, out_features). R: nnf_linear(x, self$weight, self$bias). */
+static Tensor *linear_forward(Module *self, Tensor *x) {
+    Linear *l = (Linear *)self;
+    Tensor *weight = self->parameters[0], *bias = self->parameters[1];
+    tensor_check("nn_linear", x);
+    char xs[96];
+    if (x->shape.ndim != 2)
+        torch_error("nn_linear", "expected a 2-d input (batch, %lld features), got %s",
+                    (long long)l->in_features, shape_str(x->shape, xs, sizeof xs));
+    if (x->shape.size[1] != l->in_features) {
+        torch_error("nn_linear", "mat1 and mat2 shapes cannot be multiplied (%s and %lldx%lld)",
+                    shape_str_x(x->shape, xs, sizeof xs), (long long)l->in_features,
+                    (long long)l->out_features);
+    }
+    return torch_addmm(bias, x, torch_t(weight)); /* AddmmBackward0, as libtorch */
+}
+
+Module *nn_linear(int64_t in_features, int64_t out_features) {
+    if (in_features < 0 || out_features < 0)
+        torch_error("nn_linear", "Trying to create tensor with negative dimension %lld: [%lld, %lld]",
+                    (long long)(out_features < 0 ? out_features : in_features),
+                    (long long)out_features, (long long)in_features);
+    Linear *l = calloc(1, sizeof *l);
+    if (!l) torch_error("nn_linear", "out of memory");
+    nn_module_init(&l->module, "nn_linear", linear_forward);
+    l->in_features = in_features;
+    l->out_features = out_features;
+
+    /* weight first, then bias: the random stream depends on the order */
+    Tensor *weight = torch_empty(SHAPE(out_features, in_features));
+    Tensor *bias = torch_empty(SHAPE(out_features));
+    /* kaiming_uniform_(weight, a = sqrt(5)), fan_in mode, leaky_relu gain, in double */
+    double fan_in = (double)in_features, a = sqrt(5.0);
+    double gain = sqrt(2.0 / (1.0 + a * a));
+    double bound = fan_in > 0 ? sqrt(3.0) * (gain / sqrt(fan_in)) : 0.0;
+    torch_uniform_(weight, -bound, bound);
+    double bias_bound = fan_in > 0 ? 1.0 / sqrt(fan_in) : 0.0;
+    torch_uniform_(bias, -bias_bound, bias_bound);
+
+    nn_register_parameter(&l->module, "weight", weight);
+    nn_register_parameter(&l->module, "bias", bias);
+    return &l->module;
+}

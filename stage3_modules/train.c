@@ -1,0 +1,90 @@
+/*
+ * Chapter 3, modules: the same network, now an nn_sequential that holds the weights.
+ *
+ * This is the chapter's R program, line for line, with the same names and section
+ * comments as stages 1 and 2 (docs/chapter3-modules.md shows them side by side), so
+ * `./course diff 2 3` shows what modules take away: the four weight tensors and the
+ * hand-written forward pass become one model, and the update walks model$parameters.
+ */
+#include "autograd.h"
+#include "cli.h"
+#include "nn.h"
+#include "tensor.h"
+
+int main(int argc, char **argv) {
+    TrainOptions opt = train_options(argc, argv, "stage3_modules/train", 1e-4, TRAIN_BASIC);
+    torch_set_num_threads(opt.threads);
+    torch_manual_seed(opt.seed);
+
+    /* ### generate training data ---------------------------------------------------- */
+
+    /* input dimensionality (number of input features) */
+    int64_t d_in = opt.d_in;
+    /* output dimensionality (number of predicted features) */
+    int64_t d_out = 1;
+    /* number of observations in training set */
+    int64_t n = opt.n;
+
+    /* create random data */
+    Tensor *x = torch_randn(SHAPE(n, d_in));
+    /* y <- x[, 1, NULL] * 0.2 - x[, 2, NULL] * 1.3 - x[, 3, NULL] * 0.5 + torch_randn(n, 1) */
+    Tensor *y = torch_add(torch_sub(torch_sub(torch_mul_scalar(torch_narrow(x, 1, 0, 1), 0.2f),
+                                              torch_mul_scalar(torch_narrow(x, 1, 1, 1), 1.3f)),
+                                    torch_mul_scalar(torch_narrow(x, 1, 2, 1), 0.5f)),
+                          torch_randn(SHAPE(n, 1)));
+
+    /* ### define the network ------------------------------------------------------ */
+
+    /* dimensionality of hidden layer */
+    int64_t d_hidden = opt.hidden;
+
+    Module *model = nn_sequential(nn_linear(d_in, d_hidden),
+                                  nn_relu(),
+                                  nn_linear(d_hidden, d_out));
+
+    /* ### network parameters -------------------------------------------------------- */
+
+    float learning_rate = (float)opt.lr;
+
+    /* ### training loop ------------------------------------------------------------- */
+
+    TrainRun run = train_begin(&opt);
+    for (int t = 1; t <= opt.epochs; t++) {
+        torch_scope_begin(); /* this epoch's tensors are released at torch_scope_end */
+
+        /* ### -------- Forward pass -------- */
+
+        Tensor *y_pred = nn_forward(model, x);
+
+        /* ### -------- compute loss -------- */
+
+        Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
+
+        /* if (t %% 10 == 0) cat("Epoch: ", t, "   Loss: ", loss$item(), "\n") */
+        train_report(&run, t, torch_item(loss));
+
+        /* ### -------- Backpropagation -------- */
+
+        /* Zero the gradients before running the backward pass. */
+        nn_zero_grad(model);
+
+        /* compute gradient of the loss w.r.t. all learnable parameters of the model */
+        torch_backward(loss);
+
+        /* ### -------- Update weights -------- */
+
+        /* Wrap in with_no_grad() because this is a part we DON'T want to record for
+         * automatic gradient computation. Update each parameter by its `grad` */
+        with_no_grad({
+            ParameterList params = nn_parameters(model);
+            for (int i = 0; i < params.count; i++)
+                torch_sub_(params.items[i], torch_mul_scalar(torch_grad(params.items[i]),
+                                                             learning_rate));
+        });
+
+        torch_scope_end();
+    }
+    train_end(&run);
+    nn_free(model);
+    return 0;
+}
