@@ -78,7 +78,7 @@ typedef struct TorchAutogradHooks {
     void (*release)(Tensor *t);
     /* Called when torch_keep moves t out of its scope. */
     void (*keep)(Tensor *t);
-    /* Appends R's suffix to the printed type line, e.g. " [ grad_fn = <MmBackward0> ]". */
+    /* Appends R's suffix right after the type line: "[ grad_fn = <MmBackward0> ]". */
     void (*print_suffix)(FILE *f, const Tensor *t);
 } TorchAutogradHooks;
 

@@ -109,8 +109,8 @@ static void keep(Tensor *t) {
 static void print_suffix(FILE *f, const Tensor *t) {
     const struct AutogradMeta *m = t->autograd;
     if (!m) return;
-    if (m->grad_fn) fprintf(f, " [ grad_fn = <%s> ]", m->grad_fn->name);
-    else if (m->requires_grad) fprintf(f, " [ requires_grad = TRUE ]");
+    if (m->grad_fn) fprintf(f, "[ grad_fn = <%s> ]", m->grad_fn->name);
+    else if (m->requires_grad) fprintf(f, "[ requires_grad = TRUE ]");
 }
 
 static const TorchAutogradHooks hooks = {

@@ -61,8 +61,8 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_null_tensor);
     tcase_add_test(tc, test_data_is_kept_after_a_caught_error);
     tcase_add_test(tc, test_catching_is_disarmed_after_an_error);
-    tcase_add_exit_test(tc, test_default_handler_exits_with_1, 1);
-    tcase_add_exit_test(tc, test_custom_handler_is_called, 7);
+    ct_add_exit_test(tc, test_default_handler_exits_with_1, 1);
+    ct_add_exit_test(tc, test_custom_handler_is_called, 7);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -21,6 +21,10 @@
 /* A TCase whose tests each run inside a fresh scope. */
 TCase *ct_tcase(const char *name);
 
+/* Adds a test that must end the process with `status` (the default error handler's exit).
+ * Needs Check's fork mode: under CK_FORK=no (valgrind) the test is left out, and says so. */
+void ct_add_exit_test(TCase *tc, const TTest *test, int status);
+
 /* Runs the suite with TAP on stdout (for meson); returns non-zero only if no test ran. */
 int ct_run(Suite *s);
 
