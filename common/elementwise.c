@@ -1,2 +1,702 @@
-/* placeholder: being written */
-typedef int placeholder_elementwise;
+/*
+ * elementwise.c: arithmetic, comparisons, masks, in-place updates and dtype conversion, all
+ * computed one element at a time.
+ *
+ * Every operation here computes out[p] = f(a[p], b[p], ...) at each position p of the output,
+ * whose shape is the operands' broadcast shape (torch's rule: align the trailing dims; a size-1
+ * dim stretches). Two loops do all the work:
+ *   - the fast path: every operand is contiguous and has the output's shape, so element p of
+ *     each lives at index p of its buffer: a flat loop that the compiler vectorizes;
+ *   - the general path: a StridedWalk visits the output's positions in row-major order and
+ *     keeps, for each operand, the offset of that position in its storage. A broadcast operand
+ *     has stride 0 along the dims it stretches, so it keeps reading the same value.
+ * Both paths apply the same one-element formula, so a result never depends on the operands'
+ * strides: (a + b) of a transposed view equals the same sum of its contiguous copy, bit for bit.
+ *
+ * The formulas are libtorch's CPU kernels' (1.13), so results are libtorch's bit for bit:
+ * x.pow(2) is x * x, clamp keeps NaN, division is a true division. The exceptions are exp, log
+ * and pow with a general exponent: libtorch calls SLEEF's vectorized functions and we call the
+ * C library's; both are accurate to about 1 ULP, and the last bit differs for a few elements.
+ *
+ * Dtypes: float32 is the computing type. Arithmetic and comparisons take float32 tensors and
+ * stop with libtorch's "expected scalar type Float but found Long" for anything else (convert
+ * first with torch_to_dtype). Masks and conditions must be bool.
+ */
+#include "internal.h"
+
+#include <math.h>
+
+/* ======================================================================================== */
+/* The general path: a walk over a shape with per-operand strides                           */
+/* ======================================================================================== */
+
+#define WALK_MAX_OPERANDS 4 /* where() has the most: out, condition, a, b */
+
+typedef struct StridedWalk {
+    Shape shape;                                       /* the shape walked (the output's) */
+    int n_ops;                                         /* operands walked together */
+    int64_t stride[WALK_MAX_OPERANDS][TORCH_MAX_DIMS]; /* per operand, 0 along broadcast dims */
+    int64_t index[TORCH_MAX_DIMS];                     /* the current position */
+    int64_t offset[WALK_MAX_OPERANDS]; /* the position's element offset in each operand */
+} StridedWalk;
+
+/* Fills stride[] with the strides that read t as a tensor of `shape`, to which t's shape
+ * broadcasts: dims are aligned from the right, and a dim that t lacks or has with size 1 gets
+ * stride 0, so moving along it keeps reading the same element. */
+static void broadcast_strides(const Tensor *t, Shape shape, int64_t *stride) {
+    int lead = shape.ndim - t->shape.ndim;
+    for (int d = 0; d < shape.ndim; d++) {
+        int td = d - lead; /* t's own dim, or negative when t lacks this one */
+        stride[d] = (td < 0 || t->shape.size[td] == 1) ? 0 : t->stride[td];
+    }
+}
+
+/* Starts a walk over `shape` at position 0. ops[0..n_ops) must broadcast to shape; offsets
+ * count from each operand's element 0 (tensor_f32(op) and friends). */
+static void walk_start(StridedWalk *w, Shape shape, int n_ops, Tensor *const *ops) {
+    w->shape = shape;
+    w->n_ops = n_ops;
+    for (int k = 0; k < n_ops; k++) {
+        broadcast_strides(ops[k], shape, w->stride[k]);
+        w->offset[k] = 0;
+    }
+    for (int d = 0; d < shape.ndim; d++) w->index[d] = 0;
+}
+
+/* Moves to the next position in row-major order (the last dim moves fastest), like an
+ * odometer: a dim that reaches its size rolls back to 0 and carries into the dim before it. */
+static void walk_next(StridedWalk *w) {
+    for (int d = w->shape.ndim - 1; d >= 0; d--) {
+        for (int k = 0; k < w->n_ops; k++) w->offset[k] += w->stride[k][d];
+        if (++w->index[d] < w->shape.size[d]) return;
+        for (int k = 0; k < w->n_ops; k++) w->offset[k] -= w->stride[k][d] * w->shape.size[d];
+        w->index[d] = 0;
+    }
+}
+
+/* True when t can be read with a flat index for a loop over `shape`: contiguous, same shape. */
+static bool flat_ok(const Tensor *t, Shape shape) {
+    return shape_equal(t->shape, shape) && torch_is_contiguous(t);
+}
+
+/* ======================================================================================== */
+/* Unary operations (a tensor and up to two float scalars)                                  */
+/* ======================================================================================== */
+
+typedef enum UnaryOp {
+    U_ADD, U_SUB, U_MUL, U_DIV, /* x op s */
+    U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT,
+    U_FILL,        /* s */
+    U_COPY,        /* x (also x.pow(1)) */
+    U_ONE,         /* 1, even for NaN (x.pow(0)) */
+    U_SQUARE,      /* x.pow(2) */
+    U_CUBE,        /* x.pow(3) */
+    U_RSQRT,       /* x.pow(-0.5) */
+    U_RECIPROCAL,  /* x.pow(-1) */
+    U_INV_SQUARE,  /* x.pow(-2) */
+    U_POW,         /* x.pow(s) for any other exponent */
+    U_CLAMP_MIN,   /* max(x, s) */
+    U_CLAMP,       /* min(max(x, s), s2) */
+} UnaryOp;
+
+/* The one-element formula of each unary op, as libtorch's CPU kernel computes it. */
+static inline float unary_apply(UnaryOp op, float x, float s, float s2) {
+    switch (op) {
+    case U_ADD: return x + s;
+    case U_SUB: return x - s;
+    case U_MUL: return x * s;
+    case U_DIV: return x / s;
+    case U_NEG: return -x;
+    case U_ABS: return fabsf(x);
+    case U_EXP: return expf(x);
+    case U_LOG: return logf(x); /* NaN for x < 0, -inf for 0, as torch: no error */
+    case U_SQRT: return sqrtf(x);
+    case U_FILL: return s;
+    case U_COPY: return x;
+    case U_ONE: return 1.0f;
+    case U_SQUARE: return x * x;
+    case U_CUBE: return x * x * x;
+    case U_RSQRT: return 1.0f / sqrtf(x);
+    case U_RECIPROCAL: return 1.0f / x;
+    case U_INV_SQUARE: return 1.0f / (x * x);
+    case U_POW: return powf(x, s);
+    /* Written as "x < s ? s : x" so that a NaN x stays NaN and clamp(-0.0, min = 0) stays
+     * -0.0, exactly what libtorch's max(x, min) gives. */
+    case U_CLAMP_MIN: return x < s ? s : x;
+    case U_CLAMP: {
+        float y = x < s ? s : x;
+        return s2 < y ? s2 : y; /* when min > max, every element becomes max, as in torch */
+    }
+    }
+    return x;
+}
+
+/* out[i] = f(a[i]) for i in [0, n). Called with a constant `op`, this inlines into a loop of
+ * its own for that op, which the compiler can vectorize (a switch inside one shared loop would
+ * stop it). out may be a (in-place ops). */
+static inline void unary_flat(UnaryOp op, float *out, const float *a, int64_t n, float s,
+                              float s2) {
+    for (int64_t i = 0; i < n; i++) out[i] = unary_apply(op, a[i], s, s2);
+}
+
+static void unary_flat_dispatch(UnaryOp op, float *out, const float *a, int64_t n, float s,
+                                float s2) {
+    switch (op) {
+    case U_ADD: unary_flat(U_ADD, out, a, n, s, s2); break;
+    case U_SUB: unary_flat(U_SUB, out, a, n, s, s2); break;
+    case U_MUL: unary_flat(U_MUL, out, a, n, s, s2); break;
+    case U_DIV: unary_flat(U_DIV, out, a, n, s, s2); break;
+    case U_NEG: unary_flat(U_NEG, out, a, n, s, s2); break;
+    case U_ABS: unary_flat(U_ABS, out, a, n, s, s2); break;
+    case U_EXP: unary_flat(U_EXP, out, a, n, s, s2); break;
+    case U_LOG: unary_flat(U_LOG, out, a, n, s, s2); break;
+    case U_SQRT: unary_flat(U_SQRT, out, a, n, s, s2); break;
+    case U_FILL: unary_flat(U_FILL, out, a, n, s, s2); break;
+    case U_COPY: unary_flat(U_COPY, out, a, n, s, s2); break;
+    case U_ONE: unary_flat(U_ONE, out, a, n, s, s2); break;
+    case U_SQUARE: unary_flat(U_SQUARE, out, a, n, s, s2); break;
+    case U_CUBE: unary_flat(U_CUBE, out, a, n, s, s2); break;
+    case U_RSQRT: unary_flat(U_RSQRT, out, a, n, s, s2); break;
+    case U_RECIPROCAL: unary_flat(U_RECIPROCAL, out, a, n, s, s2); break;
+    case U_INV_SQUARE: unary_flat(U_INV_SQUARE, out, a, n, s, s2); break;
+    case U_POW: unary_flat(U_POW, out, a, n, s, s2); break;
+    case U_CLAMP_MIN: unary_flat(U_CLAMP_MIN, out, a, n, s, s2); break;
+    case U_CLAMP: unary_flat(U_CLAMP, out, a, n, s, s2); break;
+    }
+}
+
+/* a (broadcastable to out's shape) -> out: out[p] = f(a[p]). out may be a itself. */
+static void unary_kernel(UnaryOp op, Tensor *out, Tensor *a, float s, float s2) {
+    int64_t n = shape_numel(out->shape);
+    float *o = tensor_f32(out);
+    const float *x = tensor_f32(a);
+    if (flat_ok(out, out->shape) && flat_ok(a, out->shape)) {
+        unary_flat_dispatch(op, o, x, n, s, s2);
+        return;
+    }
+    StridedWalk w;
+    walk_start(&w, out->shape, 2, (Tensor *[]){out, a});
+    for (int64_t i = 0; i < n; i++, walk_next(&w))
+        o[w.offset[0]] = unary_apply(op, x[w.offset[1]], s, s2);
+}
+
+/* ======================================================================================== */
+/* Binary operations and comparisons (two broadcast tensors)                                */
+/* ======================================================================================== */
+
+typedef enum BinaryOp { B_ADD, B_SUB, B_MUL, B_DIV } BinaryOp;
+
+static inline float binary_apply(BinaryOp op, float x, float y) {
+    switch (op) {
+    case B_ADD: return x + y;
+    case B_SUB: return x - y;
+    case B_MUL: return x * y;
+    case B_DIV: return x / y; /* a true division, also by a scalar, as libtorch's div */
+    }
+    return x;
+}
+
+/* out[i] = a[i] op b[i]; a constant `op` makes one vectorizable loop per op (see unary_flat). */
+static inline void binary_flat(BinaryOp op, float *out, const float *a, const float *b,
+                               int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = binary_apply(op, a[i], b[i]);
+}
+
+static void binary_flat_dispatch(BinaryOp op, float *out, const float *a, const float *b,
+                                 int64_t n) {
+    switch (op) {
+    case B_ADD: binary_flat(B_ADD, out, a, b, n); break;
+    case B_SUB: binary_flat(B_SUB, out, a, b, n); break;
+    case B_MUL: binary_flat(B_MUL, out, a, b, n); break;
+    case B_DIV: binary_flat(B_DIV, out, a, b, n); break;
+    }
+}
+
+/* a, b (both broadcastable to out's shape) -> out: out[p] = a[p] op b[p]. out may be a. */
+static void binary_kernel(BinaryOp op, Tensor *out, Tensor *a, Tensor *b) {
+    int64_t n = shape_numel(out->shape);
+    float *o = tensor_f32(out);
+    const float *x = tensor_f32(a), *y = tensor_f32(b);
+    if (flat_ok(out, out->shape) && flat_ok(a, out->shape) && flat_ok(b, out->shape)) {
+        binary_flat_dispatch(op, o, x, y, n);
+        return;
+    }
+    StridedWalk w;
+    walk_start(&w, out->shape, 3, (Tensor *[]){out, a, b});
+    for (int64_t i = 0; i < n; i++, walk_next(&w))
+        o[w.offset[0]] = binary_apply(op, x[w.offset[1]], y[w.offset[2]]);
+}
+
+typedef enum CompareOp { C_LT, C_LE, C_GT, C_GE, C_EQ, C_NE } CompareOp;
+
+/* IEEE comparisons: anything compared with NaN is false, except "!=" which is true. */
+static inline bool compare_apply(CompareOp op, float x, float y) {
+    switch (op) {
+    case C_LT: return x < y;
+    case C_LE: return x <= y;
+    case C_GT: return x > y;
+    case C_GE: return x >= y;
+    case C_EQ: return x == y;
+    case C_NE: return x != y;
+    }
+    return false;
+}
+
+static inline void compare_flat(CompareOp op, bool *out, const float *a, const float *b,
+                                int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = compare_apply(op, a[i], b[i]);
+}
+
+static void compare_flat_dispatch(CompareOp op, bool *out, const float *a, const float *b,
+                                  int64_t n) {
+    switch (op) {
+    case C_LT: compare_flat(C_LT, out, a, b, n); break;
+    case C_LE: compare_flat(C_LE, out, a, b, n); break;
+    case C_GT: compare_flat(C_GT, out, a, b, n); break;
+    case C_GE: compare_flat(C_GE, out, a, b, n); break;
+    case C_EQ: compare_flat(C_EQ, out, a, b, n); break;
+    case C_NE: compare_flat(C_NE, out, a, b, n); break;
+    }
+}
+
+/* a, b (float32, broadcastable to out's shape) -> out (bool): out[p] = a[p] op b[p]. */
+static void compare_kernel(CompareOp op, Tensor *out, Tensor *a, Tensor *b) {
+    int64_t n = shape_numel(out->shape);
+    bool *o = tensor_bool(out);
+    const float *x = tensor_f32(a), *y = tensor_f32(b);
+    if (flat_ok(a, out->shape) && flat_ok(b, out->shape)) {
+        compare_flat_dispatch(op, o, x, y, n);
+        return;
+    }
+    StridedWalk w;
+    walk_start(&w, out->shape, 3, (Tensor *[]){out, a, b});
+    for (int64_t i = 0; i < n; i++, walk_next(&w))
+        o[w.offset[0]] = compare_apply(op, x[w.offset[1]], y[w.offset[2]]);
+}
+
+/* ======================================================================================== */
+/* Checks shared by the public functions                                                    */
+/* ======================================================================================== */
+
+/* a and b are float32 tensors that broadcast together; returns their broadcast shape. */
+static Shape check_binary(const char *name, const Tensor *a, const Tensor *b) {
+    tensor_check_dtype(name, a, TORCH_FLOAT32);
+    tensor_check_dtype(name, b, TORCH_FLOAT32);
+    return broadcast_shapes(name, a->shape, b->shape);
+}
+
+/* mask is a bool tensor (libtorch 2.x's wording; 1.13 silently read other dtypes as bytes). */
+static void check_mask(const char *name, const Tensor *mask) {
+    tensor_check(name, mask);
+    static const char *cpp_names[] = {[TORCH_FLOAT32] = "float", [TORCH_INT64] = "long",
+                                      [TORCH_BOOL] = "bool"};
+    if (mask->dtype != TORCH_BOOL)
+        torch_error(name, "masked_fill_ only supports boolean masks, but got mask with dtype %s",
+                    cpp_names[mask->dtype]);
+}
+
+/* An in-place op writes t, so the broadcast shape of its operands must be t's own. */
+static void check_inplace_shape(const char *name, const Tensor *t, Shape broadcast) {
+    if (!shape_equal(t->shape, broadcast)) {
+        char st[128], sb[128];
+        torch_error(name, "output with shape %s doesn't match the broadcast shape %s",
+                    shape_str(t->shape, st, sizeof st), shape_str(broadcast, sb, sizeof sb));
+    }
+}
+
+/* Writing t in place must not write one memory location twice: t may not be an expanded
+ * view (a stride 0 along a dim of size > 1). */
+static void check_no_internal_overlap(const char *name, const Tensor *t) {
+    for (int d = 0; d < t->shape.ndim; d++)
+        if (t->stride[d] == 0 && t->shape.size[d] > 1)
+            torch_error(name, "unsupported operation: more than one element of the written-to "
+                              "tensor refers to a single memory location. Please clone() the "
+                              "tensor before performing the operation.");
+}
+
+/* The range [*lo, *hi] of storage elements that t can touch. */
+static void storage_range(const Tensor *t, int64_t *lo, int64_t *hi) {
+    *lo = *hi = t->offset;
+    for (int d = 0; d < t->shape.ndim; d++) {
+        int64_t span = (t->shape.size[d] - 1) * t->stride[d];
+        if (span < 0) *lo += span;
+        else *hi += span;
+    }
+}
+
+/* An in-place op reads `other` while it writes t: if other is another view of the memory
+ * being written, some of its elements would change before they are read. The same view (t
+ * itself, x$add_(x)) is fine: each element is read before it is written. libtorch raises the
+ * same error; it lets an expanded `other` through, which we reject too, to never compute a
+ * result that depends on the loop order. */
+static void check_no_partial_overlap(const char *name, const Tensor *t, const Tensor *other) {
+    if (other->storage != t->storage || shape_numel(t->shape) == 0 ||
+        shape_numel(other->shape) == 0)
+        return;
+    bool same_view = other->offset == t->offset && shape_equal(other->shape, t->shape);
+    for (int d = 0; same_view && d < t->shape.ndim; d++)
+        same_view = t->shape.size[d] == 1 || other->stride[d] == t->stride[d];
+    if (same_view) return;
+    int64_t tlo, thi, olo, ohi;
+    storage_range(t, &tlo, &thi);
+    storage_range(other, &olo, &ohi);
+    if (olo <= thi && tlo <= ohi)
+        torch_error(name, "unsupported operation: some elements of the input tensor and the "
+                          "written-to tensor refer to a single memory location. Please clone() "
+                          "the tensor before performing the operation.");
+}
+
+/* ======================================================================================== */
+/* Arithmetic                                                                               */
+/* ======================================================================================== */
+
+/* a (*), b (*) -> out (the broadcast shape), recorded as `kind` for autograd. */
+static Tensor *binary_op(const char *name, BinaryOp op, TorchOpKind kind, Tensor *a,
+                         Tensor *b) {
+    Shape shape = check_binary(name, a, b);
+    Tensor *out = tensor_alloc(shape, TORCH_FLOAT32);
+    binary_kernel(op, out, a, b);
+    torch_record(&(TorchOp){.kind = kind, .out = out, .n_in = 2, .in = {a, b}});
+    return out;
+}
+
+/* R: a + b (also -, *, /), broadcasting as torch. */
+Tensor *torch_add(Tensor *a, Tensor *b) {
+    return binary_op("torch_add", B_ADD, TORCH_OP_ADD, a, b);
+}
+Tensor *torch_sub(Tensor *a, Tensor *b) {
+    return binary_op("torch_sub", B_SUB, TORCH_OP_SUB, a, b);
+}
+Tensor *torch_mul(Tensor *a, Tensor *b) {
+    return binary_op("torch_mul", B_MUL, TORCH_OP_MUL, a, b);
+}
+Tensor *torch_div(Tensor *a, Tensor *b) {
+    return binary_op("torch_div", B_DIV, TORCH_OP_DIV, a, b);
+}
+
+/* a (*) -> out (*) = f(a) with scalars s, s2, recorded as `kind` with .scalar = s and
+ * .scalar2 = s2 (the scalar operand, the exponent, the clamp bounds). */
+static Tensor *unary_op(const char *name, UnaryOp op, TorchOpKind kind, Tensor *a, float s,
+                        float s2) {
+    tensor_check_dtype(name, a, TORCH_FLOAT32);
+    Tensor *out = tensor_alloc(a->shape, TORCH_FLOAT32);
+    unary_kernel(op, out, a, s, s2);
+    torch_record(&(TorchOp){.kind = kind, .out = out, .n_in = 1, .in = {a}, .scalar = s,
+                            .scalar2 = s2});
+    return out;
+}
+
+/* R: x + 1 and friends. The scalar is a float and so is the arithmetic, as torch does for a
+ * float tensor and an R (or Python) number. */
+Tensor *torch_add_scalar(Tensor *a, float s) {
+    return unary_op("torch_add_scalar", U_ADD, TORCH_OP_ADD_SCALAR, a, s, 0);
+}
+Tensor *torch_sub_scalar(Tensor *a, float s) {
+    return unary_op("torch_sub_scalar", U_SUB, TORCH_OP_SUB_SCALAR, a, s, 0);
+}
+Tensor *torch_mul_scalar(Tensor *a, float s) {
+    return unary_op("torch_mul_scalar", U_MUL, TORCH_OP_MUL_SCALAR, a, s, 0);
+}
+Tensor *torch_div_scalar(Tensor *a, float s) {
+    return unary_op("torch_div_scalar", U_DIV, TORCH_OP_DIV_SCALAR, a, s, 0);
+}
+
+Tensor *torch_neg(Tensor *a) { return unary_op("torch_neg", U_NEG, TORCH_OP_NEG, a, 0, 0); }
+Tensor *torch_exp(Tensor *a) { return unary_op("torch_exp", U_EXP, TORCH_OP_EXP, a, 0, 0); }
+Tensor *torch_log(Tensor *a) { return unary_op("torch_log", U_LOG, TORCH_OP_LOG, a, 0, 0); }
+Tensor *torch_sqrt(Tensor *a) { return unary_op("torch_sqrt", U_SQRT, TORCH_OP_SQRT, a, 0, 0); }
+Tensor *torch_abs(Tensor *a) { return unary_op("torch_abs", U_ABS, TORCH_OP_ABS, a, 0, 0); }
+
+/* libtorch's shortcuts for x.pow(e) (Pow.cpp and cpu/PowKernel.cpp in 1.13): 0 fills with 1,
+ * 1 copies, 2 and 3 multiply, 0.5 / -0.5 / -1 / -2 use sqrt and a division; any other
+ * exponent calls pow. The shortcuts are what make (y_pred - y)$pow(2) exact. */
+static UnaryOp pow_op(float e) {
+    if (e == 0.0f) return U_ONE;
+    if (e == 1.0f) return U_COPY;
+    if (e == 2.0f) return U_SQUARE;
+    if (e == 3.0f) return U_CUBE;
+    if (e == 0.5f) return U_SQRT;
+    if (e == -0.5f) return U_RSQRT;
+    if (e == -1.0f) return U_RECIPROCAL;
+    if (e == -2.0f) return U_INV_SQUARE;
+    return U_POW;
+}
+
+/* R: x$pow(2). */
+Tensor *torch_pow(Tensor *a, float exponent) {
+    return unary_op("torch_pow", pow_op(exponent), TORCH_OP_POW, a, exponent, 0);
+}
+
+/* R: x$clamp(min = 0). */
+Tensor *torch_clamp_min(Tensor *a, float min) {
+    return unary_op("torch_clamp_min", U_CLAMP_MIN, TORCH_OP_CLAMP_MIN, a, min, 0);
+}
+
+/* R: x$clamp(min, max). */
+Tensor *torch_clamp(Tensor *a, float min, float max) {
+    return unary_op("torch_clamp", U_CLAMP, TORCH_OP_CLAMP, a, min, max);
+}
+
+/* R: torch_relu(x), the same numbers as x$clamp(min = 0) (libtorch computes it that way). */
+Tensor *torch_relu(Tensor *a) {
+    return unary_op("torch_relu", U_CLAMP_MIN, TORCH_OP_RELU, a, 0.0f, 0);
+}
+
+/* ======================================================================================== */
+/* Comparisons                                                                              */
+/* ======================================================================================== */
+
+/* a (*), b (*) float32 -> out (broadcast shape) bool. Not differentiable: nothing recorded. */
+static Tensor *compare_op(const char *name, CompareOp op, Tensor *a, Tensor *b) {
+    Shape shape = check_binary(name, a, b);
+    Tensor *out = tensor_alloc(shape, TORCH_BOOL);
+    compare_kernel(op, out, a, b);
+    return out;
+}
+
+/* a (*) float32, a float s -> out (*) bool. The scalar becomes a 0-dim operand. */
+static Tensor *compare_scalar_op(const char *name, CompareOp op, Tensor *a, float s) {
+    tensor_check_dtype(name, a, TORCH_FLOAT32);
+    Tensor *scalar = torch_scalar(s);
+    Tensor *out = compare_op(name, op, a, scalar);
+    torch_free(scalar);
+    return out;
+}
+
+Tensor *torch_lt(Tensor *a, Tensor *b) { return compare_op("torch_lt", C_LT, a, b); }
+Tensor *torch_le(Tensor *a, Tensor *b) { return compare_op("torch_le", C_LE, a, b); }
+Tensor *torch_gt(Tensor *a, Tensor *b) { return compare_op("torch_gt", C_GT, a, b); }
+Tensor *torch_ge(Tensor *a, Tensor *b) { return compare_op("torch_ge", C_GE, a, b); }
+Tensor *torch_eq(Tensor *a, Tensor *b) { return compare_op("torch_eq", C_EQ, a, b); }
+Tensor *torch_ne(Tensor *a, Tensor *b) { return compare_op("torch_ne", C_NE, a, b); }
+
+/* R: h < 0. */
+Tensor *torch_lt_scalar(Tensor *a, float s) {
+    return compare_scalar_op("torch_lt_scalar", C_LT, a, s);
+}
+Tensor *torch_le_scalar(Tensor *a, float s) {
+    return compare_scalar_op("torch_le_scalar", C_LE, a, s);
+}
+Tensor *torch_gt_scalar(Tensor *a, float s) {
+    return compare_scalar_op("torch_gt_scalar", C_GT, a, s);
+}
+Tensor *torch_ge_scalar(Tensor *a, float s) {
+    return compare_scalar_op("torch_ge_scalar", C_GE, a, s);
+}
+Tensor *torch_eq_scalar(Tensor *a, float s) {
+    return compare_scalar_op("torch_eq_scalar", C_EQ, a, s);
+}
+Tensor *torch_ne_scalar(Tensor *a, float s) {
+    return compare_scalar_op("torch_ne_scalar", C_NE, a, s);
+}
+
+/* ======================================================================================== */
+/* Masks and where                                                                          */
+/* ======================================================================================== */
+
+/* t (*) float32, mask (bool, broadcastable to t's shape): t[p] = value wherever mask[p]. */
+static void masked_fill_kernel(Tensor *t, Tensor *mask, float value) {
+    int64_t n = shape_numel(t->shape);
+    float *x = tensor_f32(t);
+    const bool *m = tensor_bool(mask);
+    if (flat_ok(t, t->shape) && flat_ok(mask, t->shape)) {
+        for (int64_t i = 0; i < n; i++) x[i] = m[i] ? value : x[i];
+        return;
+    }
+    StridedWalk w;
+    walk_start(&w, t->shape, 2, (Tensor *[]){t, mask});
+    for (int64_t i = 0; i < n; i++, walk_next(&w))
+        if (m[w.offset[1]]) x[w.offset[0]] = value;
+}
+
+/* R: t[mask] <- value, e.g. grad_h[h < 0] <- 0 is torch_masked_fill_(grad_h, torch_lt_scalar(h,
+ * 0), 0). Changes t's elements where mask is true, in t's own storage; returns t. */
+Tensor *torch_masked_fill_(Tensor *t, Tensor *mask, float value) {
+    const char *name = "torch_masked_fill_";
+    tensor_check_dtype(name, t, TORCH_FLOAT32);
+    check_mask(name, mask);
+    check_inplace_shape(name, t, broadcast_shapes(name, t->shape, mask->shape));
+    torch_before_inplace(name, t);
+    masked_fill_kernel(t, mask, value);
+    return t;
+}
+
+/* R: torch_masked_fill(t, mask, value): t (*), mask (*) -> out (their broadcast shape), a new
+ * tensor (libtorch expands t and mask together, then fills a copy). */
+Tensor *torch_masked_fill(Tensor *t, Tensor *mask, float value) {
+    const char *name = "torch_masked_fill";
+    tensor_check_dtype(name, t, TORCH_FLOAT32);
+    check_mask(name, mask);
+    Shape shape = broadcast_shapes(name, mask->shape, t->shape);
+    Tensor *out = tensor_alloc(shape, TORCH_FLOAT32);
+    unary_kernel(U_COPY, out, t, 0, 0);
+    masked_fill_kernel(out, mask, value);
+    torch_record(&(TorchOp){.kind = TORCH_OP_MASKED_FILL, .out = out, .n_in = 1, .in = {t},
+                            .extra = mask, .scalar = value});
+    return out;
+}
+
+/* R: torch_where(condition, a, b): condition (bool), a, b (float32), all broadcast together
+ * -> out[p] = condition[p] ? a[p] : b[p]. */
+Tensor *torch_where(Tensor *condition, Tensor *a, Tensor *b) {
+    const char *name = "torch_where";
+    tensor_check(name, condition);
+    if (condition->dtype != TORCH_BOOL)
+        torch_error(name, "where expected condition to be a boolean tensor, but got a tensor "
+                          "with dtype %s", dtype_name(condition->dtype));
+    tensor_check_dtype(name, a, TORCH_FLOAT32);
+    tensor_check_dtype(name, b, TORCH_FLOAT32);
+    /* libtorch broadcasts in operand order: the condition with a, then with b */
+    Shape shape = broadcast_shapes(name, broadcast_shapes(name, condition->shape, a->shape),
+                                   b->shape);
+    Tensor *out = tensor_alloc(shape, TORCH_FLOAT32);
+    int64_t n = shape_numel(shape);
+    float *o = tensor_f32(out);
+    const bool *c = tensor_bool(condition);
+    const float *x = tensor_f32(a), *y = tensor_f32(b);
+    if (flat_ok(condition, shape) && flat_ok(a, shape) && flat_ok(b, shape)) {
+        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];
+    } else {
+        StridedWalk w;
+        walk_start(&w, shape, 4, (Tensor *[]){out, condition, a, b});
+        for (int64_t i = 0; i < n; i++, walk_next(&w))
+            o[w.offset[0]] = c[w.offset[1]] ? x[w.offset[2]] : y[w.offset[3]];
+    }
+    torch_record(&(TorchOp){.kind = TORCH_OP_WHERE, .out = out, .n_in = 2, .in = {a, b},
+                            .extra = condition});
+    return out;
+}
+
+/* ======================================================================================== */
+/* dtype conversion                                                                         */
+/* ======================================================================================== */
+
+/* A float to int64 as libtorch's cast does on x86-64: truncation toward zero. C leaves NaN,
+ * infinities and out-of-range values undefined; x86's conversion instruction gives INT64_MIN
+ * for them, and so do we. */
+static int64_t float_to_i64(float x) {
+    if (!(x >= -0x1p63f && x < 0x1p63f)) return INT64_MIN;
+    return (int64_t)x;
+}
+
+static float element_as_float(const Tensor *t, int64_t off) {
+    switch (t->dtype) {
+    case TORCH_FLOAT32: return tensor_f32(t)[off];
+    case TORCH_INT64: return (float)tensor_i64(t)[off]; /* rounds to nearest beyond 2^24 */
+    case TORCH_BOOL: return tensor_bool(t)[off] ? 1.0f : 0.0f;
+    }
+    return 0;
+}
+
+static int64_t element_as_i64(const Tensor *t, int64_t off) {
+    switch (t->dtype) {
+    case TORCH_FLOAT32: return float_to_i64(tensor_f32(t)[off]);
+    case TORCH_INT64: return tensor_i64(t)[off];
+    case TORCH_BOOL: return tensor_bool(t)[off];
+    }
+    return 0;
+}
+
+static bool element_as_bool(const Tensor *t, int64_t off) {
+    switch (t->dtype) {
+    case TORCH_FLOAT32: return tensor_f32(t)[off] != 0.0f; /* NaN is true, -0.0 false */
+    case TORCH_INT64: return tensor_i64(t)[off] != 0;
+    case TORCH_BOOL: return tensor_bool(t)[off];
+    }
+    return false;
+}
+
+/* src (*) any dtype -> dst (*, contiguous) of dst's dtype, element by element. */
+static void convert_kernel(Tensor *dst, Tensor *src) {
+    int64_t n = shape_numel(dst->shape);
+    StridedWalk w;
+    walk_start(&w, dst->shape, 1, (Tensor *[]){src});
+    for (int64_t i = 0; i < n; i++, walk_next(&w)) {
+        switch (dst->dtype) {
+        case TORCH_FLOAT32: tensor_f32(dst)[i] = element_as_float(src, w.offset[0]); break;
+        case TORCH_INT64: tensor_i64(dst)[i] = element_as_i64(src, w.offset[0]); break;
+        case TORCH_BOOL: tensor_bool(dst)[i] = element_as_bool(src, w.offset[0]); break;
+        }
+    }
+}
+
+/* R: x$to(dtype = torch_long()). Always a new contiguous tensor (libtorch returns x itself
+ * when the dtype already matches; the values are the same). Only float -> float is recorded
+ * for autograd: no gradient flows through bool or int64. */
+Tensor *torch_to_dtype(Tensor *t, Dtype dtype) {
+    const char *name = "torch_to_dtype";
+    tensor_check(name, t);
+    if (dtype != TORCH_FLOAT32 && dtype != TORCH_INT64 && dtype != TORCH_BOOL)
+        torch_error(name, "unknown dtype %d", (int)dtype);
+    Tensor *out = tensor_alloc(t->shape, dtype);
+    if (t->dtype == TORCH_FLOAT32 && dtype == TORCH_FLOAT32) {
+        unary_kernel(U_COPY, out, t, 0, 0);
+        torch_record(&(TorchOp){.kind = TORCH_OP_TO_FLOAT, .out = out, .n_in = 1, .in = {t}});
+    } else {
+        convert_kernel(out, t);
+    }
+    return out;
+}
+
+/* ======================================================================================== */
+/* In place                                                                                 */
+/* ======================================================================================== */
+
+/* t op= other, other broadcast to t's shape; t keeps its shape. Not recorded: autograd
+ * (stage 2) is told through torch_before_inplace, which also bumps t's version. */
+static Tensor *binary_inplace(const char *name, BinaryOp op, Tensor *t, Tensor *other) {
+    tensor_check_dtype(name, t, TORCH_FLOAT32);
+    tensor_check_dtype(name, other, TORCH_FLOAT32);
+    check_no_internal_overlap(name, t);
+    check_inplace_shape(name, t, broadcast_shapes(name, t->shape, other->shape));
+    check_no_partial_overlap(name, t, other);
+    torch_before_inplace(name, t);
+    binary_kernel(op, t, t, other);
+    return t;
+}
+
+Tensor *torch_add_(Tensor *t, Tensor *other) {
+    return binary_inplace("torch_add_", B_ADD, t, other);
+}
+/* R: w$sub_(learning_rate * w$grad). */
+Tensor *torch_sub_(Tensor *t, Tensor *other) {
+    return binary_inplace("torch_sub_", B_SUB, t, other);
+}
+Tensor *torch_mul_(Tensor *t, Tensor *other) {
+    return binary_inplace("torch_mul_", B_MUL, t, other);
+}
+
+/* R: x$mul_(s). */
+Tensor *torch_mul_scalar_(Tensor *t, float s) {
+    const char *name = "torch_mul_scalar_";
+    tensor_check_dtype(name, t, TORCH_FLOAT32);
+    check_no_internal_overlap(name, t);
+    torch_before_inplace(name, t);
+    unary_kernel(U_MUL, t, t, s, 0);
+    return t;
+}
+
+/* Sets every element of t (any dtype) to value, converted as torch_to_dtype converts. An
+ * expanded t is allowed (libtorch's fill_ allows it): every write stores the same value. */
+static Tensor *fill_inplace(const char *name, Tensor *t, float value) {
+    tensor_check(name, t);
+    torch_before_inplace(name, t);
+    if (t->dtype == TORCH_FLOAT32) {
+        unary_kernel(U_FILL, t, t, value, 0);
+        return t;
+    }
+    int64_t n = shape_numel(t->shape);
+    StridedWalk w;
+    walk_start(&w, t->shape, 1, (Tensor *[]){t});
+    for (int64_t i = 0; i < n; i++, walk_next(&w)) {
+        if (t->dtype == TORCH_INT64) tensor_i64(t)[w.offset[0]] = float_to_i64(value);
+        else tensor_bool(t)[w.offset[0]] = value != 0.0f;
+    }
+    return t;
+}
+
+/* R: x$fill_(value). */
+Tensor *torch_fill_(Tensor *t, float value) { return fill_inplace("torch_fill_", t, value); }
+/* R: w$grad$zero_(). */
+Tensor *torch_zero_(Tensor *t) { return fill_inplace("torch_zero_", t, 0.0f); }
+

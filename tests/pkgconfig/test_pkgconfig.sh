@@ -8,8 +8,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export PKG_CONFIG_PATH=$build/meson-uninstalled
 # shellcheck disable=SC2046
-cc -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$tmp/seed42" "$src/tests/pkgconfig/seed42.c" \
-  $(pkg-config --cflags --libs ctorch)
+# EXTRA_CFLAGS: the sanitizer flags when the library was built with them.
+cc -std=c11 -Wall -Wextra -Wpedantic -Werror ${EXTRA_CFLAGS:-} -o "$tmp/seed42" \
+  "$src/tests/pkgconfig/seed42.c" $(pkg-config --cflags --libs ctorch)
 "$tmp/seed42" >"$tmp/got.txt"
 grep -A1 '^tensor seed42_randn_100x3 ' "$src/tests/fixtures/random.txt" | tail -n 1 >"$tmp/want.txt"
 if ! cmp -s "$tmp/got.txt" "$tmp/want.txt"; then
