@@ -112,6 +112,13 @@ char *ct_capture_stdout(void (*fn)(void *), void *ctx) {
 
 int ct_system(const char *command, char **out) {
     fflush(stdout);
+    /* Under `meson test --setup=valgrind` the programs a test runs go under valgrind too. */
+    const char *wrapper = getenv("CT_PROGRAM_WRAPPER");
+    char wrapped[8192];
+    if (wrapper && *wrapper && command[0] == '/') {
+        snprintf(wrapped, sizeof wrapped, "%s %s", wrapper, command);
+        command = wrapped;
+    }
     FILE *p = popen(command, "r");
     ck_assert_msg(p != NULL, "cannot run %s", command);
     size_t cap = 4096, n = 0;

@@ -58,7 +58,8 @@ char *ct_capture_stdout(void (*fn)(void *), void *ctx);
 
 
 /* Runs a shell command; returns its exit status and, if out is not NULL, its stdout
- * (malloc'ed). For tests of the stage programs. */
+ * (malloc'ed). For tests of the stage programs. A command starting with an absolute path
+ * runs under $CT_PROGRAM_WRAPPER when set (the valgrind setup sets it). */
 int ct_system(const char *command, char **out);
 
 /* Reads a stage program's CSV (header epoch,loss): returns the number of rows, losses in
