@@ -38,6 +38,10 @@ Tensor *nn_register_parameter(Module *self, const char *name, Tensor *x) {
     module_check("nn_register_parameter", self);
     check_name("nn_register_parameter", name);
     tensor_check("nn_register_parameter", x);
+    /* checked here, before torch_keep moves x out of its scope */
+    if (x->dtype != TORCH_FLOAT32)
+        torch_error("nn_register_parameter", "only Tensors of floating point and complex dtype "
+                                             "can require gradients");
     if (self->n_parameters == NN_MAX_PARAMETERS)
         torch_error("nn_register_parameter", "a module holds at most %d parameters",
                     NN_MAX_PARAMETERS);
@@ -61,6 +65,7 @@ Module *nn_register_module(Module *self, const char *name, Module *child) {
 
 Tensor *nn_get_parameter(Module *self, const char *name) {
     module_check("nn_get_parameter", self);
+    check_name("nn_get_parameter", name);
     for (int i = 0; i < self->n_parameters; i++)
         if (strcmp(self->parameter_names[i], name) == 0) return self->parameters[i];
     torch_error("nn_get_parameter", "%s has no parameter named '%s'", self->class_name, name);
@@ -78,15 +83,24 @@ static int count_parameters(const Module *m) {
     return n;
 }
 
+/* A full name such as "0.weight" must fit in NN_NAME_LEN: a cut name would be a wrong one. */
+static void check_full_name(int length) {
+    if (length >= NN_NAME_LEN)
+        torch_error("nn_parameters", "a parameter's full name must have at most %d characters",
+                    NN_NAME_LEN - 1);
+}
+
 /* Depth first: a module's own parameters, then each child's, named "child.param". */
 static void collect(Module *m, const char *prefix, ParameterList *out) {
     for (int i = 0; i < m->n_parameters; i++) {
-        snprintf(out->names[out->count], NN_NAME_LEN, "%s%s", prefix, m->parameter_names[i]);
+        check_full_name(
+            snprintf(out->names[out->count], NN_NAME_LEN, "%s%s", prefix, m->parameter_names[i]));
         out->items[out->count++] = m->parameters[i];
     }
     for (int i = 0; i < m->n_children; i++) {
         char child_prefix[NN_NAME_LEN];
-        snprintf(child_prefix, sizeof child_prefix, "%s%s.", prefix, m->child_names[i]);
+        check_full_name(
+            snprintf(child_prefix, sizeof child_prefix, "%s%s.", prefix, m->child_names[i]));
         module_check("nn_parameters", m->children[i]);
         collect(m->children[i], child_prefix, out);
     }
@@ -109,8 +123,8 @@ ParameterList nn_parameters(Module *self) {
     if (list) list->items = calloc((size_t)n + 1, sizeof *list->items);
     if (list && list->items) list->names = calloc((size_t)n + 1, sizeof *list->names);
     if (!list || !list->items || !list->names) torch_error("nn_parameters", "out of memory");
+    self->collected = list; /* first, so that an error inside collect leaks nothing */
     collect(self, "", list);
-    self->collected = list;
     return *list;
 }
 

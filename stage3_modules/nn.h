@@ -80,7 +80,10 @@ void nn_free(Module *self);
 Module *nn_linear(int64_t in_features, int64_t out_features);
 Module *nn_relu(void);
 /* R: nn_sequential(m1, m2, ...): each module's output is the next one's input. The
- * children are named "0", "1", ... */
+ * children are named "0", "1", ...
+ * Note: C does not fix the order in which the items of an initializer list are evaluated.
+ * GCC and Clang go left to right, which is the order the random stream needs to match
+ * torch's initialization; with another compiler, create the layers first, then pass them. */
 #define nn_sequential(...) nn_sequential_of((Module *[]){__VA_ARGS__, NULL})
 Module *nn_sequential_of(Module **modules); /* a NULL-terminated array */
 
