@@ -45,7 +45,12 @@ typedef enum TorchOpKind {
     TORCH_OP_MM,         /* out = a.mm(b) */
     TORCH_OP_MATMUL,     /* out = a.matmul(b)                  (1-d or 2-d operands) */
     TORCH_OP_ADDMM,      /* out = c + a.mm(b)                  in: c, a, b */
-    TORCH_OP_VIEW,       /* out = a viewed as out's shape      (view, reshape, squeeze, unsqueeze) */
+    TORCH_OP_VIEW,       /* out = a.view(out's shape) */
+    TORCH_OP_RESHAPE,    /* out = a.reshape(out's shape), a view of a */
+    TORCH_OP_UNSAFE_VIEW,/* out = a.reshape(out's shape) of a's contiguous copy (in[0]: the copy) */
+    TORCH_OP_SQUEEZE,    /* out = a.squeeze() */
+    TORCH_OP_SQUEEZE_DIM,/* out = a.squeeze(dim) */
+    TORCH_OP_UNSQUEEZE,  /* out = a.unsqueeze(dim) */
     TORCH_OP_TRANSPOSE,  /* out = a.transpose(dim, dim2) */
     TORCH_OP_T,          /* out = a.t() */
     TORCH_OP_EXPAND,     /* out = a.expand(out's shape) */

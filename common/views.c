@@ -32,6 +32,21 @@ static void check_shape_arg(const char *op, Shape shape) {
         torch_error(op, "a tensor has at most %d dimensions, got %d", TORCH_MAX_DIMS, shape.ndim);
 }
 
+/* A view's element count must fit in an int64 (libtorch's "numel: integer multiplication
+ * overflow"); the sizes are multiplied one at a time, skipping `skip` (a -1 to infer, or -1
+ * for none). */
+static void check_view_numel(const char *op, Shape shape, int skip) {
+    char s[160];
+    int64_t numel = 1;
+    for (int i = 0; i < shape.ndim; i++) {
+        if (i == skip) continue;
+        if (shape.size[i] != 0 && numel > INT64_MAX / shape.size[i])
+            torch_error(op, "numel: integer multiplication overflow (sizes=%s)",
+                        shape_str(shape, s, sizeof s));
+        numel *= shape.size[i];
+    }
+}
+
 /* Records a one-input op (the common case for views). */
 static Tensor *record1(TorchOp op, Tensor *in) {
     op.n_in = 1;
@@ -139,17 +154,18 @@ Tensor *torch_slice(Tensor *t, int dim, int64_t start, int64_t end, int64_t step
 static Shape infer_view_shape(const char *op, Shape shape, int64_t numel) {
     char s[160];
     int infer = -1;
-    int64_t known = 1; /* product of the given sizes */
     for (int i = 0; i < shape.ndim; i++) {
         if (shape.size[i] == -1) {
             if (infer >= 0) torch_error(op, "only one dimension can be inferred");
             infer = i;
-        } else if (shape.size[i] >= 0) {
-            known *= shape.size[i];
-        } else {
+        } else if (shape.size[i] < 0) {
             torch_error(op, "invalid shape dimension %" PRId64, shape.size[i]);
         }
     }
+    check_view_numel(op, shape, infer);
+    int64_t known = 1; /* product of the given sizes (it fits: checked above) */
+    for (int i = 0; i < shape.ndim; i++)
+        if (i != infer) known *= shape.size[i];
     bool fits = numel == known || (infer >= 0 && known > 0 && numel % known == 0);
     if (!fits)
         torch_error(op, "shape '%s' is invalid for input of size %" PRId64,
@@ -248,7 +264,8 @@ Tensor *torch_reshape(Tensor *t, Shape shape) {
         contiguous_strides(shape, stride);
     }
     Tensor *out = tensor_view_of(src, shape, stride, src->offset);
-    return record1((TorchOp){.kind = TORCH_OP_VIEW, .out = out}, src);
+    TorchOpKind kind = src == t ? TORCH_OP_RESHAPE : TORCH_OP_UNSAFE_VIEW;
+    return record1((TorchOp){.kind = kind, .out = out}, src);
 }
 
 /* ---- squeeze, unsqueeze ------------------------------------------------------------------- */
@@ -265,7 +282,7 @@ Tensor *torch_squeeze(Tensor *t) {
         stride[shape.ndim++] = t->stride[i];
     }
     Tensor *out = tensor_view_of(t, shape, stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_VIEW, .out = out}, t);
+    return record1((TorchOp){.kind = TORCH_OP_SQUEEZE, .out = out}, t);
 }
 
 /* R: x$squeeze(dim + 1). Drops dim if its size is 1; otherwise the view has t's shape. */
@@ -276,7 +293,7 @@ Tensor *torch_squeeze_dim(Tensor *t, int dim) {
     Tensor *out = t->shape.ndim > 0 && t->shape.size[d] == 1
                       ? view_without_dim(t, d, t->offset)
                       : tensor_view_of(t, t->shape, t->stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_VIEW, .out = out}, t);
+    return record1((TorchOp){.kind = TORCH_OP_SQUEEZE_DIM, .out = out, .dim = d}, t);
 }
 
 /* R: x$unsqueeze(dim + 1). Inserts a size-1 dim before `dim`; dim ranges over [-ndim-1, ndim]. */
@@ -301,7 +318,7 @@ Tensor *torch_unsqueeze(Tensor *t, int dim) {
         }
     }
     Tensor *out = tensor_view_of(t, shape, stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_VIEW, .out = out}, t);
+    return record1((TorchOp){.kind = TORCH_OP_UNSQUEEZE, .out = out, .dim = d}, t);
 }
 
 /* ---- transpose, t ------------------------------------------------------------------------- */
@@ -393,6 +410,7 @@ void expand_geometry(const char *op, const Tensor *t, Shape shape, Shape *out_sh
         out_shape->size[i] = size;
         out_stride[i] = stride;
     }
+    check_view_numel(op, *out_shape, -1);
 }
 
 /* R: x$expand(c(2, 3)). A broadcast view: stretched dims repeat the data with stride 0. */

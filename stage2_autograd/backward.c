@@ -31,6 +31,22 @@ static void list_push(TensorList *l, Tensor *t) {
     l->items[l->count++] = t;
 }
 
+/* libtorch's error for a tensor the backward reads that was changed in place after the forward
+ * recorded it (every in-place op bumps its storage's version). */
+static void check_version(Tensor *t, uint32_t recorded) {
+    if (t->storage->version == recorded) return;
+    char shape[96], producer[160] = "";
+    const GradFn *fn = t->autograd ? t->autograd->grad_fn : NULL;
+    if (fn) snprintf(producer, sizeof producer, ", which is output 0 of %s,", fn->name);
+    torch_error("torch_backward",
+                "one of the variables needed for gradient computation has been modified by an "
+                "inplace operation: [CPU%sType %s]%s is at version %u; expected version %u "
+                "instead. Hint: enable anomaly detection to find the operation that failed to "
+                "compute its gradient, with torch.autograd.set_detect_anomaly(True).",
+                dtype_name(t->dtype), shape_str(t->shape, shape, sizeof shape), producer,
+                t->storage->version, recorded);
+}
+
 /* Stops before anything changes if the node cannot run backward (again). */
 static void check_node(const GradFn *node) {
     if (node->released && (node->custom || derivative_needs_saved(&node->op)))
@@ -41,17 +57,11 @@ static void check_node(const GradFn *node) {
                     "autograd.grad(). Specify retain_graph=True if you need to backward "
                     "through the graph a second time or if you need to access saved tensors "
                     "after calling backward.");
-    for (int i = 0; i < node->op.n_in; i++) {
-        Tensor *in = node->op.in[i];
-        tensor_check("torch_backward", in);
-        if (in->storage->version != node->saved_version[i] && derivative_needs_saved(&node->op))
-            torch_error("torch_backward",
-                        "one of the variables needed for gradient computation has been modified "
-                        "by an inplace operation: [CPUFloatType %s], which is input %d of %s, is "
-                        "at version %u; expected version %u instead.",
-                        shape_str(in->shape, (char[96]){0}, 96), i, node->name,
-                        in->storage->version, node->saved_version[i]);
-    }
+    for (int i = 0; i < node->op.n_in; i++) tensor_check("torch_backward", node->op.in[i]);
+    for (int i = -1; i < node->op.n_in; i++) /* i = -1: the output */
+        if (derivative_reads(&node->op, i))
+            check_version(i < 0 ? node->op.out : node->op.in[i],
+                          i < 0 ? node->out_version : node->saved_version[i]);
 }
 
 /* Depth first: a tensor goes into `order` after every tensor its node reads, so walking
@@ -81,6 +91,23 @@ static void accumulate(Tensor *input, Tensor *g) {
     m->pending = m->pending ? torch_add(m->pending, g) : g;
 }
 
+/* A node returned a gradient whose shape is not its input's (a custom backward can): undoes
+ * the walk's state (pending gradients, no-grad, its scope), then raises libtorch's error. */
+static _Noreturn void invalid_gradient(TensorList *order, const GradFn *node, int i,
+                                       const Tensor *grad) {
+    char message[400], got[96], want[96];
+    snprintf(message, sizeof message,
+             "Function %s returned an invalid gradient at index %d - got %s but expected shape "
+             "compatible with %s",
+             node->name, i, shape_str(grad->shape, got, sizeof got),
+             shape_str(node->op.in[i]->shape, want, sizeof want));
+    for (int k = 0; k < order->count; k++) order->items[k]->autograd->pending = NULL;
+    free(order->items);
+    torch_no_grad_end();
+    torch_scope_end();
+    torch_error("torch_backward", "%s", message);
+}
+
 void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
     tensor_check("torch_backward", root);
     if (!torch_requires_grad(root))
@@ -92,8 +119,8 @@ void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
         tensor_check("torch_backward", gradient);
         if (!shape_equal(gradient->shape, root->shape)) {
             char a[96], b[96];
-            torch_error("torch_backward", "Mismatch in shape: grad_output[0] has a shape of %s "
-                                          "and output[0] has a shape of %s.",
+            torch_error("torch_backward", "invalid gradient at index 0 - got %s but expected "
+                                          "shape compatible with %s",
                         shape_str(gradient->shape, a, sizeof a),
                         shape_str(root->shape, b, sizeof b));
         }
@@ -123,9 +150,12 @@ void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
         }
         Tensor *grad_inputs[3] = {NULL, NULL, NULL};
         derivative_apply(node, g, grad_inputs);
-        for (int i = 0; i < node->op.n_in; i++)
-            if (grad_inputs[i] && torch_requires_grad(node->op.in[i]))
-                accumulate(node->op.in[i], grad_inputs[i]);
+        for (int i = 0; i < node->op.n_in; i++) {
+            if (!grad_inputs[i] || !torch_requires_grad(node->op.in[i])) continue;
+            if (!shape_equal(grad_inputs[i]->shape, node->op.in[i]->shape))
+                invalid_gradient(&order, node, i, grad_inputs[i]);
+            accumulate(node->op.in[i], grad_inputs[i]);
+        }
         if (!retain_graph) node->released = true;
     }
     torch_no_grad_end();

@@ -82,11 +82,16 @@ const char *derivative_name(const TorchOp *op) {
         int da = op->in[0]->shape.ndim, db = op->in[1]->shape.ndim;
         return da == 1 && db == 1 ? "DotBackward0"
              : db == 1            ? "MvBackward0"
-             : da == 1            ? "SqueezeBackward1"
+             : da == 1            ? "SqueezeBackward3" /* unsqueeze(0).mm(b).squeeze_(0) */
                                   : "MmBackward0";
     }
     case TORCH_OP_ADDMM: return "AddmmBackward0";
     case TORCH_OP_VIEW: return "ViewBackward0";
+    case TORCH_OP_RESHAPE: return "ReshapeAliasBackward0";
+    case TORCH_OP_UNSAFE_VIEW: return "UnsafeViewBackward0";
+    case TORCH_OP_SQUEEZE: return "SqueezeBackward0";
+    case TORCH_OP_SQUEEZE_DIM: return "SqueezeBackward1";
+    case TORCH_OP_UNSQUEEZE: return "UnsqueezeBackward0";
     case TORCH_OP_TRANSPOSE: return "TransposeBackward0";
     case TORCH_OP_T: return "TBackward0";
     case TORCH_OP_EXPAND: return "ExpandBackward0";
@@ -105,11 +110,35 @@ bool derivative_needs_saved(const TorchOp *op) {
     case TORCH_OP_ADD: case TORCH_OP_SUB: case TORCH_OP_ADD_SCALAR: case TORCH_OP_SUB_SCALAR:
     case TORCH_OP_MUL_SCALAR: case TORCH_OP_DIV_SCALAR: case TORCH_OP_NEG: case TORCH_OP_SUM:
     case TORCH_OP_SUM_DIM: case TORCH_OP_MEAN: case TORCH_OP_MEAN_DIM: case TORCH_OP_VIEW:
+    case TORCH_OP_RESHAPE: case TORCH_OP_UNSAFE_VIEW: case TORCH_OP_SQUEEZE:
+    case TORCH_OP_SQUEEZE_DIM: case TORCH_OP_UNSQUEEZE:
     case TORCH_OP_TRANSPOSE: case TORCH_OP_T: case TORCH_OP_EXPAND: case TORCH_OP_SELECT:
     case TORCH_OP_SLICE: case TORCH_OP_CLONE: case TORCH_OP_TO_FLOAT:
         return false;
     default:
         return true;
+    }
+}
+
+bool derivative_reads(const TorchOp *op, int i) {
+    switch (op->kind) {
+    case TORCH_OP_MUL: case TORCH_OP_MM: case TORCH_OP_MATMUL: /* each factor for the other */
+        return i >= 0 && torch_requires_grad(op->in[1 - i]);
+    case TORCH_OP_ADDMM: /* in = {bias, a, b}: a for b's gradient, b for a's */
+        return i >= 1 && torch_requires_grad(op->in[3 - i]);
+    case TORCH_OP_DIV: /* b for both gradients, a only for b's */
+        return i == 1 || (i == 0 && torch_requires_grad(op->in[1]));
+    case TORCH_OP_POW: case TORCH_OP_CLAMP_MIN: case TORCH_OP_CLAMP: case TORCH_OP_LOG:
+    case TORCH_OP_ABS:
+        return i == 0;
+    case TORCH_OP_RELU: case TORCH_OP_EXP: case TORCH_OP_SQRT: /* their result */
+        return i == -1;
+    case TORCH_OP_MAX: case TORCH_OP_MIN: /* the input and the extreme value */
+        return i <= 0;
+    case TORCH_OP_COUNT: /* a custom function: whatever it saved, at most its inputs */
+        return i >= 0;
+    default:
+        return false;
     }
 }
 
@@ -136,7 +165,7 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         break;
     case TORCH_OP_DIV: /* out = a / b */
         grad[0] = sum_to(torch_div(g, b), a->shape);
-        grad[1] = sum_to(torch_div(torch_mul(torch_neg(g), a), torch_mul(b, b)), b->shape);
+        grad[1] = sum_to(torch_mul(torch_neg(g), torch_div(torch_div(a, b), b)), b->shape);
         break;
     case TORCH_OP_ADD_SCALAR: case TORCH_OP_SUB_SCALAR: /* out = a +- s */
         grad[0] = g;
@@ -166,7 +195,9 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[0] = sum_to(torch_where(op->extra, g, torch_zeros(SHAPE_SCALAR)), a->shape);
         grad[1] = sum_to(torch_where(op->extra, torch_zeros(SHAPE_SCALAR), g), b->shape);
         break;
-    case TORCH_OP_MASKED_FILL: grad[0] = zero_where(g, op->extra); break;
+    case TORCH_OP_MASKED_FILL: /* a may have been broadcast against the mask */
+        grad[0] = sum_to(zero_where(g, op->extra), a->shape);
+        break;
     case TORCH_OP_SUM: grad[0] = torch_expand(g, a->shape); break;     /* every element: g */
     case TORCH_OP_SUM_DIM:
         grad[0] = torch_expand(op->keepdim ? g : torch_unsqueeze(g, op->dim), a->shape);
@@ -207,7 +238,10 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[1] = torch_mm(g, torch_t(op->in[2]));
         grad[2] = torch_mm(torch_t(op->in[1]), g);
         break;
-    case TORCH_OP_VIEW: grad[0] = torch_reshape(g, a->shape); break;
+    case TORCH_OP_VIEW: case TORCH_OP_RESHAPE: case TORCH_OP_UNSAFE_VIEW: case TORCH_OP_SQUEEZE:
+    case TORCH_OP_SQUEEZE_DIM: case TORCH_OP_UNSQUEEZE: /* same elements, a's shape */
+        grad[0] = torch_reshape(g, a->shape);
+        break;
     case TORCH_OP_TRANSPOSE: grad[0] = torch_transpose(g, op->dim, op->dim2); break;
     case TORCH_OP_T: grad[0] = torch_t(g); break;
     case TORCH_OP_EXPAND: grad[0] = sum_to(g, a->shape); break;

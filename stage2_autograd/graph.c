@@ -82,11 +82,41 @@ static void record(const TorchOp *op) {
     autograd_set_grad_fn(op->out, node);
 }
 
+/* Whether node's output is a view of its input (they share storage). */
+static bool is_view_node(const GradFn *node) {
+    switch (node->op.kind) {
+    case TORCH_OP_VIEW: case TORCH_OP_RESHAPE: case TORCH_OP_UNSAFE_VIEW: case TORCH_OP_SQUEEZE:
+    case TORCH_OP_SQUEEZE_DIM: case TORCH_OP_UNSQUEEZE:
+    case TORCH_OP_TRANSPOSE: case TORCH_OP_T: case TORCH_OP_EXPAND:
+    case TORCH_OP_SELECT: case TORCH_OP_SLICE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* In-place ops are not recorded (the kernel only bumps the version), so with grad mode on an
+ * in-place change of a tensor in the graph would silently give wrong gradients: refused. A leaf
+ * that requires grad gets libtorch's message; so does a view of one. */
 static void before_inplace(const char *op_name, Tensor *t) {
     if (!grad_mode || !t->autograd) return;
-    if (t->autograd->requires_grad && !t->autograd->grad_fn)
-        torch_error(op_name, "a leaf Variable that requires grad is being used in an in-place "
-                             "operation.");
+    const GradFn *node = t->autograd->grad_fn;
+    if (!node) {
+        if (t->autograd->requires_grad)
+            torch_error(op_name, "a leaf Variable that requires grad is being used in an "
+                                 "in-place operation.");
+        return;
+    }
+    const Tensor *base = t;
+    while (base->autograd && base->autograd->grad_fn && is_view_node(base->autograd->grad_fn))
+        base = base->autograd->grad_fn->op.in[0];
+    if (base != t && base->autograd && base->autograd->requires_grad && !base->autograd->grad_fn)
+        torch_error(op_name, "a view of a leaf Variable that requires grad is being used in an "
+                             "in-place operation.");
+    torch_error(op_name, "an in-place operation on a tensor that requires grad (here the output "
+                         "of %s) is not recorded by autograd; use the out-of-place function, or "
+                         "with_no_grad() if no gradient should flow through it",
+                node->name);
 }
 
 static void release(Tensor *t) {
@@ -131,11 +161,15 @@ void autograd_enable(void) {
 
 Tensor *torch_requires_grad_(Tensor *t, bool requires_grad) {
     tensor_check("torch_requires_grad_", t);
-    if (t->autograd && t->autograd->grad_fn)
-        torch_error("torch_requires_grad_", "you can only change requires_grad flags of leaf "
-                                            "variables.");
+    if (t->autograd && t->autograd->grad_fn) { /* a non-leaf requires grad already */
+        if (requires_grad) return t;
+        torch_error("torch_requires_grad_",
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach().");
+    }
     if (requires_grad && t->dtype != TORCH_FLOAT32)
-        torch_error("torch_requires_grad_", "only Tensors of floating point and complex dtype "
+        torch_error("torch_requires_grad_", "Only Tensors of floating point and complex dtype "
                                             "can require gradients");
     if (requires_grad || t->autograd) autograd_meta(t)->requires_grad = requires_grad;
     return t;

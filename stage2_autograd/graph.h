@@ -45,6 +45,9 @@ GradFn *grad_fn_new(const char *name);
 const char *derivative_name(const TorchOp *op);
 /* Whether the backward of op reads saved values (so it cannot run twice after release). */
 bool derivative_needs_saved(const TorchOp *op);
+/* Whether the backward of op reads the values of input i (i = -1: of its output), as libtorch
+ * saves them, so an in-place change of that tensor before backward must be caught. */
+bool derivative_reads(const TorchOp *op, int i);
 /* Computes grad_inputs[i] (NULL where not needed) from the gradient of op->out. */
 void derivative_apply(const GradFn *node, Tensor *grad_out, Tensor **grad_inputs);
 

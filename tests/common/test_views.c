@@ -524,17 +524,20 @@ START_TEST(test_records_for_autograd) {
     view_kinds[2] = last_op().kind;
     torch_unsqueeze(x, 0);
     view_kinds[3] = last_op().kind;
-    for (int i = 0; i < 4; i++) ck_assert(view_kinds[i] == TORCH_OP_VIEW);
+    ck_assert(view_kinds[0] == TORCH_OP_VIEW);
+    ck_assert(view_kinds[1] == TORCH_OP_SQUEEZE);
+    ck_assert(view_kinds[2] == TORCH_OP_SQUEEZE_DIM);
+    ck_assert(view_kinds[3] == TORCH_OP_UNSQUEEZE);
 
     /* reshape: a view when possible, else a clone that is then viewed */
     torch_reshape(m, SHAPE(2, 6));
-    ck_assert(last_op().kind == TORCH_OP_VIEW);
+    ck_assert(last_op().kind == TORCH_OP_RESHAPE);
     Tensor *mt = torch_t(m);
     n_recorded = 0;
     o = torch_reshape(mt, SHAPE(12));
     ck_assert_int_eq(n_recorded, 2);
     ck_assert(recorded[0].kind == TORCH_OP_CLONE && recorded[0].in[0] == mt);
-    ck_assert(recorded[1].kind == TORCH_OP_VIEW && recorded[1].in[0] == recorded[0].out &&
+    ck_assert(recorded[1].kind == TORCH_OP_UNSAFE_VIEW && recorded[1].in[0] == recorded[0].out &&
               recorded[1].out == o);
     n_recorded = 0;
 
