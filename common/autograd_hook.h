@@ -77,8 +77,9 @@ typedef struct TorchOp {
 typedef struct TorchAutogradHooks {
     /* Called after a differentiable op computed op->out. */
     void (*record)(const TorchOp *op);
-    /* Called before an in-place op changes t (may raise an error: leaf that requires grad). */
-    void (*before_inplace)(const char *op_name, Tensor *t);
+    /* Called before an in-place op changes t, with the tensor its new values come from (or
+     * NULL). May raise an error: a leaf that requires grad, an operand that requires grad. */
+    void (*before_inplace)(const char *op_name, Tensor *t, const Tensor *source);
     /* Called when t is released, to free its autograd state. */
     void (*release)(Tensor *t);
     /* Called when torch_keep moves t out of its scope. */
@@ -96,5 +97,7 @@ static inline void torch_record(const TorchOp *op) {
 }
 /* For kernel code: call before changing t in place (bumps t's version). */
 void torch_before_inplace(const char *op_name, Tensor *t);
+/* The same for t op= source (add_, sub_, mul_, copy_). */
+void torch_before_inplace_from(const char *op_name, Tensor *t, const Tensor *source);
 
 #endif

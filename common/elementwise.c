@@ -650,7 +650,7 @@ static Tensor *binary_inplace(const char *name, BinaryOp op, Tensor *t, Tensor *
     check_no_internal_overlap(name, t);
     check_inplace_shape(name, t, broadcast_shapes(name, t->shape, other->shape));
     check_no_partial_overlap(name, t, other);
-    torch_before_inplace(name, t);
+    torch_before_inplace_from(name, t, other);
     binary_kernel(op, t, t, other);
     return t;
 }

@@ -170,8 +170,12 @@ const TorchAutogradHooks *torch_autograd_hooks;
 
 void torch_install_autograd_hooks(const TorchAutogradHooks *hooks) { torch_autograd_hooks = hooks; }
 
-void torch_before_inplace(const char *op_name, Tensor *t) {
+void torch_before_inplace_from(const char *op_name, Tensor *t, const Tensor *source) {
     if (torch_autograd_hooks && torch_autograd_hooks->before_inplace)
-        torch_autograd_hooks->before_inplace(op_name, t);
+        torch_autograd_hooks->before_inplace(op_name, t, source);
     t->storage->version++;
+}
+
+void torch_before_inplace(const char *op_name, Tensor *t) {
+    torch_before_inplace_from(op_name, t, NULL);
 }

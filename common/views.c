@@ -569,7 +569,7 @@ Tensor *torch_copy_(Tensor *dst, Tensor *src) {
         torch_error(op, "unsupported operation: some elements of the input tensor and the "
                         "written-to tensor refer to a single memory location. Please clone() "
                         "the tensor before performing the operation.");
-    torch_before_inplace(op, dst);
+    torch_before_inplace_from(op, dst, src);
     if (same_data) return dst; /* copying x onto itself changes nothing */
     /* Overlaps libtorch cannot judge (non-dense views of one storage) read a snapshot of src,
      * so the result never depends on the copy order. */

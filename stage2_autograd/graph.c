@@ -98,8 +98,13 @@ static bool is_view_node(const GradFn *node) {
 /* In-place ops are not recorded (the kernel only bumps the version), so with grad mode on an
  * in-place change of a tensor in the graph would silently give wrong gradients: refused. A leaf
  * that requires grad gets libtorch's message; so does a view of one. */
-static void before_inplace(const char *op_name, Tensor *t) {
-    if (!grad_mode || !t->autograd) return;
+static void before_inplace(const char *op_name, Tensor *t, const Tensor *source) {
+    if (!grad_mode) return;
+    if (source && source->autograd && (source->autograd->requires_grad || source->autograd->grad_fn))
+        torch_error(op_name, "an in-place operation whose operand requires grad is not recorded "
+                             "by autograd; use the out-of-place function (e.g. torch_add), or "
+                             "with_no_grad() if no gradient should flow through it");
+    if (!t->autograd) return;
     const GradFn *node = t->autograd->grad_fn;
     if (!node) {
         if (t->autograd->requires_grad)

@@ -487,7 +487,8 @@ static void record_hook(const TorchOp *op) {
     records[n_records++] = *op;
 }
 
-static void before_inplace_hook(const char *name, Tensor *t) {
+static void before_inplace_hook(const char *name, Tensor *t, const Tensor *source) {
+    (void)source;
     ck_assert_int_lt(n_inplace, 16);
     inplace_names[n_inplace] = name;
     inplace_tensors[n_inplace++] = t;

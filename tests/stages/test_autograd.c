@@ -420,6 +420,24 @@ START_TEST(test_inplace_on_graph_tensor_is_refused) {
 }
 END_TEST
 
+/* z += w with w requiring grad would lose w's gradient silently: refused, z unchanged. */
+START_TEST(test_inplace_with_operand_that_requires_grad_is_refused) {
+    Tensor *w = leaf(SHAPE(2), (float[]){1, 2});
+    Tensor *z = torch_zeros(SHAPE(2));
+    CT_EXPECT_ERROR("torch_add_: an in-place operation whose operand requires grad is not "
+                    "recorded by autograd; use the out-of-place function (e.g. torch_add), or "
+                    "with_no_grad() if no gradient should flow through it",
+                    torch_add_(z, w));
+    CT_EXPECT_ERROR("torch_copy_: an in-place operation whose operand requires grad is not "
+                    "recorded by autograd; use the out-of-place function (e.g. torch_add), or "
+                    "with_no_grad() if no gradient should flow through it",
+                    torch_copy_(z, w));
+    CT_ASSERT_BITS_EQ(z, torch_zeros(SHAPE(2)));
+    with_no_grad(torch_add_(z, w)); /* allowed where nothing is recorded */
+    CT_ASSERT_BITS_EQ(z, torch_tensor(SHAPE(2), (float[]){1, 2}));
+}
+END_TEST
+
 START_TEST(test_second_backward_through_freed_graph) {
     Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
     Tensor *loss = torch_sum(torch_pow(x, 2));
@@ -872,6 +890,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_backward_needs_grad);
     tcase_add_test(tc, test_inplace_on_leaf_needs_no_grad);
     tcase_add_test(tc, test_inplace_on_graph_tensor_is_refused);
+    tcase_add_test(tc, test_inplace_with_operand_that_requires_grad_is_refused);
     tcase_add_test(tc, test_second_backward_through_freed_graph);
     tcase_add_test(tc, test_requires_grad_errors);
     tcase_add_test(tc, test_saved_input_modified_inplace);
