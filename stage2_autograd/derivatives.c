@@ -55,10 +55,16 @@ static Tensor *scatter_to_indices(Tensor *g, Tensor *indices, Shape shape, int d
 
 const char *derivative_name(const TorchOp *op) {
     switch (op->kind) {
-    case TORCH_OP_ADD: case TORCH_OP_ADD_SCALAR: return "AddBackward0";
-    case TORCH_OP_SUB: case TORCH_OP_SUB_SCALAR: return "SubBackward0";
-    case TORCH_OP_MUL: case TORCH_OP_MUL_SCALAR: return "MulBackward0";
-    case TORCH_OP_DIV: case TORCH_OP_DIV_SCALAR: return "DivBackward0";
+    /* A scalar operand is libtorch's Scalar overload, as R torch calls it: x * 2 is
+     * MulBackward1 (Python wraps the 2 in a tensor and shows MulBackward0). */
+    case TORCH_OP_ADD: return "AddBackward0";
+    case TORCH_OP_ADD_SCALAR: return "AddBackward1";
+    case TORCH_OP_SUB: return "SubBackward0";
+    case TORCH_OP_SUB_SCALAR: return "SubBackward1";
+    case TORCH_OP_MUL: return "MulBackward0";
+    case TORCH_OP_MUL_SCALAR: return "MulBackward1";
+    case TORCH_OP_DIV: return "DivBackward0";
+    case TORCH_OP_DIV_SCALAR: return "DivBackward1";
     case TORCH_OP_NEG: return "NegBackward0";
     case TORCH_OP_POW: return "PowBackward0";
     case TORCH_OP_CLAMP_MIN: case TORCH_OP_CLAMP: return "ClampBackward1";

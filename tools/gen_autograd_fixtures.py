@@ -17,6 +17,8 @@ import sys
 
 import torch
 
+aten = torch.ops.aten
+
 sys.path.insert(0, os.path.dirname(__file__))
 from fixtures import FixtureWriter  # noqa: E402
 
@@ -86,11 +88,12 @@ CASES = {
     "mul_0d": ([randn(2, 3), randn()], None, lambda a, b, m: a * b),
     "div_bcast": ([randn(3, 4), nonzero(4)], None, lambda a, b, m: a / b),
     "div_0d": ([randn(2, 3), nonzero()], None, lambda a, b, m: a / b),
-    # scalar operands and unary ops
-    "add_scalar": ([randn(3, 4)], None, lambda a, m: a + 2.5),
-    "sub_scalar": ([randn(3, 4)], None, lambda a, m: a - 1.5),
-    "mul_scalar": ([randn(3, 4)], None, lambda a, m: a * -3.0),
-    "div_scalar": ([randn(3, 4)], None, lambda a, m: a / 4.0),
+    # scalar operands and unary ops. R torch calls libtorch's Scalar overloads (AddBackward1,
+    # MulBackward1, ...); Python's `a + 2.5` would wrap 2.5 in a tensor (AddBackward0).
+    "add_scalar": ([randn(3, 4)], None, lambda a, m: aten.add.Scalar(a, 2.5)),
+    "sub_scalar": ([randn(3, 4)], None, lambda a, m: aten.sub.Scalar(a, 1.5)),
+    "mul_scalar": ([randn(3, 4)], None, lambda a, m: aten.mul.Scalar(a, -3.0)),
+    "div_scalar": ([randn(3, 4)], None, lambda a, m: aten.div.Scalar(a, 4.0)),
     "neg": ([randn(3, 4)], None, lambda a, m: -a),
     "pow_2": ([randn(3, 4)], None, lambda a, m: a.pow(2)),
     "pow_3": ([randn(3, 4)], None, lambda a, m: a.pow(3)),
@@ -181,9 +184,9 @@ def write_worked_example(fx):
     """The R chapter's example, with R's torch_tensor(1.1) being a 1-element 1-d tensor."""
     x1 = torch.ones(2, 2, requires_grad=True)
     x2 = torch.tensor([1.1], requires_grad=True)
-    y = x1 * (x2 + 2)
+    y = x1 * aten.add.Scalar(x2, 2)  # R's x2 + 2: the Scalar overload, AddBackward1
     y.retain_grad()
-    z = y.pow(2) * 3
+    z = aten.mul.Scalar(y.pow(2), 3)  # R's y$pow(2) * 3: MulBackward1
     z.retain_grad()
     out = z.mean()
     fx.text("ex_tree", tree(out.grad_fn))
