@@ -40,7 +40,7 @@ Tensor *nn_register_parameter(Module *self, const char *name, Tensor *x) {
     tensor_check("nn_register_parameter", x);
     /* checked here, before torch_keep moves x out of its scope */
     if (x->dtype != TORCH_FLOAT32)
-        torch_error("nn_register_parameter", "only Tensors of floating point and complex dtype "
+        torch_error("nn_register_parameter", "Only Tensors of floating point and complex dtype "
                                              "can require gradients");
     if (self->n_parameters == NN_MAX_PARAMETERS)
         torch_error("nn_register_parameter", "a module holds at most %d parameters",

@@ -829,7 +829,7 @@ START_TEST(test_error_building_modules) {
     CT_EXPECT_ERROR("nn_register_parameter: expected a Tensor but got NULL",
                     nn_register_parameter(m, "w", NULL));
     Tensor *idx = torch_tensor_i64(SHAPE(2), (int64_t[]){1, 2});
-    CT_EXPECT_ERROR("nn_register_parameter: only Tensors of floating point and complex dtype can "
+    CT_EXPECT_ERROR("nn_register_parameter: Only Tensors of floating point and complex dtype can "
                     "require gradients",
                     nn_register_parameter(m, "idx", idx));
     ck_assert_int_eq(idx->scope, torch_scope_depth()); /* still the scope's, not kept */
