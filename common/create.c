@@ -8,20 +8,25 @@ Tensor *torch_empty(Shape shape) { return tensor_alloc(shape, TORCH_FLOAT32); }
 
 Tensor *torch_empty_dtype(Shape shape, Dtype dtype) { return tensor_alloc(shape, dtype); }
 
-Tensor *torch_full(Shape shape, float value) {
+/* A float32 tensor of `shape` with every element `value`; errors are raised under `op`. */
+static Tensor *filled(const char *op, Shape shape, float value) {
+    check_new_shape(op, shape, TORCH_FLOAT32);
     Tensor *t = tensor_alloc(shape, TORCH_FLOAT32);
     float *d = tensor_f32(t);
     for (int64_t i = 0, n = shape_numel(shape); i < n; i++) d[i] = value;
     return t;
 }
 
-Tensor *torch_zeros(Shape shape) { return torch_full(shape, 0.0f); }
+Tensor *torch_full(Shape shape, float value) { return filled("torch_full", shape, value); }
 
-Tensor *torch_ones(Shape shape) { return torch_full(shape, 1.0f); }
+Tensor *torch_zeros(Shape shape) { return filled("torch_zeros", shape, 0.0f); }
 
-Tensor *torch_scalar(float value) { return torch_full(SHAPE_SCALAR, value); }
+Tensor *torch_ones(Shape shape) { return filled("torch_ones", shape, 1.0f); }
+
+Tensor *torch_scalar(float value) { return filled("torch_scalar", SHAPE_SCALAR, value); }
 
 static Tensor *from_array(const char *op, Shape shape, Dtype dtype, const void *values) {
+    check_new_shape(op, shape, dtype);
     if (values == NULL && shape_numel(shape) > 0) torch_error(op, "values is NULL");
     Tensor *t = tensor_alloc(shape, dtype);
     if (shape_numel(shape) > 0)
@@ -43,12 +48,12 @@ Tensor *torch_tensor_bool(Shape shape, const bool *values) {
 
 Tensor *torch_zeros_like(const Tensor *t) {
     tensor_check("torch_zeros_like", t);
-    return torch_zeros(t->shape);
+    return filled("torch_zeros_like", t->shape, 0.0f);
 }
 
 Tensor *torch_ones_like(const Tensor *t) {
     tensor_check("torch_ones_like", t);
-    return torch_ones(t->shape);
+    return filled("torch_ones_like", t->shape, 1.0f);
 }
 
 /* R's torch_arange includes `end`; libtorch computes element i as start + i * step in double. */
@@ -58,7 +63,11 @@ Tensor *torch_arange(double start, double end, double step) {
         torch_error("torch_arange", "unsupported range: %g -> %g", start, end);
     if ((step > 0 && end < start) || (step < 0 && end > start))
         torch_error("torch_arange", "upper bound and larger bound inconsistent with step sign");
-    int64_t n = (int64_t)floor((end - start) / step) + 1;
+    double count = floor((end - start) / step) + 1;
+    if (!(count < 0x1p63)) /* converting a larger double to int64 would be undefined */
+        torch_error("torch_arange", "invalid size, possible overflow?");
+    int64_t n = (int64_t)count;
+    check_new_shape("torch_arange", SHAPE(n), TORCH_FLOAT32);
     Tensor *t = tensor_alloc(SHAPE(n), TORCH_FLOAT32);
     float *d = tensor_f32(t);
     for (int64_t i = 0; i < n; i++) d[i] = (float)(start + (double)i * step);
@@ -67,6 +76,7 @@ Tensor *torch_arange(double start, double end, double step) {
 
 Tensor *torch_eye(int64_t n) {
     if (n < 0) torch_error("torch_eye", "n must be greater or equal to 0, got %lld", (long long)n);
+    check_new_shape("torch_eye", SHAPE(n, n), TORCH_FLOAT32);
     Tensor *t = torch_zeros(SHAPE(n, n));
     float *d = tensor_f32(t);
     for (int64_t i = 0; i < n; i++) d[i * n + i] = 1.0f;

@@ -14,8 +14,14 @@
 #define TENSOR_ALIVE 0x7E750A11u
 #define TENSOR_DEAD 0xDEADBEEFu
 
-/* A new contiguous tensor with its own (uninitialised) storage, owned by the current scope. */
+/* A new contiguous tensor with its own (uninitialised) storage, owned by the current scope.
+ * Its shape is checked by check_new_shape under the name "torch_empty". */
 Tensor *tensor_alloc(Shape shape, Dtype dtype);
+/* Stops with libtorch's error if `shape` cannot be a new tensor's: more than TORCH_MAX_DIMS
+ * dims, a negative size ("Trying to create tensor with negative dimension -1: [-1, 3]"), or
+ * more bytes than an int64 counts ("Storage size calculation overflowed with sizes=[...]").
+ * Creation functions call it first, so the error names them. */
+void check_new_shape(const char *op, Shape shape, Dtype dtype);
 /* A new tensor header sharing base's storage: the building block of every view. */
 Tensor *tensor_view_of(Tensor *base, Shape shape, const int64_t *stride, int64_t offset);
 

@@ -244,15 +244,27 @@ static Tensor *header_new(Shape shape, Dtype dtype, Storage *storage) {
     return t;
 }
 
-Tensor *tensor_alloc(Shape shape, Dtype dtype) {
+void check_new_shape(const char *op, Shape shape, Dtype dtype) {
+    char s[160];
     if (shape.ndim < 0 || shape.ndim > TORCH_MAX_DIMS)
-        torch_error("torch_empty", "a tensor has at most %d dimensions, got %d", TORCH_MAX_DIMS,
-                    shape.ndim);
+        torch_error(op, "a tensor has at most %d dimensions, got %d", TORCH_MAX_DIMS, shape.ndim);
     for (int i = 0; i < shape.ndim; i++)
         if (shape.size[i] < 0)
-            torch_error("torch_empty", "Trying to create tensor with negative dimension %lld: %s",
-                        (long long)shape.size[i],
-                        shape_str(shape, (char[128]){0}, 128));
+            torch_error(op, "Trying to create tensor with negative dimension %lld: %s",
+                        (long long)shape.size[i], shape_str(shape, s, sizeof s));
+    /* The byte count must fit in an int64. Multiplied one size at a time, so that two huge
+     * sizes overflow even when a later size is 0, as in libtorch. */
+    int64_t limit = INT64_MAX / (int64_t)dtype_size(dtype), numel = 1;
+    for (int i = 0; i < shape.ndim; i++) {
+        if (shape.size[i] != 0 && numel > limit / shape.size[i])
+            torch_error(op, "Storage size calculation overflowed with sizes=%s",
+                        shape_str(shape, s, sizeof s));
+        numel *= shape.size[i];
+    }
+}
+
+Tensor *tensor_alloc(Shape shape, Dtype dtype) {
+    check_new_shape("torch_empty", shape, dtype);
     Storage *s = storage_new((size_t)shape_numel(shape) * dtype_size(dtype));
     Tensor *t = header_new(shape, dtype, s);
     contiguous_strides(shape, t->stride);

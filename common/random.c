@@ -391,16 +391,6 @@ static void fill_normal(Tensor *t, double mean, double std) {
 /* 7. The public functions                                                                     */
 /* ========================================================================================== */
 
-/* libtorch's error for a negative size, raised under our own op name before allocating. */
-static void check_shape(const char *op, Shape shape) {
-    if (shape.ndim < 0 || shape.ndim > TORCH_MAX_DIMS)
-        torch_error(op, "a tensor has at most %d dimensions, got %d", TORCH_MAX_DIMS, shape.ndim);
-    for (int i = 0; i < shape.ndim; i++)
-        if (shape.size[i] < 0)
-            torch_error(op, "Trying to create tensor with negative dimension %" PRId64 ": %s",
-                        shape.size[i], shape_str(shape, (char[128]){0}, 128));
-}
-
 /* libtorch refuses to fill a tensor in which two elements share memory (an expanded view). */
 static void check_no_internal_overlap(const char *op, const Tensor *t) {
     for (int i = 0; i < t->shape.ndim; i++)
@@ -421,7 +411,7 @@ uint64_t torch_initial_seed(void) { return rng()->seed; }
 
 /* R: torch_rand(...). shape -> float32 uniforms on [0, 1). */
 Tensor *torch_rand(Shape shape) {
-    check_shape("torch_rand", shape);
+    check_new_shape("torch_rand", shape, TORCH_FLOAT32);
     Tensor *t = tensor_alloc(shape, TORCH_FLOAT32);
     fill_uniform(t, 0.0, 1.0);
     return t;
@@ -429,7 +419,7 @@ Tensor *torch_rand(Shape shape) {
 
 /* R: torch_randn(...). shape -> float32 standard normals. */
 Tensor *torch_randn(Shape shape) {
-    check_shape("torch_randn", shape);
+    check_new_shape("torch_randn", shape, TORCH_FLOAT32);
     Tensor *t = tensor_alloc(shape, TORCH_FLOAT32);
     fill_normal(t, 0.0, 1.0);
     return t;
@@ -474,7 +464,7 @@ Tensor *torch_normal_(Tensor *t, double mean, double std) {
 /* R: torch_randint(low, high, size). shape -> int64 in [low, high), row-major. */
 Tensor *torch_randint(int64_t low, int64_t high, Shape shape) {
     const char *op = "torch_randint";
-    check_shape(op, shape);
+    check_new_shape(op, shape, TORCH_INT64);
     if (low >= high)
         torch_error(op,
                     "random_ expects 'from' to be less than 'to', but got from=%" PRId64
@@ -497,7 +487,7 @@ Tensor *torch_randint(int64_t low, int64_t high, Shape shape) {
 /* R: torch_randperm(n). -> int64 (n), a permutation of 0..n-1. */
 Tensor *torch_randperm(int64_t n) {
     const char *op = "torch_randperm";
-    check_shape(op, SHAPE(n));
+    check_new_shape(op, SHAPE(n), TORCH_INT64);
     Tensor *t = tensor_alloc(SHAPE(n), TORCH_INT64);
     Generator *g = rng();
     int64_t *d = tensor_i64(t);

@@ -183,9 +183,10 @@ static Tensor *extreme_dim(const char *name, const char *fn, TorchOpKind kind, T
     torch_record(&(TorchOp){.kind = kind, .out = values, .n_in = 1, .in = {a}, .extra = idx,
                             .dim = d, .keepdim = keepdim});
     if (indices) *indices = idx;
-    /* Unwanted indices made outside any scope would live forever; with no autograd listening
-     * nobody else can hold them, so release them now. (Inside a scope they go with it.) */
-    else if (torch_scope_depth() == 0 && !(torch_autograd_hooks && torch_autograd_hooks->record))
+    /* Unwanted indices made outside any scope would live forever; unless autograd recorded
+     * this op (values then has autograd state, and its node holds them), nobody else can
+     * hold them, so release them now. (Inside a scope they go with it.) */
+    else if (idx->scope == 0 && values->autograd == NULL)
         torch_free(idx);
     return values;
 }

@@ -74,6 +74,7 @@ Dtype torch_dtype(const Tensor *t) {
 
 bool torch_is_contiguous(const Tensor *t) {
     tensor_check("torch_is_contiguous", t);
+    if (shape_numel(t->shape) == 0) return true; /* no element to misplace, as in libtorch */
     int64_t expected = 1;
     for (int i = t->shape.ndim - 1; i >= 0; i--) {
         if (t->shape.size[i] == 1) continue; /* a size-1 dim's stride never matters */

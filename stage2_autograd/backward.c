@@ -58,6 +58,12 @@ static void check_node(const GradFn *node) {
                     "through the graph a second time or if you need to access saved tensors "
                     "after calling backward.");
     for (int i = 0; i < node->op.n_in; i++) tensor_check("torch_backward", node->op.in[i]);
+    for (int i = 0; i < node->ctx.n_saved; i++) /* a custom function's saved tensors */
+        tensor_check("torch_backward", node->ctx.saved[i]);
+    if (node->op.extra) { /* the mask, condition or indices every such backward reads */
+        tensor_check("torch_backward", node->op.extra);
+        check_version(node->op.extra, node->extra_version);
+    }
     for (int i = -1; i < node->op.n_in; i++) /* i = -1: the output */
         if (derivative_reads(&node->op, i))
             check_version(i < 0 ? node->op.out : node->op.in[i],
@@ -66,17 +72,19 @@ static void check_node(const GradFn *node) {
 
 /* Depth first: a tensor goes into `order` after every tensor its node reads, so walking
  * `order` backwards visits each node after all the nodes that use its output. Only tensors
- * with a grad_fn are listed; leaves are reached through their consumers. */
+ * with a grad_fn are listed; leaves are reached through their consumers. With order NULL,
+ * the same walk only checks every node: a first pass, so that an error leaves nothing
+ * allocated. */
 static void topological_sort(Tensor *t, TensorList *order) {
     t->autograd->visit = walk_id;
     GradFn *node = t->autograd->grad_fn;
-    check_node(node);
+    if (!order) check_node(node);
     for (int i = 0; i < node->op.n_in; i++) {
         Tensor *in = node->op.in[i];
         if (in->autograd && in->autograd->grad_fn && in->autograd->visit != walk_id)
             topological_sort(in, order);
     }
-    list_push(order, t);
+    if (order) list_push(order, t);
 }
 
 /* grad += g for a leaf (its grad outlives the walk), pending += g otherwise. */
@@ -108,6 +116,13 @@ static _Noreturn void invalid_gradient(TensorList *order, const GradFn *node, in
     torch_error("torch_backward", "%s", message);
 }
 
+/* The gradient the walk starts from: ones for a one-element root, otherwise the given one,
+ * converted to float32 as libtorch casts it to the root's dtype. Made inside the walk's scope. */
+static Tensor *seed(Tensor *root, Tensor *gradient) {
+    if (!gradient) return torch_ones_like(root);
+    return gradient->dtype == TORCH_FLOAT32 ? gradient : torch_to_dtype(gradient, TORCH_FLOAT32);
+}
+
 void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
     tensor_check("torch_backward", root);
     if (!torch_requires_grad(root))
@@ -126,17 +141,24 @@ void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
         }
     }
     if (!root->autograd->grad_fn) { /* backward on a leaf: its gradient is the seed */
-        accumulate(root, gradient ? gradient : torch_ones_like(root));
+        /* in a scope, as the walk below, so that the seed made here is released */
+        torch_scope_begin();
+        torch_no_grad_begin();
+        accumulate(root, seed(root, gradient));
+        torch_no_grad_end();
+        torch_scope_end();
         return;
     }
 
     walk_id++;
+    topological_sort(root, NULL); /* may raise an error; nothing has changed yet */
+    walk_id++;
     TensorList order = {0};
-    topological_sort(root, &order); /* may raise an error; nothing has changed yet */
+    topological_sort(root, &order);
 
     torch_scope_begin();
     torch_no_grad_begin();
-    root->autograd->pending = gradient ? gradient : torch_ones_like(root);
+    root->autograd->pending = seed(root, gradient);
     for (int k = order.count - 1; k >= 0; k--) {
         Tensor *t = order.items[k];
         struct AutogradMeta *m = t->autograd;

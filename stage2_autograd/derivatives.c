@@ -205,13 +205,19 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[0] = sum_to(zero_where(g, op->extra), a->shape);
         break;
     case TORCH_OP_SUM: grad[0] = torch_expand(g, a->shape); break;     /* every element: g */
-    case TORCH_OP_SUM_DIM:
-        grad[0] = torch_expand(op->keepdim ? g : torch_unsqueeze(g, op->dim), a->shape);
+    case TORCH_OP_SUM_DIM: /* a 0-dim a is its own sum: g as it is */
+        grad[0] = a->shape.ndim == 0
+                      ? g
+                      : torch_expand(op->keepdim ? g : torch_unsqueeze(g, op->dim), a->shape);
         break;
     case TORCH_OP_MEAN: /* g / numel to every element */
         grad[0] = torch_expand(torch_div_scalar(g, (float)torch_numel(a)), a->shape);
         break;
     case TORCH_OP_MEAN_DIM:
+        if (a->shape.ndim == 0) { /* a 0-dim a is its own mean */
+            grad[0] = g;
+            break;
+        }
         grad[0] = torch_expand(torch_div_scalar(op->keepdim ? g : torch_unsqueeze(g, op->dim),
                                                 (float)a->shape.size[op->dim]),
                                a->shape);
@@ -255,11 +261,13 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[0] = torch_zeros(a->shape);
         torch_copy_(torch_select(grad[0], op->dim, op->start), g);
         break;
-    case TORCH_OP_SLICE:
+    case TORCH_OP_SLICE: /* an empty slice sends nothing back (and its end would be
+                          * before its start, which slice reads as counted from the end) */
         grad[0] = torch_zeros(a->shape);
-        torch_copy_(torch_slice(grad[0], op->dim, op->start,
-                                op->start + (op->length - 1) * op->step + 1, op->step),
-                    g);
+        if (op->length > 0)
+            torch_copy_(torch_slice(grad[0], op->dim, op->start,
+                                    op->start + (op->length - 1) * op->step + 1, op->step),
+                        g);
         break;
     case TORCH_OP_CLONE: case TORCH_OP_TO_FLOAT: grad[0] = g; break;
     case TORCH_OP_COUNT: break;

@@ -66,6 +66,7 @@ void autograd_set_grad_fn(Tensor *out, GradFn *node) {
     node->out_version = out->storage->version;
     for (int i = 0; i < node->op.n_in; i++)
         node->saved_version[i] = node->op.in[i]->storage->version;
+    if (node->op.extra) node->extra_version = node->op.extra->storage->version;
     autograd_meta(out)->grad_fn = node;
 }
 

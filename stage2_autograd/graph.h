@@ -18,6 +18,7 @@ struct GradFn {
     TorchOp op;                      /* what the forward computed, inputs included */
     uint32_t saved_version[3];       /* input storage versions when recorded */
     uint32_t out_version;
+    uint32_t extra_version;          /* op.extra's (mask, condition, indices) when recorded */
     bool released;                   /* backward ran without retain_graph */
     Tensor *leaf;                    /* for an AccumulateGrad node: its leaf */
     const AutogradFunction *custom;  /* for a custom function's node */

@@ -15,6 +15,9 @@ static Tensor *linear_forward(Module *self, Tensor *x) {
     Linear *l = (Linear *)self;
     Tensor *weight = self->parameters[0], *bias = self->parameters[1];
     tensor_check("nn_linear", x);
+    if (x->dtype != TORCH_FLOAT32) /* checked first, as libtorch's addmm does */
+        torch_error("nn_linear", "mat1 and mat2 must have the same dtype, but got %s and Float",
+                    dtype_name(x->dtype));
     char xs[96];
     if (x->shape.ndim != 2)
         torch_error("nn_linear", "expected a 2-d input (batch, %lld features), got %s",
@@ -24,7 +27,12 @@ static Tensor *linear_forward(Module *self, Tensor *x) {
                     shape_str_x(x->shape, xs, sizeof xs), (long long)l->in_features,
                     (long long)l->out_features);
     }
-    return torch_addmm(bias, x, torch_t(weight)); /* AddmmBackward0, as libtorch */
+    Tensor *weight_t = torch_t(weight);
+    Tensor *out = torch_addmm(bias, x, weight_t); /* AddmmBackward0, as libtorch */
+    /* Outside any scope nothing would ever release the transposed view: release it now,
+     * unless autograd recorded the product and its node holds the view. */
+    if (weight_t->scope == 0 && !torch_requires_grad(out)) torch_free(weight_t);
+    return out;
 }
 
 Module *nn_linear(int64_t in_features, int64_t out_features) {

@@ -95,7 +95,7 @@ START_TEST(test_too_many_scopes) {
 END_TEST
 
 START_TEST(test_negative_size) {
-    CT_EXPECT_ERROR("torch_empty: Trying to create tensor with negative dimension -2: [3, -2]",
+    CT_EXPECT_ERROR("torch_zeros: Trying to create tensor with negative dimension -2: [3, -2]",
                     torch_zeros(SHAPE(3, -2)));
 }
 END_TEST

@@ -1,0 +1,820 @@
+#!/usr/bin/env python3
+"""docs.py: keeps the course's documentation true to the code.
+
+The chapters in docs/ never contain hand-copied C code or hand-copied output. They contain
+blocks that this tool fills in from the sources, and checks:
+
+    <!-- snippet: stage1_tensors/train.c#Forward pass -->      code taken from a source file
+    <!-- end snippet -->
+    <!-- output: docs/examples/ch1_creation.c#from-values -->  what a program printed
+    <!-- end output -->
+    <!-- diff-summary: 1 2 -->                                 what changed between stages
+    <!-- end diff-summary -->
+
+A snippet "FILE#NAME" is, in this order of preference:
+  - the lines between "/* docs:begin NAME */" and "/* docs:end NAME */" in FILE;
+  - the function NAME (its definition at column 0, with the comment just above it);
+  - the section NAME: from the comment "/* ### NAME ... */" to where that section ends (the
+    next section comment at the same or a lower indentation, or the end of the enclosing
+    block). The stage programs share these section comments, so no markers are needed there.
+"FILE" alone is the whole file. Marker comment lines never appear in what is shown.
+
+An output "PROGRAM.c[#PART] [ARGS...]" runs the program built from PROGRAM.c (ARGS passed
+through) and shows its standard output, or only the part after its "==> PART" line (see
+docs/examples/example.h). Programs are found from --example SRC=EXE pairs (the meson test
+passes every one) or in --build DIR (build/docs/NAME, build/STAGE/train).
+
+Besides the chapters, it writes and checks:
+  docs/diffs/stageA-to-stageB.md    each pair of neighbouring stages: summary and unified diff
+  docs/img/autograd-graph.dot       chapter 2's network graph (docs/examples/ch2_graph.c)
+  docs/img/losses/stageK.csv        each stage program's losses with its default flags
+  docs/img/*.png + docs/img/MANIFEST  the pictures drawn from those (Graphviz, gnuplot); the
+                                    manifest records the sha256 of each picture and of the files
+                                    it was drawn from, so the check knows a picture is current
+                                    without needing Graphviz or gnuplot itself
+and checks that every C name in the C column of docs/r-to-c.md exists in a header, and that
+every program in docs/examples is shown somewhere.
+
+Usage:
+  tools/docs.py --check [--tap] [--build DIR] [--example SRC=EXE ...]   exit 1 with a diff
+  tools/docs.py --write [--build DIR] [--example SRC=EXE ...]           bring everything up to date
+  tools/docs.py diff [A B] [--color auto|always|never]                  what ./course diff prints
+Python 3 standard library only.
+"""
+
+import argparse
+import difflib
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+STAGE_TITLES = {  # what each stage adds, for headings and summaries
+    1: "tensors",
+    2: "autograd",
+    3: "modules",
+    4: "losses and optimizers",
+}
+GRAPH_SOURCE = "docs/examples/ch2_graph.c#dot"
+GRAPH_DOT = "docs/img/autograd-graph.dot"
+GRAPH_PNG = "docs/img/autograd-graph.png"
+LOSSES_DIR = "docs/img/losses"
+LOSSES_PNG = "docs/img/losses.png"
+LOSSES_GP = "tools/losses.gp"
+MANIFEST = "docs/img/MANIFEST"
+R_TO_C = "docs/r-to-c.md"
+
+
+class DocsError(Exception):
+    """Something the docs refer to does not exist or does not work."""
+
+
+# ---- reading sources ------------------------------------------------------------------------
+
+MARKER_RE = re.compile(r"^\s*/\*\s*docs:(begin|end)\s+(\S+)\s*\*/\s*$")
+SECTION_RE = re.compile(r"^(\s*)/\*\s*###\s*(.*?)\s*\*/\s*$")
+
+
+def read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read()
+
+
+def section_title(comment_text):
+    """'-------- Forward pass --------' -> 'Forward pass'."""
+    return comment_text.strip("- ").strip()
+
+
+def dedent(lines):
+    """Removes the indentation every non-blank line shares, and blank lines at both ends."""
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    widths = [len(l) - len(l.lstrip(" ")) for l in lines if l.strip()]
+    cut = min(widths) if widths else 0
+    return [l[cut:] if l.strip() else "" for l in lines]
+
+
+def indent_of(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def sections(lines):
+    """For each line, the stack of sections it belongs to (outermost first).
+
+    A section starts at its '/* ### title */' comment and ends before the first non-blank
+    line indented less than the comment, or at the next section comment indented the same or
+    less. So a section inside the training loop ends where the loop's block closes, and the
+    section around the loop continues after it."""
+    stack, result = [], []
+    for line in lines:
+        m = SECTION_RE.match(line)
+        if m:
+            depth = len(m.group(1))
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            stack.append((depth, section_title(m.group(2))))
+        elif line.strip():
+            while stack and stack[-1][0] > indent_of(line):
+                stack.pop()
+        result.append([name for _, name in stack])
+    return result
+
+
+def find_marker(lines, name):
+    begin = end = None
+    for i, line in enumerate(lines):
+        m = MARKER_RE.match(line)
+        if m and m.group(2) == name:
+            if m.group(1) == "begin":
+                if begin is not None:
+                    raise DocsError(f"two 'docs:begin {name}' markers")
+                begin = i
+            else:
+                end = i
+    if begin is None:
+        return None
+    if end is None or end < begin:
+        raise DocsError(f"'docs:begin {name}' has no 'docs:end {name}' after it")
+    return lines[begin + 1:end]
+
+
+def find_function(lines, name):
+    """A function definition at column 0, with the comment block right above it, down to the
+    closing brace at column 0."""
+    head = re.compile(r"^[A-Za-z_].*\b" + re.escape(name) + r"\s*\(")
+    for i, line in enumerate(lines):
+        if not head.match(line) or line.rstrip().endswith(";"):
+            continue
+        start = i
+        if i > 0 and lines[i - 1].rstrip().endswith("*/"):
+            start = i - 1
+            while start > 0 and not lines[start].lstrip().startswith("/*"):
+                start -= 1
+        if "{" in line and line.rstrip().endswith("}"):  # a one-line function
+            return lines[start:i + 1]
+        for j in range(i + 1, len(lines)):
+            if lines[j].startswith("}"):
+                return lines[start:j + 1]
+        raise DocsError(f"function {name} has no closing brace at column 0")
+    return None
+
+
+def find_section(lines, name):
+    owners = sections(lines)
+    for i, line in enumerate(lines):
+        m = SECTION_RE.match(line)
+        if m and section_title(m.group(2)).lower() == name.lower():
+            depth = len(owners[i])
+            j = i + 1
+            while j < len(lines) and (not lines[j].strip() or
+                                      (len(owners[j]) >= depth and
+                                       owners[j][depth - 1].lower() == name.lower())):
+                j += 1
+            return lines[i:j]
+    return None
+
+
+def snippet(spec):
+    """The code a '<!-- snippet: FILE#NAME -->' block shows."""
+    path, _, name = spec.partition("#")
+    path = path.strip()
+    if not os.path.isfile(os.path.join(ROOT, path)):
+        raise DocsError(f"snippet {spec}: no file {path}")
+    lines = read(path).split("\n")
+    if name:
+        name = name.strip()
+        found = find_marker(lines, name)
+        if found is None and re.fullmatch(r"\w+", name):
+            found = find_function(lines, name)
+        if found is None:
+            found = find_section(lines, name)
+        if found is None:
+            raise DocsError(f"snippet {spec}: no docs:begin marker, function or section "
+                            f"named '{name}' in {path}")
+    else:
+        found = lines
+    return "\n".join(dedent([l for l in found if not MARKER_RE.match(l)]))
+
+
+# ---- running programs -----------------------------------------------------------------------
+
+PART_RE = re.compile(r"^==> (\S+)$")
+
+
+class Programs:
+    """Finds and runs the built programs; each distinct run happens once."""
+
+    def __init__(self, examples, build):
+        self.examples = dict(examples)
+        self.build = build
+        self.cache = {}
+        self.csv = {}
+        # under `meson test --setup=valgrind`, run the programs under valgrind too
+        self.wrapper = shlex.split(os.environ.get("CT_PROGRAM_WRAPPER", ""))
+
+    def exe(self, src):
+        if src in self.examples:
+            return self.examples[src]
+        if self.build:
+            stem = os.path.splitext(os.path.basename(src))[0]
+            if src.startswith("docs/examples/"):
+                guess = os.path.join(self.build, "docs", stem)
+            else:
+                guess = os.path.join(self.build, os.path.dirname(src), stem)
+            if os.path.isfile(guess):
+                return guess
+        raise DocsError(f"no program built from {src}: pass --example {src}=PATH or --build "
+                        f"DIR (the meson test passes every program listed in docs/meson.build)")
+
+    def run(self, src, args=(), want_csv=False):
+        key = (src, tuple(args))
+        if key in self.cache and (not want_csv or key in self.csv):
+            return self.cache[key]
+        exe = os.path.abspath(self.exe(src))
+        cmd = self.wrapper + [exe] + list(args)
+        csv_path = None
+        if want_csv:
+            fd, csv_path = tempfile.mkstemp(suffix=".csv")
+            os.close(fd)
+            cmd += ["--csv", csv_path]
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+            if proc.returncode != 0:
+                raise DocsError(f"{src} ({exe}) exited with status {proc.returncode}:\n"
+                                + proc.stderr[-2000:])
+            if want_csv:
+                with open(csv_path, encoding="utf-8") as f:
+                    self.csv[key] = f.read()
+        finally:
+            if csv_path and os.path.exists(csv_path):
+                os.unlink(csv_path)
+        self.cache[key] = proc.stdout
+        return proc.stdout
+
+    def output(self, spec):
+        """The text a '<!-- output: PROGRAM.c[#PART] [ARGS] -->' block shows."""
+        words = shlex.split(spec)
+        src, _, part = words[0].partition("#")
+        text = self.run(src, words[1:])
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines = lines[:-1]
+        if not part:
+            return "\n".join(l for l in lines if not PART_RE.match(l))
+        chosen, inside, seen = [], False, False
+        for line in lines:
+            m = PART_RE.match(line)
+            if m:
+                inside = m.group(1) == part
+                seen = seen or inside
+            elif inside:
+                chosen.append(line)
+        if not seen:
+            raise DocsError(f"output {spec}: {src} printed no '==> {part}' line")
+        out = "\n".join(chosen)
+        if out.startswith("digraph"):
+            out = normalize_dot(out)
+        return out
+
+
+def normalize_dot(text):
+    """Graphviz node ids come from memory addresses; number them in order of appearance."""
+    ids = {}
+
+    def rename(m):
+        return ids.setdefault(m.group(0), f"n{len(ids)}")
+
+    return re.sub(r"\bn[0-9a-f]{6,}\b", rename, text)
+
+
+# ---- stage diffs ----------------------------------------------------------------------------
+
+def stages():
+    """{number: directory} for every stage whose train.c exists."""
+    found = {}
+    for d in sorted(os.listdir(ROOT)):
+        m = re.match(r"stage(\d+)_", d)
+        if m and os.path.isfile(os.path.join(ROOT, d, "train.c")):
+            found[int(m.group(1))] = d
+    return found
+
+
+def stage_dir(arg):
+    all_stages = stages()
+    key = arg.rstrip("/")
+    if key.isdigit() and int(key) in all_stages:
+        return int(key), all_stages[int(key)]
+    for k, d in all_stages.items():
+        if key in (d, f"stage{k}"):
+            return k, d
+    raise DocsError(f"no stage '{arg}' (stages: "
+                    + ", ".join(f"{k} = {d}" for k, d in all_stages.items()) + ")")
+
+
+def code_only(lines):
+    """Each line with its comments taken out ("" for a comment or blank line)."""
+    result, in_comment = [], False
+    for line in lines:
+        rest, code = line, ""
+        while rest:
+            if in_comment:
+                end = rest.find("*/")
+                rest, in_comment = ("", True) if end < 0 else (rest[end + 2:], False)
+                continue
+            start, line_comment = rest.find("/*"), rest.find("//")
+            if line_comment >= 0 and (start < 0 or line_comment < start):
+                code, rest = code + rest[:line_comment], ""
+            elif start < 0:
+                code, rest = code + rest, ""
+            else:
+                code, rest, in_comment = code + rest[:start], rest[start + 2:], True
+        result.append(code.rstrip())
+    return result
+
+
+SETUP = "set-up (before the first section)"
+API_RE = re.compile(r"\b(?:torch|nn|nnf|optim|autograd)_\w+|\bwith_no_grad\b")
+DECL_RE = re.compile(r"^\s*(?:Tensor|Module|float|int64_t|int|ParameterList|Optimizer)\s*\*?\s*"
+                     r"(\w+)\s*=")
+
+
+def diff_summary(a, b):
+    """What went away and what came in between stage a's and stage b's train.c, by section."""
+    (ka, da), (kb, db) = stage_dir(str(a)), stage_dir(str(b))
+    old = read(f"{da}/train.c").split("\n")
+    new = read(f"{db}/train.c").split("\n")
+    old_sec, new_sec = sections(old), sections(new)
+    old_code, new_code = code_only(old), code_only(new)
+    order, counts = [], {}
+
+    def count(name, which):
+        if name not in counts:
+            counts[name] = [0, 0]
+            order.append(name)
+        counts[name][which] += 1
+
+    removed_lines, added_lines = [], []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for i in range(i1, i2):
+            if old_code[i].strip():
+                count(old_sec[i][-1] if old_sec[i] else SETUP, 0)
+                removed_lines.append(old_code[i])
+        for j in range(j1, j2):
+            if new_code[j].strip():
+                count(new_sec[j][-1] if new_sec[j] else SETUP, 1)
+                added_lines.append(new_code[j])
+
+    def names(lines, pattern):
+        found = []
+        for line in lines:
+            for m in pattern.finditer(line):
+                name = m.group(1) if m.groups() else m.group(0)
+                if name not in found:
+                    found.append(name)
+        return found
+
+    calls_old, calls_new = names(removed_lines, API_RE), names(added_lines, API_RE)
+    all_old = set(names(old_code, API_RE))
+    all_new = set(names(new_code, API_RE))
+    gone = [c for c in calls_old if c not in all_new]
+    came = [c for c in calls_new if c not in all_old]
+    no_strings = lambda lines: [re.sub(r'"(?:[^"\\]|\\.)*"', '""', l) for l in lines]
+    vars_gone = [v for v in names(removed_lines, DECL_RE)
+                 if not any(re.search(r"\b" + v + r"\b", l) for l in no_strings(new_code))]
+    vars_new = [v for v in names(added_lines, DECL_RE)
+                if not any(re.search(r"\b" + v + r"\b", l) for l in no_strings(old_code))]
+
+    title_a, title_b = STAGE_TITLES.get(ka, da), STAGE_TITLES.get(kb, db)
+    out = [f"Stage {ka} ({title_a}) -> stage {kb} ({title_b}): lines of code removed and added,",
+           "by section (comments and blank lines are not counted)", ""]
+    width = max([len(n) for n in order] + [7])
+    out.append(f"  {'section':<{width}}  removed  added")
+    for name in order:
+        r, n = counts[name]
+        out.append(f"  {name:<{width}}  {r:7d}  {n:5d}")
+    total_r = sum(c[0] for c in counts.values())
+    total_a = sum(c[1] for c in counts.values())
+    out.append(f"  {'total':<{width}}  {total_r:7d}  {total_a:5d}")
+    out.append("")
+
+    def listing(label, items):
+        if items:
+            out.extend(textwrap.wrap(f"{label} " + ", ".join(items), 90,
+                                     subsequent_indent="    "))
+
+    listing("Gone:    ", gone)
+    listing("New:     ", came)
+    listing("Variables no longer needed:", vars_gone)
+    listing("New variables:", vars_new)
+    # the headline, from the sections whose code shrank or grew
+    less = [f"{name} ({counts[name][0]} -> {counts[name][1]})" for name in order
+            if name != SETUP and counts[name][0] > counts[name][1]]
+    more = [f"{name} ({counts[name][0]} -> {counts[name][1]})" for name in order
+            if name != SETUP and counts[name][1] > counts[name][0]]
+    call = lambda c: c if c == "with_no_grad" else f"{c}()"
+    parts = []
+    if less:
+        parts.append("less code in " + ", ".join(less))
+    if more:
+        parts.append("more in " + ", ".join(more))
+    if came:
+        parts.append("in came " + ", ".join(call(c) for c in came))
+    if gone:
+        parts.append("gone are " + ", ".join(call(c) for c in gone))
+    if parts:
+        out.append("")
+        out.extend(textwrap.wrap("In short: " + "; ".join(parts) + ".", 90,
+                                 subsequent_indent="    "))
+    return "\n".join(out)
+
+
+def unified_diff(a, b):
+    (_, da), (_, db) = stage_dir(str(a)), stage_dir(str(b))
+    old = read(f"{da}/train.c").splitlines(keepends=True)
+    new = read(f"{db}/train.c").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, f"a/{da}/train.c", f"b/{db}/train.c", n=3))
+
+
+def colorize(diff_text):
+    colors = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
+    out = []
+    for line in diff_text.splitlines():
+        if line.startswith(("+++", "---")):
+            out.append(f"\033[1m{line}\033[0m")
+        elif line[:1] in colors:
+            out.append(f"{colors[line[:1]]}{line}\033[0m")
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def diff_markdown(a, b):
+    (ka, da), (kb, db) = stage_dir(str(a)), stage_dir(str(b))
+    title_a, title_b = STAGE_TITLES.get(ka, da), STAGE_TITLES.get(kb, db)
+    return (f"# From stage {ka} to stage {kb}: {title_a} -> {title_b}\n\n"
+            f"<!-- Generated by tools/docs.py from {da}/train.c and {db}/train.c; do not edit. "
+            "Regenerate with ./course docs. -->\n\n"
+            f"What `./course diff {ka} {kb}` prints: the summary, counted from the diff "
+            "section by section, then the unified diff itself (`-` lines are only in stage "
+            f"{ka}, `+` lines only in stage {kb}).\n\n"
+            f"```text\n{diff_summary(a, b)}\n```\n\n"
+            f"```diff\n{unified_diff(a, b)}```\n")
+
+
+def neighbours():
+    keys = sorted(stages())
+    return list(zip(keys, keys[1:]))
+
+
+# ---- the markdown blocks --------------------------------------------------------------------
+
+BLOCK_RE = re.compile(r"^<!-- (snippet|output|diff-summary): (.*?) -->\n(.*?)^<!-- end \1 -->$",
+                      re.M | re.S)
+
+
+def fence(lang, body):
+    return f"```{lang}\n{body}\n```\n"
+
+
+def render_block(kind, spec, programs):
+    if kind == "snippet":
+        return fence("c", snippet(spec))
+    if kind == "output":
+        return fence("text", programs.output(spec))
+    a, b = spec.split()
+    return fence("text", diff_summary(a, b))
+
+
+def render_markdown(path, programs, shown):
+    """The file with every block filled in, and how many blocks it has."""
+    text = read(path)
+    errors, n = [], 0
+
+    def fill(m):
+        nonlocal n
+        kind, spec = m.group(1), m.group(2).strip()
+        n += 1
+        if kind in ("snippet", "output"):
+            shown.add(shlex.split(spec)[0].partition("#")[0])
+        try:
+            body = render_block(kind, spec, programs)
+        except DocsError as e:
+            errors.append(str(e))
+            body = m.group(3)
+        return f"<!-- {kind}: {spec} -->\n{body}<!-- end {kind} -->"
+
+    new = BLOCK_RE.sub(fill, text)
+    if errors:
+        raise DocsError(f"{path}: " + "\n".join(errors))
+    return new, n
+
+
+def markdown_files():
+    docs = os.path.join(ROOT, "docs")
+    return sorted(f"docs/{f}" for f in os.listdir(docs) if f.endswith(".md"))
+
+
+# ---- generated files and pictures -----------------------------------------------------------
+
+def generated_files(programs):
+    """[(path, expected text)] for every file this tool writes (pictures aside)."""
+    files = []
+    for a, b in neighbours():
+        files.append((f"docs/diffs/stage{a}-to-stage{b}.md", lambda a=a, b=b: diff_markdown(a, b)))
+    files.append((GRAPH_DOT, lambda: programs.output(GRAPH_SOURCE) + "\n"))
+    for k, d in stages().items():
+        def losses(d=d):
+            programs.run(f"{d}/train.c", [], want_csv=True)
+            return programs.csv[(f"{d}/train.c", ())]
+        files.append((f"{LOSSES_DIR}/stage{k}.csv", losses))
+    return files
+
+
+def sha(data):
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+
+
+def pictures():
+    """{picture: [input files]}, and how to draw each (a function of a temp dir)."""
+    csvs = [f"{LOSSES_DIR}/stage{k}.csv" for k in stages()]
+    return {
+        GRAPH_PNG: [GRAPH_DOT],
+        LOSSES_PNG: csvs + [LOSSES_GP],
+    }
+
+
+def draw(picture):
+    """Draws one picture from the files already written. Returns an error text or None."""
+    out = os.path.join(ROOT, picture)
+    if picture == GRAPH_PNG:
+        if not shutil.which("dot"):
+            return "Graphviz is not installed (apt-get install graphviz)"
+        subprocess.run(["dot", "-Tpng", "-Gdpi=110", os.path.join(ROOT, GRAPH_DOT), "-o", out],
+                       check=True)
+        return None
+    if not shutil.which("gnuplot"):
+        return "gnuplot is not installed (apt-get install gnuplot-nox)"
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in stages():
+            shutil.copy(os.path.join(ROOT, LOSSES_DIR, f"stage{k}.csv"), tmp)
+        keys = " ".join(str(k) for k in stages())
+        subprocess.run(["gnuplot", "-e", f"runs='{tmp}'; stages='{keys}'",
+                        os.path.join(ROOT, LOSSES_GP)], check=True, stdout=subprocess.DEVNULL)
+        shutil.copy(os.path.join(tmp, "losses.png"), out)
+    return None
+
+
+def read_manifest():
+    entries = {}
+    path = os.path.join(ROOT, MANIFEST)
+    if os.path.isfile(path):
+        for line in read(MANIFEST).splitlines():
+            if line.strip() and not line.startswith("#"):
+                words = line.split()
+                entries[words[0]] = (words[1], dict(w.split("=", 1) for w in words[2:]))
+    return entries
+
+
+def write_manifest(entries):
+    lines = ["# Written by tools/docs.py --write: each picture, its sha256, then the sha256 of "
+             "every file it was drawn from.",
+             "# tools/docs.py --check compares these with the files as they are now."]
+    for pic in sorted(entries):
+        digest, inputs = entries[pic]
+        lines.append(" ".join([pic, digest] + [f"{k}={v}" for k, v in sorted(inputs.items())]))
+    with open(os.path.join(ROOT, MANIFEST), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def file_sha(path):
+    full = os.path.join(ROOT, path)
+    if not os.path.isfile(full):
+        return None
+    with open(full, "rb") as f:
+        return sha(f.read())
+
+
+# ---- the R-to-C map -------------------------------------------------------------------------
+
+C_WORDS = {"float", "int", "bool", "true", "false", "NULL", "void", "for", "if", "sizeof",
+           "int64_t", "return", "const", "char", "double", "i", "t", "x", "y", "w", "p", "lr"}
+
+
+def header_names():
+    names = set()
+    for d in sorted(os.listdir(ROOT)):
+        if d == "common" or re.match(r"stage\d+_", d):
+            for f in os.listdir(os.path.join(ROOT, d)):
+                if f.endswith(".h"):
+                    names.update(re.findall(r"\b[A-Za-z_]\w*\b", read(f"{d}/{f}")))
+    return names
+
+
+def check_r_to_c():
+    """Every function or macro called in the C column of docs/r-to-c.md exists in a header."""
+    known = header_names()
+    missing = []
+    for line in read(R_TO_C).splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if len(cells) < 2:
+            continue
+        for span in re.findall(r"`([^`]+)`", cells[1]):
+            for name in re.findall(r"\b([A-Za-z_]\w*)\s*\(", span):
+                if name not in known and name not in C_WORDS and name not in missing:
+                    missing.append(name)
+    return missing
+
+
+# ---- check and write ------------------------------------------------------------------------
+
+class Report:
+    """Collects results; prints TAP (for meson) or plain lines."""
+
+    def __init__(self, tap):
+        self.tap, self.n, self.failed = tap, 0, 0
+
+    def result(self, ok, what, detail=""):
+        self.n += 1
+        self.failed += not ok
+        if self.tap:
+            print(f"{'ok' if ok else 'not ok'} {self.n} - {what}")
+            for line in (detail.splitlines() if not ok else []):
+                print(f"# {line}")
+        elif not ok:
+            print(f"FAIL {what}")
+            print(detail)
+        sys.stdout.flush()
+
+    def finish(self):
+        if self.tap:
+            print(f"1..{self.n}")
+        if self.failed:
+            print(f"{self.failed} of {self.n} docs checks failed. If the code changed on "
+                  "purpose, run ./course docs (or tools/docs.py --write --build build) and "
+                  "review the result.", file=sys.stderr)
+        elif not self.tap:
+            print(f"docs: all {self.n} checks pass")
+        return 1 if self.failed else 0
+
+
+def show_diff(path, old, new, limit=80):
+    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(),
+                                      f"{path} (as committed)", f"{path} (from the code now)",
+                                      lineterm=""))
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... ({len(lines) - limit} more diff lines)"]
+    return "\n".join(lines)
+
+
+def run(write, tap, programs):
+    report = Report(tap)
+    shown = set()
+
+    # 1. the chapters and other pages
+    for path in markdown_files():
+        try:
+            new, n = render_markdown(path, programs, shown)
+        except DocsError as e:
+            report.result(False, f"{path}: every block can be filled", str(e))
+            continue
+        if n == 0:
+            continue
+        old = read(path)
+        if write and new != old:
+            with open(os.path.join(ROOT, path), "w", encoding="utf-8") as f:
+                f.write(new)
+            print(f"wrote {path}")
+        report.result(write or new == old, f"{path}: {n} snippets and outputs match the code",
+                      "" if new == old else show_diff(path, old, new))
+
+    # 2. every example program is shown somewhere
+    examples = sorted(f"docs/examples/{f}" for f in os.listdir(os.path.join(ROOT, "docs/examples"))
+                      if f.endswith(".c"))
+    unshown = [e for e in examples if e not in shown and e != GRAPH_SOURCE.partition("#")[0]]
+    report.result(not unshown, f"all {len(examples)} programs in docs/examples are shown in a chapter",
+                  "not shown anywhere: " + ", ".join(unshown))
+
+    # 3. generated files
+    for path, make in generated_files(programs):
+        try:
+            new = make()
+        except DocsError as e:
+            report.result(False, f"{path} can be generated", str(e))
+            continue
+        full = os.path.join(ROOT, path)
+        old = read(path) if os.path.isfile(full) else None
+        if write and new != old:
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w", encoding="utf-8") as f:
+                f.write(new)
+            print(f"wrote {path}")
+        detail = ("missing" if old is None else show_diff(path, old, new)) if new != old else ""
+        report.result(write or new == old, f"{path} is current", detail)
+
+    # 4. pictures, through the manifest
+    manifest = read_manifest()
+    for pic, inputs in pictures().items():
+        want = {i: file_sha(i) for i in inputs}
+        entry = manifest.get(pic)
+        current = (entry is not None and entry[1] == want and file_sha(pic) == entry[0])
+        problem = None
+        if write and not current and all(want.values()):
+            problem = draw(pic)
+            if problem is None:
+                manifest[pic] = (file_sha(pic), want)
+                write_manifest(manifest)
+                print(f"drew {pic}")
+                current = True
+        if current:
+            report.result(True, f"{pic} was drawn from the current {', '.join(inputs)}")
+        else:
+            why = problem or ("not in docs/img/MANIFEST" if entry is None else
+                              "its inputs changed since it was drawn" if entry[1] != want else
+                              "the picture was changed by hand")
+            report.result(False, f"{pic} was drawn from the current {', '.join(inputs)}", why)
+
+    # 5. the R-to-C map names only what exists
+    if not os.path.isfile(os.path.join(ROOT, R_TO_C)):
+        report.result(False, f"{R_TO_C} exists")
+        return report.finish()
+    missing = check_r_to_c()
+    report.result(not missing, f"every C function named in {R_TO_C} is declared in a header",
+                  "not found in any header: " + ", ".join(missing))
+    return report.finish()
+
+
+def parse_examples(pairs):
+    mapping = {}
+    for pair in pairs or []:
+        src, sep, exe = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"docs.py: --example wants SRC=EXE, got '{pair}'")
+        mapping[src] = exe
+    return mapping
+
+
+def cmd_diff(argv):
+    p = argparse.ArgumentParser(prog="./course diff", description="What changes between stages.")
+    p.add_argument("stages", nargs="*", help="two stages (1 2, or their directories); none: "
+                   "every pair of neighbours in turn")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    args = p.parse_args(argv)
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty()
+                                       and not os.environ.get("NO_COLOR"))
+    if len(args.stages) == 2:
+        pairs = [tuple(args.stages)]
+    elif not args.stages:
+        pairs = [(str(a), str(b)) for a, b in neighbours()]
+    else:
+        p.error("give two stages, or none")
+    try:
+        for i, (a, b) in enumerate(pairs):
+            if i:
+                print()
+            d = unified_diff(a, b)
+            print(colorize(d) if color else d, end="")
+            print()
+            summary = diff_summary(a, b)
+            print(f"\033[1m{summary}\033[0m" if color else summary)
+    except DocsError as e:
+        print(f"course diff: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def main(argv):
+    if argv and argv[0] == "diff":
+        return cmd_diff(argv[1:])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true", help="compare; exit 1 with a diff")
+    mode.add_argument("--write", action="store_true", help="regenerate everything")
+    p.add_argument("--tap", action="store_true", help="print TAP (for meson test)")
+    p.add_argument("--root", help="the source tree (default: this script's parent)")
+    p.add_argument("--build", help="a build directory to find the programs in")
+    p.add_argument("--example", action="append", metavar="SRC=EXE",
+                   help="the program built from SRC (repeatable)")
+    args = p.parse_args(argv)
+    global ROOT
+    if args.root:
+        ROOT = os.path.abspath(args.root)
+    build = os.path.abspath(args.build) if args.build else None
+    return run(args.write, args.tap, Programs(parse_examples(args.example), build))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
