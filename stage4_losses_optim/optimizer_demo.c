@@ -73,6 +73,7 @@ int main(int argc, char **argv) {
 
     /* ## Optimizers ------------------------------------------------------------------------ */
 
+    /* docs:begin walkthrough */
     command("data <- torch_randn(1, 3)");
     Tensor *data = torch_randn(SHAPE(1, 3));
     command("model <- nn_linear(3, 1)");
@@ -107,6 +108,7 @@ int main(int argc, char **argv) {
     parameters_print(param_group_params(optim_param_group(optimizer, 0)));
     command("model$parameters");
     parameters_print(nn_parameters(model));
+    /* docs:end walkthrough */
 
     optim_free(optimizer);
     nn_free(model);

@@ -1,11 +1,16 @@
 # losses.gp: every stage's loss curve in one chart.
 # gnuplot -e "runs='build/runs'; stages='1 2 3 4'" tools/losses.gp
-# Writes runs/losses.png and prints a text chart to the terminal.
+# Writes runs/losses.png and prints a text chart to the terminal. Optional: optim4='sgd' and
+# reduction4='mean' name stage 4's curve after the flags it ran with (default adam, sum).
 if (!exists("runs")) runs = 'build/runs'
 if (!exists("stages")) stages = '1 2 3 4'
+if (!exists("optim4")) optim4 = 'adam'
+if (!exists("reduction4")) reduction4 = 'sum'
+stage4 = 'stage 4: loss + '.(optim4 eq 'sgd' ? 'SGD' : 'Adam'). \
+         (reduction4 eq 'mean' ? ' (mean squared error)' : '')
 title(k) = k == 1 ? 'stage 1: tensors (hand-written gradients)' : \
            k == 2 ? 'stage 2: autograd' : \
-           k == 3 ? 'stage 3: modules' : 'stage 4: loss + Adam'
+           k == 3 ? 'stage 3: modules' : stage4
 file(k) = sprintf('%s/stage%d.csv', runs, k)
 
 set datafile separator comma
@@ -27,6 +32,8 @@ plot for [k in stages] file(int(k)) using 1:2 skip 1 with lines ls int(k) title 
 
 set terminal dumb size 100,28
 set output
-set title 'Training loss (log scale)'
-unset ylabel
-plot for [k in stages] file(int(k)) using 1:2 skip 1 with lines title sprintf('stage %s', k)
+set title 'Training loss, one curve per stage'
+set ylabel 'loss (log)' norotate
+set lmargin 16
+plot for [k in stages] file(int(k)) using 1:2 skip 1 with lines \
+     title (int(k) == 4 ? 'stage 4 '.optim4 : 'stage '.k)

@@ -1,0 +1,363 @@
+/*
+ * test_cross_stage.c: the cross-stage contract of COURSE.md, proved on the four stage programs
+ * themselves, for seeds 1, 42 and 7 and for another size (--n 64 --d-in 5 --hidden 16):
+ *
+ *   - the same data in every stage: the four train.c files hold the same lines, letter for
+ *     letter, from torch_manual_seed to the end of their "generate training data" section, and
+ *     a copy of those lines here reproduces every program's first loss bit for bit;
+ *   - stage 1 = stage 2: their loss files (--csv) are identical, byte for byte;
+ *   - stage 3 = stage 4 run with --optim sgd --lr 1e-4: identical loss files;
+ *   - stage 2 = stage 3 started from the same weights: copies of the two training loops here
+ *     reproduce the stage-2 and stage-3 programs' losses bit for bit, and the stage-3 loop
+ *     started from stage 2's initial weights gives the stage-2 loop's losses bit for bit
+ *     (tests/stages/test_modules.c also compares the final weights, for the default size);
+ *   - stage 4 with its defaults (Adam, lr 0.08) ends below the final loss of stages 1 to 3.
+ *
+ * No program has a hidden flag for this: the programs run exactly as a student runs them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "autograd.h"
+#include "ct_test.h"
+#include "nn.h"
+
+#if !defined(STAGE1_TRAIN) || !defined(STAGE2_TRAIN) || !defined(STAGE3_TRAIN) ||            \
+    !defined(STAGE4_TRAIN) || !defined(SOURCE_ROOT)
+#error "STAGE1_TRAIN ... STAGE4_TRAIN and SOURCE_ROOT must be defined by the build"
+#endif
+
+#define EPOCHS 200
+
+/* One run of the contract: a seed and the sizes (--n, --d-in, --hidden). */
+typedef struct Config {
+    uint64_t seed;
+    int64_t n, d_in, hidden;
+} Config;
+
+static const Config configs[] = {
+    {1, 100, 3, 32},
+    {42, 100, 3, 32},
+    {7, 100, 3, 32},
+    {1, 64, 5, 16},
+};
+#define N_CONFIGS ((int)(sizeof configs / sizeof configs[0]))
+
+static const char *const train_sources[4] = {
+    SOURCE_ROOT "/stage1_tensors/train.c",
+    SOURCE_ROOT "/stage2_autograd/train.c",
+    SOURCE_ROOT "/stage3_modules/train.c",
+    SOURCE_ROOT "/stage4_losses_optim/train.c",
+};
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+/* The whole file, malloc'ed (NULL if it cannot be read). */
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    rewind(f);
+    char *text = malloc((size_t)size + 1);
+    ck_assert_ptr_nonnull(text);
+    size_t got = fread(text, 1, (size_t)size, f);
+    text[got] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* A stage program's loss file: its text (malloc'ed) and the losses it holds. */
+typedef struct Run {
+    char *csv;
+    double loss[EPOCHS];
+} Run;
+
+/* Runs program for `epochs` epochs with the config's flags plus `extra`, silently; reads its
+ * CSV. */
+static Run run_program(const char *program, const Config *c, int epochs, const char *extra) {
+    char cmd[2048];
+    const char *csv = "cross_stage_run.csv"; /* the tests of this file run one at a time */
+    snprintf(cmd, sizeof cmd, "%s --seed %llu --n %lld --d-in %lld --hidden %lld --epochs %d %s "
+                              "--every 0 --csv %s",
+             program, (unsigned long long)c->seed, (long long)c->n, (long long)c->d_in,
+             (long long)c->hidden, epochs, extra, csv);
+    ck_assert_msg(ct_system(cmd, NULL) == 0, "failed: %s", cmd);
+    Run run;
+    run.csv = read_text(csv);
+    ck_assert_ptr_nonnull(run.csv);
+    ck_assert_int_eq(ct_read_loss_csv(csv, run.loss, EPOCHS), epochs);
+    remove(csv);
+    return run;
+}
+
+/* The first line on which two texts differ (1-based), or 0 if they are equal. */
+static int first_different_line(const char *a, const char *b) {
+    int line = 1;
+    for (; *a && *a == *b; a++, b++)
+        if (*a == '\n') line++;
+    return *a == *b ? 0 : line;
+}
+
+static uint32_t float_bits(float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    return bits;
+}
+
+/* The programs print losses with %.9g, which gives a float back exactly. */
+static void assert_same_losses(const double *program, const float *copied, int epochs,
+                               const char *what, const Config *c) {
+    for (int t = 0; t < epochs; t++)
+        ck_assert_msg(float_bits((float)program[t]) == float_bits(copied[t]),
+                      "seed %llu, n %lld: %s: epoch %d: %.9g vs %.9g", (unsigned long long)c->seed,
+                      (long long)c->n, what, t + 1, program[t], (double)copied[t]);
+}
+
+/* ---- copies of the programs' lines ----------------------------------------------------------- */
+
+/* The data lines of every train.c (test_data_lines_are_one_text checks that they are one
+ * text), copied: torch_manual_seed, then "generate training data". */
+static void chapter_data(const Config *c, Tensor **x_out, Tensor **y_out) {
+    torch_manual_seed(c->seed);
+    int64_t n = c->n, d_in = c->d_in;
+    Tensor *x = torch_randn(SHAPE(n, d_in));
+    Tensor *y = torch_add(torch_sub(torch_sub(torch_mul_scalar(torch_narrow(x, 1, 0, 1), 0.2f),
+                                              torch_mul_scalar(torch_narrow(x, 1, 1, 1), 1.3f)),
+                                    torch_mul_scalar(torch_narrow(x, 1, 2, 1), 0.5f)),
+                          torch_randn(SHAPE(n, 1)));
+    *x_out = x;
+    *y_out = y;
+}
+
+/* Stages 1 and 2's weights, drawn right after the data as their train.c draws them. */
+static void tensor_weights(const Config *c, Tensor **w1, Tensor **w2, Tensor **b1, Tensor **b2) {
+    *w1 = torch_requires_grad_(torch_randn(SHAPE(c->d_in, c->hidden)), true);
+    *w2 = torch_requires_grad_(torch_randn(SHAPE(c->hidden, 1)), true);
+    *b1 = torch_requires_grad_(torch_zeros(SHAPE(1, c->hidden)), true);
+    *b2 = torch_requires_grad_(torch_zeros(SHAPE(1, 1)), true);
+}
+
+/* Stages 3 and 4's model. */
+static Module *chapter_model(const Config *c) {
+    return nn_sequential(nn_linear(c->d_in, c->hidden), nn_relu(), nn_linear(c->hidden, 1));
+}
+
+/* Stage 2's training loop (stage2_autograd/train.c), copied. */
+static void stage2_loop(Tensor *x, Tensor *y, Tensor *w1, Tensor *w2, Tensor *b1, Tensor *b2,
+                        float *losses) {
+    float learning_rate = 1e-4f;
+    for (int t = 1; t <= EPOCHS; t++) {
+        torch_scope_begin();
+        Tensor *h = torch_add(torch_mm(x, w1), b1);
+        Tensor *h_relu = torch_clamp_min(h, 0);
+        Tensor *y_pred = torch_add(torch_mm(h_relu, w2), b2);
+        Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
+        losses[t - 1] = torch_item(loss);
+        torch_backward(loss);
+        with_no_grad({
+            torch_sub_(w1, torch_mul_scalar(torch_grad(w1), learning_rate));
+            torch_sub_(w2, torch_mul_scalar(torch_grad(w2), learning_rate));
+            torch_sub_(b1, torch_mul_scalar(torch_grad(b1), learning_rate));
+            torch_sub_(b2, torch_mul_scalar(torch_grad(b2), learning_rate));
+            torch_zero_(torch_grad(w1));
+            torch_zero_(torch_grad(w2));
+            torch_zero_(torch_grad(b1));
+            torch_zero_(torch_grad(b2));
+        });
+        torch_scope_end();
+    }
+}
+
+/* Stage 3's training loop (stage3_modules/train.c), copied. */
+static void stage3_loop(Tensor *x, Tensor *y, Module *model, float *losses) {
+    float learning_rate = 1e-4f;
+    for (int t = 1; t <= EPOCHS; t++) {
+        torch_scope_begin();
+        Tensor *y_pred = nn_forward(model, x);
+        Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
+        losses[t - 1] = torch_item(loss);
+        nn_zero_grad(model);
+        torch_backward(loss);
+        with_no_grad({
+            ParameterList params = nn_parameters(model);
+            for (int i = 0; i < params.count; i++)
+                torch_sub_(params.items[i],
+                           torch_mul_scalar(torch_grad(params.items[i]), learning_rate));
+        });
+        torch_scope_end();
+    }
+}
+
+/* ---- 1. the same data in every stage --------------------------------------------------------- */
+
+/* The lines of a train.c from its torch_manual_seed call to the end of its "generate training
+ * data" section (the next section comment), malloc'ed. */
+static char *data_lines(const char *path) {
+    char *text = read_text(path);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    char *start = strstr(text, "    torch_manual_seed(");
+    ck_assert_msg(start != NULL, "%s: no torch_manual_seed call", path);
+    char *section = strstr(start, "/* ### generate training data");
+    ck_assert_msg(section != NULL, "%s: no \"generate training data\" section", path);
+    char *end = strstr(section + 1, "/* ###");
+    ck_assert_msg(end != NULL, "%s: nothing after \"generate training data\"", path);
+    size_t len = (size_t)(end - start);
+    char *lines = malloc(len + 1);
+    ck_assert_ptr_nonnull(lines);
+    memcpy(lines, start, len);
+    lines[len] = '\0';
+    free(text);
+    return lines;
+}
+
+START_TEST(test_data_lines_are_one_text) {
+    char *first = data_lines(train_sources[0]);
+    ck_assert_ptr_nonnull(strstr(first, "Tensor *x = torch_randn(SHAPE(n, d_in));"));
+    ck_assert_ptr_nonnull(strstr(first, "torch_randn(SHAPE(n, 1))"));
+    for (int k = 1; k < 4; k++) {
+        char *other = data_lines(train_sources[k]);
+        ck_assert_msg(strcmp(first, other) == 0,
+                      "the data lines of %s differ from %s's at their line %d", train_sources[k],
+                      train_sources[0], first_different_line(first, other));
+        free(other);
+    }
+    free(first);
+}
+END_TEST
+
+/* The first loss (before any update) of each program, from the data lines copied here: stages
+ * 1 and 2 with their torch_randn weights, stages 3 and 4 with nn_linear's, bit for bit. So
+ * every program trains on the data drawn here. */
+START_TEST(test_first_loss_from_the_same_data) {
+    const Config *c = &configs[_i];
+    Tensor *x, *y, *w1, *w2, *b1, *b2;
+    chapter_data(c, &x, &y);
+    tensor_weights(c, &w1, &w2, &b1, &b2);
+    Tensor *h_relu = torch_clamp_min(torch_add(torch_mm(x, w1), b1), 0);
+    Tensor *y_pred = torch_add(torch_mm(h_relu, w2), b2);
+    float tensors_first = torch_item(torch_sum(torch_pow(torch_sub(y_pred, y), 2)));
+
+    chapter_data(c, &x, &y);
+    Module *model = chapter_model(c);
+    float modules_first = torch_item(torch_sum(torch_pow(torch_sub(nn_forward(model, x), y), 2)));
+    nn_free(model);
+
+    const char *programs[4] = {STAGE1_TRAIN, STAGE2_TRAIN, STAGE3_TRAIN, STAGE4_TRAIN};
+    for (int k = 0; k < 4; k++) {
+        Run run = run_program(programs[k], c, 1, "");
+        char what[64];
+        snprintf(what, sizeof what, "stage %d's first loss", k + 1);
+        assert_same_losses(run.loss, k < 2 ? &tensors_first : &modules_first, 1, what, c);
+        free(run.csv);
+    }
+}
+END_TEST
+
+/* ---- 2. stage 1 = stage 2 -------------------------------------------------------------------- */
+
+START_TEST(test_stage1_is_stage2) {
+    const Config *c = &configs[_i];
+    Run s1 = run_program(STAGE1_TRAIN, c, EPOCHS, "");
+    Run s2 = run_program(STAGE2_TRAIN, c, EPOCHS, "");
+    ck_assert_msg(strcmp(s1.csv, s2.csv) == 0,
+                  "seed %llu, n %lld: stage 1's CSV differs from stage 2's at line %d",
+                  (unsigned long long)c->seed, (long long)c->n,
+                  first_different_line(s1.csv, s2.csv));
+    free(s1.csv);
+    free(s2.csv);
+}
+END_TEST
+
+/* ---- 3. stage 3 = stage 4 with SGD ----------------------------------------------------------- */
+
+START_TEST(test_stage3_is_stage4_with_sgd) {
+    const Config *c = &configs[_i];
+    Run s3 = run_program(STAGE3_TRAIN, c, EPOCHS, "");
+    Run s4 = run_program(STAGE4_TRAIN, c, EPOCHS, "--optim sgd --lr 1e-4");
+    ck_assert_msg(strcmp(s3.csv, s4.csv) == 0,
+                  "seed %llu, n %lld: stage 3's CSV differs from stage 4 (sgd)'s at line %d",
+                  (unsigned long long)c->seed, (long long)c->n,
+                  first_different_line(s3.csv, s4.csv));
+    free(s3.csv);
+    free(s4.csv);
+}
+END_TEST
+
+/* ---- 4. stage 2 = stage 3 from the same weights ---------------------------------------------- */
+
+START_TEST(test_stage2_is_stage3_from_the_same_weights) {
+    const Config *c = &configs[_i];
+    /* the copied stage-2 loop is the stage-2 program */
+    Tensor *x, *y, *w1, *w2, *b1, *b2;
+    chapter_data(c, &x, &y);
+    tensor_weights(c, &w1, &w2, &b1, &b2);
+    /* a model holding the same initial weights (nn_linear stores its weight as (out, in)) */
+    Module *same = chapter_model(c);
+    ParameterList params = nn_parameters(same);
+    Tensor *initial[4] = {torch_t(w1), torch_reshape(b1, SHAPE(c->hidden)), torch_t(w2),
+                          torch_reshape(b2, SHAPE(1))};
+    for (int i = 0; i < 4; i++) with_no_grad(torch_copy_(params.items[i], initial[i]));
+    float loss2[EPOCHS], loss3_same[EPOCHS], loss3[EPOCHS];
+    stage2_loop(x, y, w1, w2, b1, b2, loss2);
+    Run s2 = run_program(STAGE2_TRAIN, c, EPOCHS, "");
+    assert_same_losses(s2.loss, loss2, EPOCHS, "stage 2 program vs its copied loop", c);
+
+    /* the copied stage-3 loop is the stage-3 program */
+    Tensor *x3, *y3;
+    chapter_data(c, &x3, &y3);
+    Module *model = chapter_model(c);
+    stage3_loop(x3, y3, model, loss3);
+    Run s3 = run_program(STAGE3_TRAIN, c, EPOCHS, "");
+    assert_same_losses(s3.loss, loss3, EPOCHS, "stage 3 program vs its copied loop", c);
+
+    /* and the stage-3 loop from stage 2's weights trains exactly as stage 2 */
+    stage3_loop(x, y, same, loss3_same);
+    for (int t = 0; t < EPOCHS; t++)
+        ck_assert_msg(float_bits(loss2[t]) == float_bits(loss3_same[t]),
+                      "seed %llu, n %lld: epoch %d: stage 2 %.9g, stage 3 from its weights %.9g",
+                      (unsigned long long)c->seed, (long long)c->n, t + 1, (double)loss2[t],
+                      (double)loss3_same[t]);
+    nn_free(same);
+    nn_free(model);
+    free(s2.csv);
+    free(s3.csv);
+}
+END_TEST
+
+/* ---- 5. Adam ends lowest --------------------------------------------------------------------- */
+
+START_TEST(test_adam_ends_below_every_other_stage) {
+    const Config *c = &configs[_i];
+    Run adam = run_program(STAGE4_TRAIN, c, EPOCHS, "");
+    const char *programs[3] = {STAGE1_TRAIN, STAGE2_TRAIN, STAGE3_TRAIN};
+    for (int k = 0; k < 3; k++) {
+        Run other = run_program(programs[k], c, EPOCHS, "");
+        ck_assert_msg(adam.loss[EPOCHS - 1] < other.loss[EPOCHS - 1],
+                      "seed %llu, n %lld: stage 4 (Adam) ends at %.9g, stage %d at %.9g",
+                      (unsigned long long)c->seed, (long long)c->n, adam.loss[EPOCHS - 1], k + 1,
+                      other.loss[EPOCHS - 1]);
+        free(other.csv);
+    }
+    fprintf(stderr, "# seed %llu, n %lld, d_in %lld, hidden %lld: stage 4 (Adam) final loss %.9g\n",
+            (unsigned long long)c->seed, (long long)c->n, (long long)c->d_in,
+            (long long)c->hidden, adam.loss[EPOCHS - 1]);
+    free(adam.csv);
+}
+END_TEST
+
+static Suite *suite(void) {
+    Suite *s = suite_create("cross_stage");
+    TCase *tc = ct_tcase("cross_stage");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_data_lines_are_one_text);
+    tcase_add_loop_test(tc, test_first_loss_from_the_same_data, 0, N_CONFIGS);
+    tcase_add_loop_test(tc, test_stage1_is_stage2, 0, N_CONFIGS);
+    tcase_add_loop_test(tc, test_stage3_is_stage4_with_sgd, 0, N_CONFIGS);
+    tcase_add_loop_test(tc, test_stage2_is_stage3_from_the_same_weights, 0, N_CONFIGS);
+    tcase_add_loop_test(tc, test_adam_ends_below_every_other_stage, 0, N_CONFIGS);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return ct_run(suite()); }
