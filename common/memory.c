@@ -59,8 +59,10 @@ static Tensor *header_get(void) {
 }
 
 static void header_put(Tensor *t) {
-    memset(t, 0, sizeof *t);
+    /* Only the magic matters: tensor_check stops at it, and header_new clears the rest. */
     t->magic = TENSOR_DEAD;
+    t->autograd = NULL;
+    t->scope_next = NULL;
     if (free_tail) free_tail->scope_next = t;
     else free_head = t;
     free_tail = t;

@@ -76,19 +76,22 @@ static void check_node(const GradFn *node) {
  * the same walk only checks every node: a first pass, so that an error leaves nothing
  * allocated. */
 static void topological_sort(Tensor *t, TensorList *order) {
-    t->autograd->visit = walk_id;
     GradFn *node = t->autograd->grad_fn;
     if (!order) check_node(node);
+    /* BEGIN EXERCISE 2.1: the backward walk (topological order) */
+    t->autograd->visit = walk_id;
     for (int i = 0; i < node->op.n_in; i++) {
         Tensor *in = node->op.in[i];
         if (in->autograd && in->autograd->grad_fn && in->autograd->visit != walk_id)
             topological_sort(in, order);
     }
+    /* END EXERCISE 2.1 */
     if (order) list_push(order, t);
 }
 
 /* grad += g for a leaf (its grad outlives the walk), pending += g otherwise. */
 static void accumulate(Tensor *input, Tensor *g) {
+    /* BEGIN EXERCISE 2.1: the backward walk (accumulating gradients) */
     struct AutogradMeta *m = input->autograd;
     if (!m->grad_fn) {
         if (!m->requires_grad) return;
@@ -97,6 +100,7 @@ static void accumulate(Tensor *input, Tensor *g) {
         return;
     }
     m->pending = m->pending ? torch_add(m->pending, g) : g;
+    /* END EXERCISE 2.1 */
 }
 
 /* A node returned a gradient whose shape is not its input's (a custom backward can): undoes
@@ -152,12 +156,11 @@ void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
 
     walk_id++;
     topological_sort(root, NULL); /* may raise an error; nothing has changed yet */
+    torch_scope_begin(); /* may raise an error too (64 scopes open); nothing allocated yet */
+    torch_no_grad_begin();
     walk_id++;
     TensorList order = {0};
     topological_sort(root, &order);
-
-    torch_scope_begin();
-    torch_no_grad_begin();
     root->autograd->pending = seed(root, gradient);
     for (int k = order.count - 1; k >= 0; k--) {
         Tensor *t = order.items[k];

@@ -15,10 +15,12 @@
 /* Sums g over the dimensions broadcasting added or stretched, back to `shape`. */
 static Tensor *sum_to(Tensor *g, Shape shape) {
     if (shape_equal(g->shape, shape)) return g;
+    /* BEGIN EXERCISE 2.5: summing a broadcast gradient back */
     while (g->shape.ndim > shape.ndim) g = torch_sum_dim(g, 0, false);
     for (int i = 0; i < shape.ndim; i++)
         if (shape.size[i] == 1 && g->shape.size[i] != 1) g = torch_sum_dim(g, i, true);
     return g;
+    /* END EXERCISE 2.5 */
 }
 
 static Tensor *zero_where(Tensor *g, Tensor *mask) { return torch_masked_fill(g, mask, 0); }
@@ -166,8 +168,10 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[1] = sum_to(torch_neg(g), b->shape);
         break;
     case TORCH_OP_MUL: /* out = a * b */
+        /* BEGIN EXERCISE 2.2: the backward of mul */
         grad[0] = sum_to(torch_mul(g, b), a->shape);
         grad[1] = sum_to(torch_mul(g, a), b->shape);
+        /* END EXERCISE 2.2 */
         break;
     case TORCH_OP_DIV: /* out = a / b */
         grad[0] = sum_to(torch_div(g, b), a->shape);
@@ -184,10 +188,14 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
                          : torch_mul(g, torch_mul_scalar(torch_pow(a, s - 1), s));
         break;
     case TORCH_OP_CLAMP_MIN: /* out = max(a, min): g where a >= min */
+        /* BEGIN EXERCISE 2.4: the backward of clamp */
         grad[0] = zero_where(g, torch_lt_scalar(a, s));
+        /* END EXERCISE 2.4 */
         break;
     case TORCH_OP_CLAMP: /* out = min(max(a, min), max): g where min <= a <= max */
+        /* BEGIN EXERCISE 2.4: the backward of clamp (both bounds) */
         grad[0] = zero_where(zero_where(g, torch_lt_scalar(a, s)), torch_gt_scalar(a, op->scalar2));
+        /* END EXERCISE 2.4 */
         break;
     case TORCH_OP_RELU: grad[0] = zero_where(g, torch_le_scalar(out, 0)); break;
     case TORCH_OP_EXP: grad[0] = torch_mul(g, out); break;             /* d exp(a) = exp(a) */
@@ -227,8 +235,10 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[0] = scatter_to_indices(g, op->extra, a->shape, op->dim, op->keepdim);
         break;
     case TORCH_OP_MM: /* out = a.mm(b) */
+        /* BEGIN EXERCISE 2.3: the backward of mm */
         grad[0] = torch_mm(g, torch_t(b));
         grad[1] = torch_mm(torch_t(a), g);
+        /* END EXERCISE 2.3 */
         break;
     case TORCH_OP_MATMUL:
         if (a->shape.ndim == 1 && b->shape.ndim == 1) { /* dot: out = sum(a * b) */
@@ -246,9 +256,11 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         }
         break;
     case TORCH_OP_ADDMM: /* out = c + a.mm(b), in = {c, a, b} */
-        grad[0] = sum_to(g, a->shape);
-        grad[1] = torch_mm(g, torch_t(op->in[2]));
-        grad[2] = torch_mm(torch_t(op->in[1]), g);
+        /* Only the gradients some input asks for, as libtorch's addmm backward: nn_linear's
+         * input x is data, and its gradient would be a whole product for nothing. */
+        if (torch_requires_grad(op->in[0])) grad[0] = sum_to(g, a->shape);
+        if (torch_requires_grad(op->in[1])) grad[1] = torch_mm(g, torch_t(op->in[2]));
+        if (torch_requires_grad(op->in[2])) grad[2] = torch_mm(torch_t(op->in[1]), g);
         break;
     case TORCH_OP_VIEW: case TORCH_OP_RESHAPE: case TORCH_OP_UNSAFE_VIEW: case TORCH_OP_SQUEEZE:
     case TORCH_OP_SQUEEZE_DIM: case TORCH_OP_UNSQUEEZE: /* same elements, a's shape */
