@@ -136,13 +136,25 @@ int64_t nn_num_parameters(Module *self) {
     return n;
 }
 
+/* Stops with module_check's error if any module of the tree is NULL or was freed. */
+static void check_tree(const char *op, const Module *m) {
+    module_check(op, m);
+    for (int i = 0; i < m->n_children; i++) check_tree(op, m->children[i]);
+}
+
 void nn_zero_grad(Module *self) {
-    module_check("nn_zero_grad", self);
+    check_tree("nn_zero_grad", self); /* first, so that an error changes nothing */
+    /* A gradient is not part of any graph, even if someone asked it for gradients: it is
+     * zeroed unrecorded, as PyTorch's zero_grad detaches it first. */
+    torch_no_grad_begin();
+    /* BEGIN EXERCISE 3.4: zero_grad, down the tree */
     for (int i = 0; i < self->n_parameters; i++) {
         Tensor *g = torch_grad(self->parameters[i]);
         if (g) torch_zero_(g);
     }
     for (int i = 0; i < self->n_children; i++) nn_zero_grad(self->children[i]);
+    /* END EXERCISE 3.4 */
+    torch_no_grad_end();
 }
 
 /* ---- printing, as R torch's print method for nn_module ------------------------------------ */

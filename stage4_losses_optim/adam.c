@@ -24,6 +24,48 @@ static void adam_init_state(ParamState *s, Tensor *param, bool amsgrad) {
 /* torch.maximum: the larger, and NaN if either is NaN. */
 static float maximum(float a, float b) { return (isnan(a) || a > b) ? a : b; }
 
+/* One Adam step over a parameter's elements, with the step's constants in float. */
+typedef struct AdamElements {
+    int64_t n;
+    float *p, *m, *v, *v_max; /* v_max: NULL without amsgrad */
+    const float *g;
+    float weight_decay, eps, b1, one_minus_b1, b2, one_minus_b2, bc2_sqrt, minus_step_size;
+} AdamElements;
+
+static inline void adam_elements_body(const AdamElements *e) {
+    float *p = e->p, *m = e->m, *v = e->v, *v_max = e->v_max;
+    for (int64_t k = 0; k < e->n; k++) {
+        float g = e->g[k];
+        if (e->weight_decay != 0) g = fmaf(p[k], e->weight_decay, g); /* grad.add(p, alpha=wd) */
+        m[k] = fmaf(g, e->one_minus_b1, m[k] * e->b1);     /* m.mul_(b1).add_(g, alpha=1-b1) */
+        v[k] = fmaf(e->one_minus_b2 * g, g, v[k] * e->b2); /* v.mul_(b2).addcmul_(g, g, 1-b2) */
+        float second = v[k];
+        if (v_max) second = v_max[k] = maximum(v_max[k], v[k]);
+        float denom = sqrtf(second) / e->bc2_sqrt + e->eps; /* (v.sqrt() / bc2_sqrt).add_(eps) */
+        p[k] = p[k] + (e->minus_step_size * m[k]) / denom;  /* p.addcdiv_(m, denom, -step_size) */
+    }
+}
+
+/* The same loop compiled twice: fmaf is one correctly rounded operation everywhere, but
+ * without the CPU's fused multiply-add instruction it is a call into the C library. A CPU
+ * that has the instruction runs the copy built for it; the numbers are the same bits. */
+static void adam_elements_plain(const AdamElements *e) { adam_elements_body(e); }
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+__attribute__((target("fma"))) static void adam_elements_fma(const AdamElements *e) {
+    adam_elements_body(e);
+}
+#endif
+
+static void adam_elements(const AdamElements *e) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    if (__builtin_cpu_supports("fma")) {
+        adam_elements_fma(e);
+        return;
+    }
+#endif
+    adam_elements_plain(e);
+}
+
 /* torch.optim.Adam for one parameter p with gradient g, at step t (counting from 1):
  *   g     = g + weight_decay * p                                   if weight_decay != 0
  *   m     = beta1 * m + (1 - beta1) * g                            exp_avg
@@ -39,32 +81,32 @@ static void adam_update(ParamGroup *group, int i, Tensor *grad) {
     state->step++;
 
     double beta1 = o->betas[0], beta2 = o->betas[1];
+    double step_size, bias_correction2_sqrt; /* lr / (1 - beta1^t) and sqrt(1 - beta2^t) */
+    /* BEGIN EXERCISE 4.6: Adam's bias correction */
     double bias_correction1 = 1 - pow(beta1, (double)state->step);
     double bias_correction2 = 1 - pow(beta2, (double)state->step);
-    double step_size = o->lr / bias_correction1;
-    double bias_correction2_sqrt = sqrt(bias_correction2);
+    step_size = o->lr / bias_correction1;
+    bias_correction2_sqrt = sqrt(bias_correction2);
+    /* END EXERCISE 4.6 */
 
     float weight_decay = (float)o->weight_decay, eps = (float)o->eps;
     float b1 = (float)beta1, one_minus_b1 = (float)(1 - beta1);
     float b2 = (float)beta2, one_minus_b2 = (float)(1 - beta2);
     float bc2_sqrt = (float)bias_correction2_sqrt, minus_step_size = (float)-step_size;
 
-    int64_t n = torch_numel(param);
-    float *p = tensor_f32(param);
-    const float *g_in = tensor_f32(tensor_contiguous_raw(grad));
-    float *m = tensor_f32(state->exp_avg), *v = tensor_f32(state->exp_avg_sq);
-    float *v_max = o->amsgrad ? tensor_f32(state->max_exp_avg_sq) : NULL;
+    AdamElements e = {
+        .n = torch_numel(param),
+        .p = tensor_f32(param),
+        .g = tensor_f32(tensor_contiguous_raw(grad)),
+        .m = tensor_f32(state->exp_avg),
+        .v = tensor_f32(state->exp_avg_sq),
+        .v_max = o->amsgrad ? tensor_f32(state->max_exp_avg_sq) : NULL,
+        .weight_decay = weight_decay, .eps = eps, .b1 = b1, .one_minus_b1 = one_minus_b1,
+        .b2 = b2, .one_minus_b2 = one_minus_b2, .bc2_sqrt = bc2_sqrt,
+        .minus_step_size = minus_step_size,
+    };
     torch_before_inplace("optim_step", param); /* bumps p's version for autograd's checks */
-    for (int64_t k = 0; k < n; k++) {
-        float g = g_in[k];
-        if (o->weight_decay != 0) g = fmaf(p[k], weight_decay, g); /* grad.add(p, alpha=wd) */
-        m[k] = fmaf(g, one_minus_b1, m[k] * b1);          /* m.mul_(b1).add_(g, alpha=1-b1) */
-        v[k] = fmaf(one_minus_b2 * g, g, v[k] * b2);      /* v.mul_(b2).addcmul_(g, g, 1-b2) */
-        float second = v[k];
-        if (v_max) second = v_max[k] = maximum(v_max[k], v[k]);
-        float denom = sqrtf(second) / bc2_sqrt + eps;     /* (v.sqrt() / bc2_sqrt).add_(eps) */
-        p[k] = p[k] + (minus_step_size * m[k]) / denom;  /* p.addcdiv_(m, denom, -step_size) */
-    }
+    adam_elements(&e);
 }
 
 /* $lr, $betas, $eps, $weight_decay, $amsgrad: R's defaults list, in its order. */

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""check_grading.py: the grading system, end to end (meson test 'grading', suite 'grading').
+
+  1. the reference (the build under test) scores full marks;
+  2. ./course student writes a copy without the instructors' files, the hidden manifest
+     entries or any solution (in the code or in the docs), which builds with -Werror and
+     scores 0 on every exercise, each of its test cases failing;
+  3. in a copy of the reference, each exercise alone replaced by its stub fails every one of
+     its own test cases (what else then fails is printed: the exercises that need it);
+  4. tools/gradescope/run_autograder, given the student copy as the submission, gives 0 with
+     the hidden tests marked after_published; with exercise 1.1 solved in the copy (its
+     region restored from the reference) exactly 1.1's points, still so when another
+     exercise's file does not compile, and the copy's own ./course grade exactly 1.1's
+     visible points;
+  5. in the student copy, chapter 1's program stops at each of chapter 1's exercises in turn
+     as they are solved (so torch_mm runs the student's mm_reference), then runs.
+Prints TAP. Under valgrind (CT_PROGRAM_WRAPPER set) it does 1 and 2 without building the
+copy: it runs no C code of its own that valgrind would check.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+results = []
+start = time.monotonic()
+
+
+def check(ok, what, detail=""):
+    results.append(ok)
+    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}")
+    if detail:
+        for line in detail.rstrip().splitlines():
+            print(f"# {line}")
+    sys.stdout.flush()
+    return ok
+
+
+def note(text):
+    for line in text.rstrip().splitlines():
+        print(f"# {line}")
+    sys.stdout.flush()
+
+
+def run(cmd, cwd=None, env=None, timeout=900):
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, errors="replace")
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def grade(tree, build, json_path, ids=(), no_build=False):
+    """Runs tree's grader on build; returns (exit status, results.json, text)."""
+    cmd = [sys.executable, os.path.join(tree, "tools", "grade.py"), "--build", build,
+           "--json", json_path] + (["--no-build"] if no_build else []) + list(ids)
+    status, out = run(cmd, cwd=tree)
+    try:
+        with open(json_path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        data = {"score": None, "tests": []}
+    return status, data, out
+
+
+def passed_by_exercise(data):
+    """{exercise: (points earned, points possible, test cases failed, test cases)}"""
+    by = {}
+    for t in data["tests"]:
+        if "number" not in t:
+            continue
+        e = by.setdefault(t["number"], [0, 0, 0, 0])
+        e[0] += t["score"]
+        e[1] += t["max_score"]
+        e[2] += t["status"] != "passed"
+        e[3] += 1
+    return by
+
+
+def main(argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("--source", required=True)
+    p.add_argument("--build", required=True)
+    p.add_argument("--keep", action="store_true", help="keep the temporary trees")
+    args = p.parse_args(argv)
+    # Under valgrind (meson test --setup=valgrind) only the cheap part runs: this script is
+    # what valgrind watches, and it only drives other programs.
+    args.quick = bool(os.environ.get("CT_PROGRAM_WRAPPER"))
+    src = os.path.abspath(args.source)
+    sys.path.insert(0, os.path.join(src, "tools"))
+    import exercises
+
+    exs = exercises.exercises(src)
+    ids = [e["id"] for e in exs]
+    tmp = tempfile.mkdtemp(prefix="ctorch-grading-")
+    env = dict(os.environ)
+    for k in list(env):
+        if k.startswith("CK_") or k == "MESON_TEST_ITERATION":
+            env.pop(k)
+    try:
+        return steps(args, src, exercises, ids, tmp, env)
+    except Exception as e:  # a broken step fails the test, with what broke
+        import traceback
+        check(False, f"the check itself stopped: {e}", traceback.format_exc())
+        return finish(tmp, args.keep)
+
+
+def steps(args, src, exercises, ids, tmp, env):
+    if True:
+        # ---- 1. the reference ---------------------------------------------------------
+        status, ref, out = grade(src, os.path.abspath(args.build), os.path.join(tmp, "ref.json"),
+                                 no_build=True)
+        total = sum(t["max_score"] for t in ref["tests"])
+        check(status == 0 and ref["score"] == total and total > 0 and
+              all(t["status"] == "passed" for t in ref["tests"]),
+              f"the reference scores full marks ({ref['score']}/{total}, {len(ref['tests'])} "
+              "test cases)", "" if status == 0 else out[-3000:])
+        visible_points = {}
+        all_points = {}
+        for t in ref["tests"]:
+            all_points[t["number"]] = all_points.get(t["number"], 0) + t["max_score"]
+            if t["visibility"] == "visible":
+                visible_points[t["number"]] = visible_points.get(t["number"], 0) + t["max_score"]
+        same = set(all_points) == set(ids)
+        check(same, f"{len(ids)} exercises, each with graded tests",
+              "" if same else f"in the source: {ids}\nin the manifest: {sorted(all_points)}")
+
+        # ---- 2. the student copy --------------------------------------------------------
+        student = os.path.join(tmp, "student")
+        status, out = run([sys.executable, os.path.join(src, "tools", "exercises.py"),
+                           "student", student])
+        check(status == 0, "./course student writes a copy", out[-3000:] if status else "")
+        copied = exercises.list_files(student)
+        leaked = [f for f in copied if exercises.instructor_only(f)]
+        with open(os.path.join(student, exercises.MANIFEST), encoding="utf-8") as f:
+            hidden_lines = [l for l in f if l.split()[2:3] == ["hidden"]]
+        solutions = []
+        ref_regions = exercises.find_regions(src)
+        # A line is a solution's if the reference's code has it only inside exercise regions
+        # (the docs and tools, where the copy is searched, do not count).
+        public = set()
+        for rel in exercises.list_files(src):
+            if (exercises.instructor_only(rel) or rel.endswith(".md") or
+                    rel.startswith(("docs/", "tools/"))):
+                continue
+            try:
+                lines = exercises.read_lines(os.path.join(src, rel))
+            except UnicodeDecodeError:
+                continue
+            inside = set()
+            for r in ref_regions.get(rel, []):
+                inside.update(range(r.begin + 1, r.end))
+            public.update(l.strip() for i, l in enumerate(lines) if i not in inside)
+        docs_text = ""  # what students read: the docs, every .md, the tools
+        for rel in copied:
+            if rel.endswith(".md") or rel.startswith(("docs/", "tools/")):
+                with open(os.path.join(student, rel), encoding="utf-8", errors="replace") as f:
+                    docs_text += f.read()
+        for rel, regions in ref_regions.items():
+            mine = exercises.read_lines(os.path.join(student, rel))
+            theirs = {(r.id, r.ordinal): r.body(mine) for r in exercises.parse_regions(rel, mine)}
+            ref_lines = exercises.read_lines(os.path.join(src, rel))
+            for r in regions:
+                body = theirs.get((r.id, r.ordinal))
+                if body is None or not any("not implemented yet" in l for l in body):
+                    solutions.append(f"{rel}: exercise {r.id} is not a stub")
+                code = [l.strip() for l in r.body(ref_lines)
+                        if len(l.strip()) > 20 and not l.strip().startswith("/*") and
+                        l.strip() not in public]
+                shown = [l for l in code if l in docs_text]
+                if shown:
+                    solutions.append(f"the docs or tools show exercise {r.id}'s code: "
+                                     f"{shown[0]}")
+        check(not leaked and not hidden_lines and not solutions,
+              "the copy has no instructors' file, hidden test or solution",
+              "\n".join(leaked + [l.strip() for l in hidden_lines] + solutions))
+
+        if args.quick:
+            note("under valgrind: the copies are built and graded in the plain run")
+            return finish(tmp, args.keep)
+        sbuild = os.path.join(student, "build")
+        status, out = run(["meson", "setup", sbuild, "-Dwerror=true"], cwd=student)
+        if status == 0:
+            status, out = run(["ninja", "-C", sbuild], cwd=student)
+        if not check(status == 0, "the student copy builds with warnings as errors",
+                     out[-4000:] if status else ""):
+            return finish(tmp, args.keep)
+        status, data, out = grade(student, sbuild, os.path.join(tmp, "student.json"),
+                                  no_build=True)
+        by = passed_by_exercise(data)
+        check(status == 1 and data["score"] == 0 and set(by) == set(ids) and
+              all(t["status"] == "failed" for t in data["tests"]) and
+              all(t["visibility"] == "visible" for t in data["tests"]),
+              f"the student copy scores 0 on every exercise ({len(data['tests'])} visible test "
+              f"cases, all failing; {sum(visible_points.values())} points possible)",
+              out[-3000:] if data["score"] != 0 else "")
+
+        # ---- 3. each exercise's stub fails its own tests ----------------------------------
+        tree = os.path.join(tmp, "autograder", "source", "ctorch")
+        exercises.copy_tree(src, tree, exercises.list_files(src))
+        tbuild = os.path.join(tree, "build")
+        status, out = run(["meson", "setup", tbuild], cwd=tree)
+        if status == 0:
+            status, out = run(["ninja", "-C", tbuild], cwd=tree)
+        if not check(status == 0, "a copy of the reference builds (the autograder's tree)",
+                     out[-3000:] if status else ""):
+            return finish(tmp, args.keep)
+        tool = [sys.executable, os.path.join(tree, "tools", "exercises.py")]
+        for ex_id in ids:
+            status, out = run(tool + ["stub", tree, ex_id])
+            if status != 0:
+                check(False, f"exercise {ex_id}: its stub compiles", out[-2000:])
+                continue
+            status, data, out = grade(tree, tbuild, os.path.join(tmp, f"stub{ex_id}.json"))
+            by = passed_by_exercise(data)
+            own = by.get(ex_id, [0, 0, 0, 0])
+            others = sorted((e for e, v in by.items() if e != ex_id and v[2] > 0),
+                            key=exercises.id_key)
+            detail = f"with {ex_id} a stub, these fail too: {' '.join(others) or 'none'}"
+            check(data["score"] is not None and own[3] > 0 and own[2] == own[3],
+                  f"exercise {ex_id} alone a stub: its {own[3]} test cases fail",
+                  detail if own[2] == own[3] else detail + "\n" + out[-2000:])
+            status, out = run(tool + ["inject", src, tree, ex_id])
+            if status != 0:
+                check(False, f"exercise {ex_id}: restoring the reference", out[-2000:])
+
+        # ---- 4. Gradescope's run_autograder -----------------------------------------------
+        ag_root = os.path.join(tmp, "autograder")
+        submission = os.path.join(ag_root, "submission")
+        exercises.copy_tree(student, submission, exercises.list_files(student))
+        run_ag = os.path.join(src, "tools", "gradescope", "run_autograder")
+        ag_env = dict(env, AUTOGRADER_ROOT=ag_root)
+        results_json = os.path.join(ag_root, "results", "results.json")
+
+        def autograde():
+            if os.path.exists(results_json):
+                os.remove(results_json)
+            status, out = run([run_ag], env=ag_env)
+            try:
+                with open(results_json, encoding="utf-8") as f:
+                    return json.load(f), out
+            except (OSError, ValueError):
+                return {"score": None, "tests": []}, out
+
+        data, out = autograde()
+        vis = {t["visibility"] for t in data["tests"]}
+        check(data["score"] == 0 and len(data["tests"]) == len(ref["tests"]) and
+              vis == {"visible", "after_published"},
+              f"run_autograder on the student copy: {data['score']}/{total}, hidden tests "
+              "after_published", out[-3000:] if data["score"] != 0 else "")
+
+        status, out = run(tool + ["inject", src, submission, "1.1"])
+        data, out = autograde()
+        by = passed_by_exercise(data)
+        want = all_points.get("1.1")
+        check(data["score"] == want and by.get("1.1", [0, 0, 1, 1])[2] == 0 and
+              all(v[0] == 0 for e, v in by.items() if e != "1.1"),
+              f"run_autograder with exercise 1.1 solved: exactly its {want} points "
+              f"(got {data['score']})", out[-3000:] if data["score"] != want else "")
+
+        # a region that does not compile costs only its own file's exercises
+        rel = next(r.path for r in exercises.exercises(src)[-1]["regions"])
+        last = exercises.exercises(src)[-1]["id"]
+        path = os.path.join(submission, rel)
+        lines = exercises.read_lines(path)
+        region = [r for r in exercises.parse_regions(rel, lines) if r.id == last][0]
+        lines.insert(region.begin + 1, "    this is not C;")
+        exercises.write_lines(path, lines)
+        data, out = autograde()
+        build = [t for t in data["tests"] if t["name"] == "Build"]
+        check(data["score"] == want and build and build[0]["status"] == "failed" and
+              rel in build[0]["output"],
+              f"run_autograder with exercise {last}'s file not compiling: still exactly 1.1's "
+              f"{want} points, and a failed Build test names {rel}",
+              out[-3000:] if data["score"] != want else "")
+
+        exercises.inject(src, student, {"1.1"}, log=lambda m: None)
+        status, data, out = grade(student, sbuild, os.path.join(tmp, "student11.json"))
+        want = visible_points.get("1.1")
+        check(data["score"] == want,
+              f"the student copy with exercise 1.1 solved: exactly its {want} visible points "
+              f"(got {data['score']})", out[-3000:] if data["score"] != want else "")
+
+        # ---- 5. chapter 1's program runs the student's code ---------------------------------
+        # Solving chapter 1 in order, the program stops at each next exercise, then runs.
+        stage1 = os.path.join(sbuild, "stage1_tensors", "train")
+        chapter1 = [e for e in ids if e.startswith("1.")]
+        for k, ex_id in enumerate(chapter1):
+            if k == 0:
+                continue  # 1.1 is solved already (above)
+            exercises.inject(src, student, {chapter1[k - 1]}, log=lambda m: None)
+            status, out = run(["ninja", "-C", sbuild, "stage1_tensors/train"])
+            code, prog = run([stage1, "--epochs", "2", "--every", "0"])
+            check(code == 1 and f"exercise {ex_id}: not implemented yet" in prog,
+                  f"the student copy's chapter 1 program, with {' '.join(chapter1[:k])} solved, "
+                  f"stops at exercise {ex_id}", "" if code == 1 else prog[-1000:] + out[-1000:])
+        exercises.inject(src, student, {chapter1[-1]}, log=lambda m: None)
+        status, out = run(["ninja", "-C", sbuild, "stage1_tensors/train"])
+        code, prog = run([stage1, "--epochs", "2", "--every", "0"])
+        check(code == 0, "with chapter 1 solved, the student copy's chapter 1 program runs",
+              "" if code == 0 else prog[-1000:] + out[-1000:])
+    return finish(tmp, args.keep)
+
+
+def finish(tmp, keep):
+    print(f"1..{len(results)}")
+    note(f"{time.monotonic() - start:.0f}s" + (f"; trees kept in {tmp}" if keep else ""))
+    if not keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
