@@ -9,7 +9,10 @@
  *     each lives at index p of its buffer: a flat loop that the compiler vectorizes;
  *   - the general path: a StridedWalk visits the output's positions in row-major order and
  *     keeps, for each operand, the offset of that position in its storage. A broadcast operand
- *     has stride 0 along the dims it stretches, so it keeps reading the same value.
+ *     has stride 0 along the dims it stretches, so it keeps reading the same value. The walk
+ *     goes one row at a time (the last dim, after merging the dims every operand can step
+ *     through as one), and a row whose strides are all 1, or 1 and 0 (a broadcast scalar or
+ *     bias), runs as a flat loop that vectorizes too.
  * Both paths apply the same one-element formula, so a result never depends on the operands'
  * strides: (a + b) of a transposed view equals the same sum of its contiguous copy, bit for bit.
  *
@@ -25,6 +28,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <string.h>
 
 /* ======================================================================================== */
 /* The general path: a walk over a shape with per-operand strides                           */
@@ -51,16 +55,58 @@ static void broadcast_strides(const Tensor *t, Shape shape, int64_t *stride) {
     }
 }
 
+/* Whether dims d - 1 and d can be walked as one dim of size[d - 1] * size[d]: for every
+ * operand, a step along d - 1 is size[d] steps along d (true of contiguous data, and of a
+ * broadcast operand that repeats along both). */
+static bool walk_can_merge(const StridedWalk *w, int d) {
+    for (int k = 0; k < w->n_ops; k++)
+        if (w->stride[k][d - 1] != w->stride[k][d] * w->shape.size[d]) return false;
+    return true;
+}
+
 /* Starts a walk over `shape` at position 0. ops[0..n_ops) must broadcast to shape; offsets
- * count from each operand's element 0 (tensor_f32(op) and friends). */
+ * count from each operand's element 0 (tensor_f32(op) and friends). The walk drops size-1
+ * dims and merges the dims it can (walk_can_merge): it visits the same positions in the same
+ * order, in fewer, longer rows. */
 static void walk_start(StridedWalk *w, Shape shape, int n_ops, Tensor *const *ops) {
-    w->shape = shape;
+    int64_t full[WALK_MAX_OPERANDS][TORCH_MAX_DIMS];
+    for (int k = 0; k < n_ops; k++) broadcast_strides(ops[k], shape, full[k]);
     w->n_ops = n_ops;
-    for (int k = 0; k < n_ops; k++) {
-        broadcast_strides(ops[k], shape, w->stride[k]);
-        w->offset[k] = 0;
+    w->shape.ndim = 0;
+    for (int d = 0; d < shape.ndim; d++) {
+        if (shape.size[d] == 1) continue;
+        int e = w->shape.ndim++;
+        w->shape.size[e] = shape.size[d];
+        for (int k = 0; k < n_ops; k++) w->stride[k][e] = full[k][d];
+        if (e > 0 && walk_can_merge(w, e)) { /* fold dim e into dim e - 1 */
+            w->shape.size[e - 1] *= shape.size[d];
+            for (int k = 0; k < n_ops; k++) w->stride[k][e - 1] = full[k][d];
+            w->shape.ndim--;
+        }
     }
-    for (int d = 0; d < shape.ndim; d++) w->index[d] = 0;
+    for (int k = 0; k < n_ops; k++) w->offset[k] = 0;
+    for (int d = 0; d < w->shape.ndim; d++) w->index[d] = 0;
+}
+
+/* The rows of a walk: each is `walk_row_length` positions along the last (merged) dim, where
+ * operand k moves by walk_row_stride(w, k). A 0-dim shape is one row of one position. */
+static int64_t walk_row_length(const StridedWalk *w) {
+    return w->shape.ndim ? w->shape.size[w->shape.ndim - 1] : 1;
+}
+static int64_t walk_row_stride(const StridedWalk *w, int k) {
+    return w->shape.ndim ? w->stride[k][w->shape.ndim - 1] : 0;
+}
+
+/* Moves to the start of the next row (walk_next over every dim but the last); false after
+ * the last row. */
+static bool walk_next_row(StridedWalk *w) {
+    for (int d = w->shape.ndim - 2; d >= 0; d--) {
+        for (int k = 0; k < w->n_ops; k++) w->offset[k] += w->stride[k][d];
+        if (++w->index[d] < w->shape.size[d]) return true;
+        for (int k = 0; k < w->n_ops; k++) w->offset[k] -= w->stride[k][d] * w->shape.size[d];
+        w->index[d] = 0;
+    }
+    return false;
 }
 
 /* Moves to the next position in row-major order (the last dim moves fastest), like an
@@ -78,6 +124,22 @@ static void walk_next(StridedWalk *w) {
 static bool flat_ok(const Tensor *t, Shape shape) {
     return shape_equal(t->shape, shape) && torch_is_contiguous(t);
 }
+
+/* Wider vectors: the flat loops below are compiled twice, for the baseline instruction set
+ * (SSE2 on x86-64: 4 floats per vector) and for AVX2 (8 floats), and run the AVX2 copy when
+ * the CPU has it. Each element's formula is the same, so are the bits. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define EW_AVX2 1
+#define EW_TARGET_AVX2 __attribute__((target("avx2")))
+static bool cpu_has_avx2(void) {
+    static int has = -1;
+    if (has < 0) {
+        __builtin_cpu_init();
+        has = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return has;
+}
+#endif
 
 /* ======================================================================================== */
 /* Unary operations (a tensor and up to two float scalars)                                  */
@@ -139,8 +201,8 @@ static inline void unary_flat(UnaryOp op, float *out, const float *a, int64_t n,
     for (int64_t i = 0; i < n; i++) out[i] = unary_apply(op, a[i], s, s2);
 }
 
-static void unary_flat_dispatch(UnaryOp op, float *out, const float *a, int64_t n, float s,
-                                float s2) {
+static inline void unary_flat_switch(UnaryOp op, float *out, const float *a, int64_t n,
+                                     float s, float s2) {
     switch (op) {
     case U_ADD: unary_flat(U_ADD, out, a, n, s, s2); break;
     case U_SUB: unary_flat(U_SUB, out, a, n, s, s2); break;
@@ -165,19 +227,44 @@ static void unary_flat_dispatch(UnaryOp op, float *out, const float *a, int64_t 
     }
 }
 
+#ifdef EW_AVX2
+EW_TARGET_AVX2 static void unary_flat_avx2(UnaryOp op, float *out, const float *a, int64_t n,
+                                           float s, float s2) {
+    unary_flat_switch(op, out, a, n, s, s2);
+}
+#endif
+
+static void unary_flat_dispatch(UnaryOp op, float *out, const float *a, int64_t n, float s,
+                                float s2) {
+#ifdef EW_AVX2
+    if (cpu_has_avx2()) {
+        unary_flat_avx2(op, out, a, n, s, s2);
+        return;
+    }
+#endif
+    unary_flat_switch(op, out, a, n, s, s2);
+}
+
 /* a (broadcastable to out's shape) -> out: out[p] = f(a[p]). out may be a itself. */
 static void unary_kernel(UnaryOp op, Tensor *out, Tensor *a, float s, float s2) {
     int64_t n = shape_numel(out->shape);
     float *o = tensor_f32(out);
     const float *x = tensor_f32(a);
+    if (n == 0) return;
     if (flat_ok(out, out->shape) && flat_ok(a, out->shape)) {
         unary_flat_dispatch(op, o, x, n, s, s2);
         return;
     }
     StridedWalk w;
     walk_start(&w, out->shape, 2, (Tensor *[]){out, a});
-    for (int64_t i = 0; i < n; i++, walk_next(&w))
-        o[w.offset[0]] = unary_apply(op, x[w.offset[1]], s, s2);
+    int64_t len = walk_row_length(&w), so = walk_row_stride(&w, 0), sx = walk_row_stride(&w, 1);
+    do {
+        float *orow = o + w.offset[0];
+        const float *xrow = x + w.offset[1];
+        if (so == 1 && sx == 1) unary_flat_dispatch(op, orow, xrow, len, s, s2);
+        else
+            for (int64_t i = 0; i < len; i++) orow[i * so] = unary_apply(op, xrow[i * sx], s, s2);
+    } while (walk_next_row(&w));
 }
 
 /* ======================================================================================== */
@@ -202,14 +289,50 @@ static inline void binary_flat(BinaryOp op, float *out, const float *a, const fl
     for (int64_t i = 0; i < n; i++) out[i] = binary_apply(op, a[i], b[i]);
 }
 
-static void binary_flat_dispatch(BinaryOp op, float *out, const float *a, const float *b,
-                                 int64_t n) {
-    switch (op) {
-    case B_ADD: binary_flat(B_ADD, out, a, b, n); break;
-    case B_SUB: binary_flat(B_SUB, out, a, b, n); break;
-    case B_MUL: binary_flat(B_MUL, out, a, b, n); break;
-    case B_DIV: binary_flat(B_DIV, out, a, b, n); break;
+/* One row of a walk: out[i * so] = x[i * sx] op y[i * sy] for i in [0, n). The common
+ * stride patterns get loops of their own that vectorize: everything contiguous, and one
+ * operand broadcast along the row (stride 0: a scalar, or a bias repeated down a column). */
+static inline void binary_row(BinaryOp op, float *out, int64_t so, const float *x, int64_t sx,
+                              const float *y, int64_t sy, int64_t n) {
+    if (so == 1 && sx == 1 && sy == 1) {
+        binary_flat(op, out, x, y, n);
+    } else if (so == 1 && sx == 1 && sy == 0) {
+        float yv = *y;
+        for (int64_t i = 0; i < n; i++) out[i] = binary_apply(op, x[i], yv);
+    } else if (so == 1 && sx == 0 && sy == 1) {
+        float xv = *x;
+        for (int64_t i = 0; i < n; i++) out[i] = binary_apply(op, xv, y[i]);
+    } else {
+        for (int64_t i = 0; i < n; i++) out[i * so] = binary_apply(op, x[i * sx], y[i * sy]);
     }
+}
+
+static inline void binary_row_switch(BinaryOp op, float *out, int64_t so, const float *x,
+                                     int64_t sx, const float *y, int64_t sy, int64_t n) {
+    switch (op) {
+    case B_ADD: binary_row(B_ADD, out, so, x, sx, y, sy, n); break;
+    case B_SUB: binary_row(B_SUB, out, so, x, sx, y, sy, n); break;
+    case B_MUL: binary_row(B_MUL, out, so, x, sx, y, sy, n); break;
+    case B_DIV: binary_row(B_DIV, out, so, x, sx, y, sy, n); break;
+    }
+}
+
+#ifdef EW_AVX2
+EW_TARGET_AVX2 static void binary_row_avx2(BinaryOp op, float *out, int64_t so, const float *x,
+                                           int64_t sx, const float *y, int64_t sy, int64_t n) {
+    binary_row_switch(op, out, so, x, sx, y, sy, n);
+}
+#endif
+
+static void binary_row_dispatch(BinaryOp op, float *out, int64_t so, const float *x,
+                                int64_t sx, const float *y, int64_t sy, int64_t n) {
+#ifdef EW_AVX2
+    if (cpu_has_avx2()) {
+        binary_row_avx2(op, out, so, x, sx, y, sy, n);
+        return;
+    }
+#endif
+    binary_row_switch(op, out, so, x, sx, y, sy, n);
 }
 
 /* a, b (both broadcastable to out's shape) -> out: out[p] = a[p] op b[p]. out may be a. */
@@ -217,14 +340,19 @@ static void binary_kernel(BinaryOp op, Tensor *out, Tensor *a, Tensor *b) {
     int64_t n = shape_numel(out->shape);
     float *o = tensor_f32(out);
     const float *x = tensor_f32(a), *y = tensor_f32(b);
+    if (n == 0) return;
     if (flat_ok(out, out->shape) && flat_ok(a, out->shape) && flat_ok(b, out->shape)) {
-        binary_flat_dispatch(op, o, x, y, n);
+        binary_row_dispatch(op, o, 1, x, 1, y, 1, n);
         return;
     }
     StridedWalk w;
     walk_start(&w, out->shape, 3, (Tensor *[]){out, a, b});
-    for (int64_t i = 0; i < n; i++, walk_next(&w))
-        o[w.offset[0]] = binary_apply(op, x[w.offset[1]], y[w.offset[2]]);
+    int64_t len = walk_row_length(&w);
+    int64_t so = walk_row_stride(&w, 0), sx = walk_row_stride(&w, 1), sy = walk_row_stride(&w, 2);
+    do {
+        binary_row_dispatch(op, o + w.offset[0], so, x + w.offset[1], sx, y + w.offset[2], sy,
+                            len);
+    } while (walk_next_row(&w));
 }
 
 typedef enum CompareOp { C_LT, C_LE, C_GT, C_GE, C_EQ, C_NE } CompareOp;
@@ -247,16 +375,48 @@ static inline void compare_flat(CompareOp op, bool *out, const float *a, const f
     for (int64_t i = 0; i < n; i++) out[i] = compare_apply(op, a[i], b[i]);
 }
 
-static void compare_flat_dispatch(CompareOp op, bool *out, const float *a, const float *b,
-                                  int64_t n) {
-    switch (op) {
-    case C_LT: compare_flat(C_LT, out, a, b, n); break;
-    case C_LE: compare_flat(C_LE, out, a, b, n); break;
-    case C_GT: compare_flat(C_GT, out, a, b, n); break;
-    case C_GE: compare_flat(C_GE, out, a, b, n); break;
-    case C_EQ: compare_flat(C_EQ, out, a, b, n); break;
-    case C_NE: compare_flat(C_NE, out, a, b, n); break;
+/* One row of a walk, as binary_row: out[i * so] = x[i * sx] op y[i * sy]. Comparing with a
+ * scalar (sy == 0, as in h < 0) gets a loop of its own. */
+static inline void compare_row(CompareOp op, bool *out, int64_t so, const float *x, int64_t sx,
+                               const float *y, int64_t sy, int64_t n) {
+    if (so == 1 && sx == 1 && sy == 1) {
+        compare_flat(op, out, x, y, n);
+    } else if (so == 1 && sx == 1 && sy == 0) {
+        float yv = *y;
+        for (int64_t i = 0; i < n; i++) out[i] = compare_apply(op, x[i], yv);
+    } else {
+        for (int64_t i = 0; i < n; i++) out[i * so] = compare_apply(op, x[i * sx], y[i * sy]);
     }
+}
+
+static inline void compare_row_switch(CompareOp op, bool *out, int64_t so, const float *x,
+                                      int64_t sx, const float *y, int64_t sy, int64_t n) {
+    switch (op) {
+    case C_LT: compare_row(C_LT, out, so, x, sx, y, sy, n); break;
+    case C_LE: compare_row(C_LE, out, so, x, sx, y, sy, n); break;
+    case C_GT: compare_row(C_GT, out, so, x, sx, y, sy, n); break;
+    case C_GE: compare_row(C_GE, out, so, x, sx, y, sy, n); break;
+    case C_EQ: compare_row(C_EQ, out, so, x, sx, y, sy, n); break;
+    case C_NE: compare_row(C_NE, out, so, x, sx, y, sy, n); break;
+    }
+}
+
+#ifdef EW_AVX2
+EW_TARGET_AVX2 static void compare_row_avx2(CompareOp op, bool *out, int64_t so, const float *x,
+                                            int64_t sx, const float *y, int64_t sy, int64_t n) {
+    compare_row_switch(op, out, so, x, sx, y, sy, n);
+}
+#endif
+
+static void compare_row_dispatch(CompareOp op, bool *out, int64_t so, const float *x,
+                                 int64_t sx, const float *y, int64_t sy, int64_t n) {
+#ifdef EW_AVX2
+    if (cpu_has_avx2()) {
+        compare_row_avx2(op, out, so, x, sx, y, sy, n);
+        return;
+    }
+#endif
+    compare_row_switch(op, out, so, x, sx, y, sy, n);
 }
 
 /* a, b (float32, broadcastable to out's shape) -> out (bool): out[p] = a[p] op b[p]. */
@@ -264,14 +424,19 @@ static void compare_kernel(CompareOp op, Tensor *out, Tensor *a, Tensor *b) {
     int64_t n = shape_numel(out->shape);
     bool *o = tensor_bool(out);
     const float *x = tensor_f32(a), *y = tensor_f32(b);
+    if (n == 0) return;
     if (flat_ok(a, out->shape) && flat_ok(b, out->shape)) {
-        compare_flat_dispatch(op, o, x, y, n);
+        compare_row_dispatch(op, o, 1, x, 1, y, 1, n);
         return;
     }
     StridedWalk w;
     walk_start(&w, out->shape, 3, (Tensor *[]){out, a, b});
-    for (int64_t i = 0; i < n; i++, walk_next(&w))
-        o[w.offset[0]] = compare_apply(op, x[w.offset[1]], y[w.offset[2]]);
+    int64_t len = walk_row_length(&w);
+    int64_t so = walk_row_stride(&w, 0), sx = walk_row_stride(&w, 1), sy = walk_row_stride(&w, 2);
+    do {
+        compare_row_dispatch(op, o + w.offset[0], so, x + w.offset[1], sx, y + w.offset[2], sy,
+                             len);
+    } while (walk_next_row(&w));
 }
 
 /* ======================================================================================== */
@@ -454,13 +619,14 @@ static Tensor *compare_op(const char *name, CompareOp op, Tensor *a, Tensor *b) 
     return out;
 }
 
-/* a (*) float32, a float s -> out (*) bool. The scalar becomes a 0-dim operand. */
+/* a (*) float32, a float s -> out (*) bool. The scalar becomes a 0-dim operand: a header on
+ * the stack (never returned, freed or recorded), so that h < 0 allocates only its result. */
 static Tensor *compare_scalar_op(const char *name, CompareOp op, Tensor *a, float s) {
     tensor_check_dtype(name, a, TORCH_FLOAT32);
-    Tensor *scalar = torch_scalar(s);
-    Tensor *out = compare_op(name, op, a, scalar);
-    torch_free(scalar);
-    return out;
+    Storage storage = {.data = &s, .nbytes = sizeof s, .refcount = 1};
+    Tensor scalar = {.magic = TENSOR_ALIVE, .dtype = TORCH_FLOAT32, .shape = SHAPE_SCALAR,
+                     .storage = &storage};
+    return compare_op(name, op, a, &scalar);
 }
 
 Tensor *torch_lt(Tensor *a, Tensor *b) { return compare_op("torch_lt", C_LT, a, b); }
@@ -494,19 +660,62 @@ Tensor *torch_ne_scalar(Tensor *a, float s) {
 /* Masks and where                                                                          */
 /* ======================================================================================== */
 
-/* t (*) float32, mask (bool, broadcastable to t's shape): t[p] = value wherever mask[p]. */
-static void masked_fill_kernel(Tensor *t, Tensor *mask, float value) {
-    int64_t n = shape_numel(t->shape);
-    float *x = tensor_f32(t);
+/* value where the mask is true, x elsewhere, chosen without a branch: a mask such as h < 0
+ * is true for about half of the elements, in no order the CPU could predict, so a branch
+ * would guess wrong half the time. The mask is read as bytes (0 or 1), which lets the compiler
+ * turn the choice into vector blends. */
+static inline void select_loop(float *out, const float *x, const bool *mask, float value,
+                               int64_t n) {
+    const unsigned char *m = (const unsigned char *)mask;
+    for (int64_t i = 0; i < n; i++) {
+        float xi = x[i];
+        out[i] = m[i] ? value : xi;
+    }
+}
+
+#ifdef EW_AVX2
+EW_TARGET_AVX2 static void select_avx2(float *out, const float *x, const bool *mask, float value,
+                                       int64_t n) {
+    select_loop(out, x, mask, value, n);
+}
+#endif
+
+static void select_flat(float *out, const float *x, const bool *mask, float value, int64_t n) {
+#ifdef EW_AVX2
+    if (cpu_has_avx2()) {
+        select_avx2(out, x, mask, value, n);
+        return;
+    }
+#endif
+    select_loop(out, x, mask, value, n);
+}
+
+/* src (*) float32 and mask (bool), both broadcastable to out's shape -> out: out[p] = value
+ * where mask[p], src[p] elsewhere. out may be src itself (the in-place torch_masked_fill_);
+ * otherwise this is the copy and the fill in one pass. */
+static void masked_fill_kernel(Tensor *out, Tensor *src, Tensor *mask, float value) {
+    int64_t n = shape_numel(out->shape);
+    float *o = tensor_f32(out);
+    const float *x = tensor_f32(src);
     const bool *m = tensor_bool(mask);
-    if (flat_ok(t, t->shape) && flat_ok(mask, t->shape)) {
-        for (int64_t i = 0; i < n; i++) x[i] = m[i] ? value : x[i];
+    if (n == 0) return;
+    if (flat_ok(out, out->shape) && flat_ok(src, out->shape) && flat_ok(mask, out->shape)) {
+        select_flat(o, x, m, value, n);
         return;
     }
     StridedWalk w;
-    walk_start(&w, t->shape, 2, (Tensor *[]){t, mask});
-    for (int64_t i = 0; i < n; i++, walk_next(&w))
-        if (m[w.offset[1]]) x[w.offset[0]] = value;
+    walk_start(&w, out->shape, 3, (Tensor *[]){out, src, mask});
+    int64_t len = walk_row_length(&w);
+    int64_t so = walk_row_stride(&w, 0), sx = walk_row_stride(&w, 1), sm = walk_row_stride(&w, 2);
+    do {
+        float *orow = o + w.offset[0];
+        const float *xrow = x + w.offset[1];
+        const bool *mrow = m + w.offset[2];
+        if (so == 1 && sx == 1 && sm == 1)
+            select_flat(orow, xrow, mrow, value, len);
+        else
+            for (int64_t i = 0; i < len; i++) orow[i * so] = mrow[i * sm] ? value : xrow[i * sx];
+    } while (walk_next_row(&w));
 }
 
 /* R: t[mask] <- value, e.g. grad_h[h < 0] <- 0 is torch_masked_fill_(grad_h, torch_lt_scalar(h,
@@ -517,7 +726,7 @@ Tensor *torch_masked_fill_(Tensor *t, Tensor *mask, float value) {
     check_mask(name, mask);
     check_inplace_shape(name, t, broadcast_shapes(name, t->shape, mask->shape));
     torch_before_inplace(name, t);
-    masked_fill_kernel(t, mask, value);
+    masked_fill_kernel(t, t, mask, value);
     return t;
 }
 
@@ -529,8 +738,7 @@ Tensor *torch_masked_fill(Tensor *t, Tensor *mask, float value) {
     check_mask(name, mask);
     Shape shape = broadcast_shapes(name, mask->shape, t->shape);
     Tensor *out = tensor_alloc(shape, TORCH_FLOAT32);
-    unary_kernel(U_COPY, out, t, 0, 0);
-    masked_fill_kernel(out, mask, value);
+    masked_fill_kernel(out, t, mask, value);
     torch_record(&(TorchOp){.kind = TORCH_OP_MASKED_FILL, .out = out, .n_in = 1, .in = {t},
                             .extra = mask, .scalar = value});
     return out;
@@ -556,11 +764,19 @@ Tensor *torch_where(Tensor *condition, Tensor *a, Tensor *b) {
     const float *x = tensor_f32(a), *y = tensor_f32(b);
     if (flat_ok(condition, shape) && flat_ok(a, shape) && flat_ok(b, shape)) {
         for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];
-    } else {
+    } else if (n > 0) {
         StridedWalk w;
         walk_start(&w, shape, 4, (Tensor *[]){out, condition, a, b});
-        for (int64_t i = 0; i < n; i++, walk_next(&w))
-            o[w.offset[0]] = c[w.offset[1]] ? x[w.offset[2]] : y[w.offset[3]];
+        int64_t len = walk_row_length(&w), so = walk_row_stride(&w, 0);
+        int64_t sc = walk_row_stride(&w, 1), sx = walk_row_stride(&w, 2);
+        int64_t sy = walk_row_stride(&w, 3);
+        do {
+            float *orow = o + w.offset[0];
+            const bool *crow = c + w.offset[1];
+            const float *xrow = x + w.offset[2], *yrow = y + w.offset[3];
+            for (int64_t i = 0; i < len; i++)
+                orow[i * so] = crow[i * sc] ? xrow[i * sx] : yrow[i * sy];
+        } while (walk_next_row(&w));
     }
     torch_record(&(TorchOp){.kind = TORCH_OP_WHERE, .out = out, .n_in = 2, .in = {a, b},
                             .extra = condition});

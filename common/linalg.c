@@ -11,18 +11,21 @@
  *
  * Two kernels compute it (declared in linalg_kernels.h for the tests):
  *   mm_reference  the definition, a naive triple loop;
- *   mm_kernel     the fast one. Small products run a plain i-p-j loop (mm_small). Larger ones
- *                 pack b into column panels and a into row panels, and a small register tile
- *                 of c accumulates over p, in passes of KC that continue from the partial sums;
- *                 big ones split the rows over threads. Every loop that vectorizes runs across
- *                 j (the columns), never across p, so each element still sums in ascending p.
+ *   mm_kernel     the fast one (below, and its inner loops in linalg_tile.h): packed panels,
+ *                 cache blocks, a register tile of vectors, threads, and an instruction set
+ *                 chosen when the program starts (AVX-512, AVX2 or portable C). Products with
+ *                 only a few columns (or rows) take a narrow kernel that packs nothing. Every
+ *                 vector runs across rows or columns of c, never across p, so each element
+ *                 still sums in ascending p.
  * The tests check that both give the same bits on odd shapes, views and thread counts.
  */
+#include "exercise.h"
 #include "internal.h"
 #include "linalg_kernels.h"
 #include "parallel.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +35,7 @@ static int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
 
 void mm_reference(const Tensor *a, const Tensor *b, Tensor *out) {
     /* a (n, k), b (k, m) -> out (n, m), out contiguous */
+    /* BEGIN EXERCISE 1.2: the matrix product, by definition */
     int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
     const float *pa = tensor_f32(a), *pb = tensor_f32(b);
     float *c = tensor_f32(out);
@@ -44,146 +48,383 @@ void mm_reference(const Tensor *a, const Tensor *b, Tensor *out) {
             c[i * m + j] = acc;
         }
     }
+    /* END EXERCISE 1.2 */
 }
 
 /* ---- the fast kernel ------------------------------------------------------------------------ */
+/*
+ * docs/performance.md tells the story of each step. In short, a product of size n x k x m
+ * does n*k*m multiply-adds on n*k + k*m inputs, so each input is used many times; the fast
+ * kernel arranges the work so that those uses find the input in a register or a nearby cache:
+ *   - register tile: an MR x NR corner of c is summed in vector registers while p runs
+ *     (linalg_tile.h), so each loaded b vector serves MR rows and each a value NR columns;
+ *   - packing: before the tiles run, a block of b (KC x NC) is copied into NR-wide column
+ *     panels and a block of a (MC x KC) into MR-tall row panels, in exactly the order the tile
+ *     reads them, whatever the operands' strides (a transposed view costs nothing more);
+ *   - blocking: the sizes are picked so that one b panel (KC x NR) stays in the L1 cache while
+ *     the tile runs down the a block (MC x KC, in L2), and the b block sits in L3;
+ *   - threads: large products split c into column (or row) ranges, which the threads take in
+ *     turn, each with its own packing buffers;
+ *   - instruction sets: the tile is compiled for AVX-512, AVX2 and plain C and the CPU picks.
+ * A pass over p covers KC steps; the next pass starts from the partial sums the last one left
+ * in c, so every element still adds its products in ascending p, from 0.0f: mm_reference's
+ * numbers, bit for bit.
+ */
 
-enum {
-    MR = 4,   /* rows of the register tile */
-    NR = 8,   /* columns of the register tile: two 4-float SSE vectors per row */
-    KC = 256, /* depth of one pass: the a panel (MR x KC) and b panel (KC x NR) fit in L1 */
-    MC = 64,  /* rows of a packed at once: MC x KC floats = 64 KB, fits in L2 */
+/* A matrix seen through its strides: element (i, j) is p[i * rs + j * cs]. Swapping rs and
+ * cs is a transpose, for free. */
+typedef struct MmMat {
+    float *p;
+    int64_t rs, cs;
+} MmMat;
+
+static MmMat mm_mat(const Tensor *t) {
+    return (MmMat){tensor_f32(t), t->stride[0], t->stride[1]};
+}
+
+static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
+
+/* Products with at most this many columns (or rows, seen transposed) take the narrow kernel. */
+#define MM_NARROW 4
+
+/* The tile, compiled three times (see linalg_tile.h). The sizes fit each register file: the
+ * accumulators (MR x NV vectors) plus NV b vectors and a broadcast a value must fit in 32
+ * registers with AVX-512 and in 16 with AVX2 or SSE. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define MM_X86 1
+#define TILE_ISA avx512
+#define TILE_TARGET __attribute__((target("avx512f,avx512vl")))
+#define TILE_VW 8
+#define TILE_MR 12
+#define TILE_NV 2
+#include "linalg_tile.h"
+#undef TILE_ISA
+#undef TILE_TARGET
+#undef TILE_VW
+#undef TILE_MR
+#undef TILE_NV
+#define TILE_ISA avx2
+#define TILE_TARGET __attribute__((target("avx2")))
+#define TILE_VW 8
+#define TILE_MR 6
+#define TILE_NV 2
+#include "linalg_tile.h"
+#undef TILE_ISA
+#undef TILE_TARGET
+#undef TILE_VW
+#undef TILE_MR
+#undef TILE_NV
+#endif
+#define TILE_ISA portable
+#define TILE_TARGET
+#define TILE_VW 4
+#define TILE_MR 4
+#define TILE_NV 2
+#include "linalg_tile.h"
+#undef TILE_ISA
+#undef TILE_TARGET
+#undef TILE_VW
+#undef TILE_MR
+#undef TILE_NV
+
+/* One instruction set's kernels and the shape of its tile. */
+typedef struct MmIsa {
+    const char *name;
+    int mr, nr;
+    void (*tile)(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc, bool first);
+    void (*narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0, int64_t i1, int64_t k,
+                   int64_t m);
+    int narrow_rows; /* rows the narrow kernel sums side by side */
+} MmIsa;
+
+static const MmIsa mm_isas[] = {
+#ifdef MM_X86
+    {"avx512", 12, 16, tile_avx512, narrow_avx512, 16},
+    {"avx2", 6, 16, tile_avx2, narrow_avx2, 16},
+#endif
+    {"portable", 4, 8, tile_portable, narrow_portable, 8},
 };
+#define MM_N_ISAS ((int)(sizeof mm_isas / sizeof *mm_isas))
 
-/* Products up to this many multiply-adds skip the packing (it would cost more than it saves)
- * and larger ones than MM_PARALLEL_MIN are split over threads. */
-#define MM_SMALL 32768
-#define MM_PARALLEL_MIN 1000000
+/* Whether this CPU can run isa (the portable one runs everywhere). */
+static bool isa_supported(const MmIsa *isa) {
+#ifdef MM_X86
+    __builtin_cpu_init();
+    if (strcmp(isa->name, "avx512") == 0)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    if (strcmp(isa->name, "avx2") == 0) return __builtin_cpu_supports("avx2");
+#endif
+    return strcmp(isa->name, "portable") == 0;
+}
 
-/* Small products: the plain i-p-j loop. Row i of c starts at 0.0f and gains a[i][p] * b[p][.]
- * for p = 0, 1, ...; the inner j loop runs along a row of b and of c, which the compiler
- * vectorizes across j. A narrow c (a column, say) has too short a j loop for that, so it
- * takes the definition's i-j-p loop, which keeps each sum in a register. */
-static void mm_small(const Tensor *a, const Tensor *b, Tensor *out) {
-    /* a (n, k), b (k, m) -> out (n, m) contiguous */
-    int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
-    if (m < NR) {
-        mm_reference(a, b, out);
+static const MmIsa *isa_in_use;
+
+/* The best instruction set this CPU has, chosen at the first product. */
+static const MmIsa *mm_isa(void) {
+    if (!isa_in_use)
+        for (int i = 0; i < MM_N_ISAS && !isa_in_use; i++)
+            if (isa_supported(&mm_isas[i])) isa_in_use = &mm_isas[i];
+    return isa_in_use;
+}
+
+const char *mm_isa_name(void) {
+#ifdef CTORCH_BLAS
+    return "blas";
+#else
+    return mm_isa()->name;
+#endif
+}
+
+bool mm_isa_use(const char *name) {
+    for (int i = 0; i < MM_N_ISAS; i++)
+        if (strcmp(mm_isas[i].name, name) == 0 && isa_supported(&mm_isas[i])) {
+            isa_in_use = &mm_isas[i];
+            return true;
+        }
+    return false;
+}
+
+/* Block sizes (in floats): KC steps of p per pass, MC rows of a and NC columns of b packed at
+ * once. A b panel is KC x NR x 4 = 16 KB (L1 holds 32 KB or more), the a block MC x KC x 4 =
+ * 144 KB (L2: 512 KB or more), the b block KC x NC x 4 = 4 MB (L3). MC is a multiple of every
+ * MR, NC of every NR. */
+enum { KC = 256, MC = 144, NC = 4096 };
+
+/* Each worker thread's packing buffers. They grow to the largest size asked for and are kept, so
+ * products after the first allocate nothing. */
+#define MM_MAX_PARTS 64
+typedef struct PackBuffers {
+    float *a, *b;
+    size_t a_floats, b_floats;
+} PackBuffers;
+static PackBuffers pack_buffers[MM_MAX_PARTS];
+
+static float *buffer_at_least(float **buf, size_t *have, size_t floats) {
+    if (*have < floats) {
+        free(*buf);
+        *buf = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+        if (!*buf) torch_error("torch_mm", "out of memory: could not allocate a packing buffer");
+        *have = floats;
+    }
+    return *buf;
+}
+
+/* b rows p0 .. p0 + kc - 1, columns j0 .. j0 + nc - 1 -> bp: panels of nr columns, panel q at
+ * bp + q * kc * nr holding bp[p * nr + jj] = b[p0 + p][j0 + q * nr + jj] (zeros past nc), the
+ * order in which the tile reads it. */
+static void pack_b(MmMat b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, float *bp) {
+    for (int64_t q = 0; q < nc; q += nr, bp += kc * nr) {
+        int64_t cols = min64(nr, nc - q);
+        const float *src = b.p + p0 * b.rs + (j0 + q) * b.cs;
+        if (cols < nr) memset(bp, 0, sizeof(float) * (size_t)(kc * nr)); /* the edge panel */
+        if (b.cs == 1) { /* rows of b are contiguous: copy a row piece per step */
+            for (int64_t p = 0; p < kc; p++)
+                for (int64_t jj = 0; jj < cols; jj++) bp[p * nr + jj] = src[p * b.rs + jj];
+        } else { /* any strides: read down each column (contiguous for a transposed b) */
+            for (int64_t jj = 0; jj < cols; jj++)
+                for (int64_t p = 0; p < kc; p++) bp[p * nr + jj] = src[p * b.rs + jj * b.cs];
+        }
+    }
+}
+
+/* a rows i0 .. i0 + mc - 1, depths p0 .. p0 + kc - 1 -> ap: panels of mr rows, panel at
+ * ap + (r0 / mr) * kc * mr holding ap[p * mr + r] = a[i0 + r0 + r][p0 + p] (zeros past mc). */
+static void pack_a(MmMat a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float *ap) {
+    for (int64_t r0 = 0; r0 < mc; r0 += mr, ap += kc * mr) {
+        int64_t rows = min64(mr, mc - r0);
+        const float *src = a.p + (i0 + r0) * a.rs + p0 * a.cs;
+        if (rows < mr) memset(ap, 0, sizeof(float) * (size_t)(kc * mr)); /* the edge panel */
+        if (a.rs == 1) { /* columns of a are contiguous (a transposed matrix) */
+            for (int64_t p = 0; p < kc; p++)
+                for (int64_t r = 0; r < rows; r++) ap[p * mr + r] = src[p * a.cs + r];
+        } else { /* read along each row of a */
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t p = 0; p < kc; p++) ap[p * mr + r] = src[r * a.rs + p * a.cs];
+        }
+    }
+}
+
+/* One tile at c (row stride ldc), of which only rows x cols are inside c: a full tile runs in
+ * place; an edge tile runs on a copy and only its inside goes back. */
+static void run_tile(const MmIsa *isa, int64_t kc, const float *ap, const float *bp, float *c,
+                     int64_t ldc, int64_t rows, int64_t cols, bool first) {
+    if (rows == isa->mr && cols == isa->nr) {
+        isa->tile(kc, ap, bp, c, ldc, first);
         return;
     }
-    const float *pa = tensor_f32(a), *pb = tensor_f32(b);
-    float *c = tensor_f32(out);
-    int64_t bs = b->stride[1];
-    for (int64_t i = 0; i < n; i++) {
-        float *ci = c + i * m;
-        for (int64_t j = 0; j < m; j++) ci[j] = 0.0f;
-        for (int64_t p = 0; p < k; p++) {
-            float av = pa[i * a->stride[0] + p * a->stride[1]];
-            const float *bp = pb + p * b->stride[0];
-            if (bs == 1)
-                for (int64_t j = 0; j < m; j++) ci[j] = ci[j] + av * bp[j];
-            else
-                for (int64_t j = 0; j < m; j++) ci[j] = ci[j] + av * bp[j * bs];
-        }
-    }
-}
-
-/* b (k, m), any strides -> bp: ceil(m / NR) panels, panel q a (k, NR) row-major block holding
- * columns q*NR .. q*NR + NR - 1 (zeros past column m), so the tile loop reads it in order. */
-static void pack_b(const Tensor *b, float *bp) {
-    int64_t k = b->shape.size[0], m = b->shape.size[1];
-    const float *pb = tensor_f32(b);
-    for (int64_t q = 0; q * NR < m; q++)
-        for (int64_t p = 0; p < k; p++)
-            for (int64_t jj = 0; jj < NR; jj++) {
-                int64_t j = q * NR + jj;
-                bp[(q * k + p) * NR + jj] = j < m ? pb[p * b->stride[0] + j * b->stride[1]] : 0.0f;
-            }
-}
-
-/* a rows i0 .. i0 + rows - 1, depths p0 .. p0 + kc - 1 -> ap (kc, MR) row-major: ap[p * MR + r]
- * (zeros past `rows`), so the tile loop reads one small group of a values per step p. */
-static void pack_a(const Tensor *a, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float *ap) {
-    const float *pa = tensor_f32(a);
-    for (int64_t p = 0; p < kc; p++)
-        for (int64_t r = 0; r < MR; r++)
-            ap[p * MR + r] = r < rows ? pa[(i0 + r) * a->stride[0] + (p0 + p) * a->stride[1]] : 0.0f;
-}
-
-/*
- * The register tile: ap (kc, MR), bp (kc, NR) -> the (rows, cols) corner of c (row stride ldc).
- * On the first pass (first == true) acc starts at 0.0f; on later passes it starts from the
- * partial sums the previous pass stored in c. Either way each element adds its products in
- * ascending p, exactly as mm_reference does.
- */
-static void tile_kernel(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
-                        int64_t rows, int64_t cols, bool first) {
-    float acc[MR][NR];
-    for (int r = 0; r < MR; r++)
-        for (int jj = 0; jj < NR; jj++)
-            acc[r][jj] = !first && r < rows && jj < cols ? c[r * ldc + jj] : 0.0f;
-    for (int64_t p = 0; p < kc; p++) {
-        const float *bv = bp + p * NR;
-        for (int r = 0; r < MR; r++) {
-            float av = ap[p * MR + r];
-            for (int jj = 0; jj < NR; jj++) acc[r][jj] = acc[r][jj] + av * bv[jj];
-        }
-    }
+    float edge[16 * 64]; /* MR x NR of any instruction set fits */
+    int nr = isa->nr;
+    if (!first)
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t jj = 0; jj < cols; jj++) edge[r * nr + jj] = c[r * ldc + jj];
+    isa->tile(kc, ap, bp, edge, nr, first);
     for (int64_t r = 0; r < rows; r++)
-        for (int64_t jj = 0; jj < cols; jj++) c[r * ldc + jj] = acc[r][jj];
+        for (int64_t jj = 0; jj < cols; jj++) c[r * ldc + jj] = edge[r * nr + jj];
 }
 
+/* The epilogue of torch_addmm: c[i][j] = c[i][j] + bias[i][j] for a finished rows x cols
+ * corner of c at row i, column j, while it is still in the L1 cache; the same rounded add
+ * that torch_add(torch_mm(a, b), bias) would make, one pass over c fewer. */
+static void add_bias(float *c, int64_t ldc, MmMat bias, int64_t i, int64_t j, int64_t rows,
+                     int64_t cols) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *restrict cr = c + r * ldc; /* out is new: the bias is never part of it */
+        const float *restrict br = bias.p + (i + r) * bias.rs + j * bias.cs;
+        if (bias.cs == 1)
+            for (int64_t jj = 0; jj < cols; jj++) cr[jj] = cr[jj] + br[jj];
+        else
+            for (int64_t jj = 0; jj < cols; jj++) cr[jj] = cr[jj] + br[jj * bias.cs];
+    }
+}
+
+/* The blocked product for rows i0 .. i1 - 1 and columns j0 .. j1 - 1 of c (contiguous, row
+ * stride ldc), with the packing buffers of one thread. Loops from the outside in: column
+ * blocks of NC, passes of KC over p (ascending), row blocks of MC, then the tiles. A bias
+ * (bias.p not NULL) is added to each tile after its last pass. */
+static void mm_blocked(const MmIsa *isa, MmMat a, MmMat b, MmMat bias, float *c, int64_t ldc,
+                       int64_t k, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
+                       PackBuffers *buf) {
+    int mr = isa->mr, nr = isa->nr;
+    int64_t kc_max = min64(KC, k);
+    int64_t mc_max = min64(MC, (i1 - i0 + mr - 1) / mr * mr);
+    int64_t nc_max = min64(NC, (j1 - j0 + nr - 1) / nr * nr);
+    float *ap = buffer_at_least(&buf->a, &buf->a_floats, (size_t)(mc_max * kc_max));
+    float *bp = buffer_at_least(&buf->b, &buf->b_floats, (size_t)(kc_max * nc_max));
+    for (int64_t jc = j0; jc < j1; jc += NC) {
+        int64_t nc = min64(NC, j1 - jc);
+        for (int64_t pc = 0; pc < k; pc += KC) {
+            int64_t kc = min64(KC, k - pc);
+            pack_b(b, pc, kc, jc, nc, nr, bp);
+            for (int64_t ic = i0; ic < i1; ic += MC) {
+                int64_t mc = min64(MC, i1 - ic);
+                pack_a(a, ic, mc, pc, kc, mr, ap);
+                for (int64_t jr = 0; jr < nc; jr += nr)
+                    for (int64_t ir = 0; ir < mc; ir += mr) {
+                        float *ct = c + (ic + ir) * ldc + jc + jr;
+                        int64_t rows = min64(mr, mc - ir), cols = min64(nr, nc - jr);
+                        run_tile(isa, kc, ap + ir * kc, bp + jr * kc, ct, ldc, rows, cols, pc == 0);
+                        if (bias.p && pc + kc == k) /* the last pass: the tile is done */
+                            add_bias(ct, ldc, bias, ic + ir, jc + jr, rows, cols);
+                    }
+            }
+        }
+    }
+}
+
+/* How a product is split over threads: `parts` ranges of rows (or columns), in units of
+ * `unit` rows (columns). The threads take the parts in turn, each the next one not yet taken
+ * (next_part), so that a thread slowed down (by another program on its core, say) takes
+ * fewer, and none waits idle for the slowest. */
 typedef struct MmJob {
-    const Tensor *a; /* (n, k), any strides */
-    const float *bp; /* b (k, m) packed by pack_b */
-    float *c;        /* out (n, m), contiguous */
+    const MmIsa *isa;
+    MmMat a, b, c;
+    MmMat bias;       /* added to c at the end (torch_addmm); bias.p NULL: none */
     int64_t n, k, m;
+    bool narrow;      /* the narrow kernel, split by rows */
+    bool split_rows;  /* the blocked kernel, split by rows (else by columns) */
+    int64_t units, unit;
+    int parts;
+    atomic_int next_part;
 } MmJob;
 
-/* One thread's share: rows begin*MR .. end*MR - 1 of c (clipped to n). Threads write disjoint
- * rows, and every element is summed by one thread, so the thread count never shows. */
-static void mm_rows(int64_t begin, int64_t end, void *ctx) {
-    const MmJob *job = ctx;
-    float ap[MC * KC]; /* this thread's packed block of a: MC / MR panels of (kc, MR) */
-    int64_t i_end = min64(end * MR, job->n);
-    for (int64_t i0 = begin * MR; i0 < i_end; i0 += MC) {
-        int64_t mc = min64(MC, i_end - i0);
-        for (int64_t p0 = 0; p0 < job->k; p0 += KC) { /* passes over p in ascending order */
-            int64_t kc = min64(KC, job->k - p0);
-            for (int64_t ir = 0; ir < mc; ir += MR)
-                pack_a(job->a, i0 + ir, min64(MR, mc - ir), p0, kc, ap + ir * kc);
-            for (int64_t q = 0; q * NR < job->m; q++) {
-                const float *bq = job->bp + (q * job->k + p0) * NR;
-                for (int64_t ir = 0; ir < mc; ir += MR)
-                    tile_kernel(kc, ap + ir * kc, bq, job->c + (i0 + ir) * job->m + q * NR,
-                                job->m, min64(MR, mc - ir), min64(NR, job->m - q * NR), p0 == 0);
-            }
-        }
+/* One thread's work: parts of the job until none is left. parallel_for hands each thread its
+ * own index `worker`, which picks its packing buffers. Every element of c is summed by one
+ * part, in full, so neither the split nor which thread ran a part changes a bit. */
+static void mm_worker(int64_t worker, int64_t worker_end, void *ctx) {
+    MmJob *job = ctx;
+    (void)worker_end;
+    for (;;) {
+        int part = atomic_fetch_add(&job->next_part, 1);
+        if (part >= job->parts) break;
+        int64_t begin = job->units * part / job->parts * job->unit;
+        int64_t end = min64(job->units * (part + 1) / job->parts * job->unit,
+                            job->narrow || job->split_rows ? job->n : job->m);
+        if (job->narrow)
+            job->isa->narrow(job->a, job->b, job->c, job->bias, begin, end, job->k, job->m);
+        else if (job->split_rows)
+            mm_blocked(job->isa, job->a, job->b, job->bias, job->c.p, job->c.rs, job->k, begin,
+                       end, 0, job->m, &pack_buffers[worker]);
+        else
+            mm_blocked(job->isa, job->a, job->b, job->bias, job->c.p, job->c.rs, job->k, 0,
+                       job->n, begin, end, &pack_buffers[worker]);
     }
 }
 
+/* Products with more multiply-adds than this are split over threads: below it, starting the
+ * threads would cost more than they save. */
+#define MM_PARALLEL_MIN 4000000.0
+
+#ifdef CTORCH_BLAS
+#include <cblas.h>
+
+/* -Dblas=true: the system's cblas_sgemm instead (for comparison; it sums in its own order). */
+static void mm_blas(const Tensor *a, const Tensor *b, Tensor *out) {
+    int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
+    Tensor *ac = tensor_contiguous_raw((Tensor *)a), *bc = tensor_contiguous_raw((Tensor *)b);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)m, (int)k, 1.0f,
+                tensor_f32(ac), (int)(k > 0 ? k : 1), tensor_f32(bc), (int)(m > 0 ? m : 1),
+                0.0f, tensor_f32(out), (int)(m > 0 ? m : 1));
+    if (ac != a) torch_free(ac);
+    if (bc != b) torch_free(bc);
+}
+#endif
+
 void mm_kernel(const Tensor *a, const Tensor *b, Tensor *out) {
-    /* a (n, k), b (k, m) -> out (n, m), out contiguous */
+    mm_kernel_bias(a, b, NULL, 0, 0, out);
+}
+
+void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t bias_rs,
+                    int64_t bias_cs, Tensor *out) {
+    /* a (n, k), b (k, m), bias (n, m) seen through its strides -> out (n, m), contiguous */
     int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
     float *c = tensor_f32(out);
+    MmMat bias_mat = {(float *)bias, bias_rs, bias_cs};
     if (n == 0 || m == 0) return;
-    if ((double)n * (double)k * (double)m <= MM_SMALL) { /* also k == 0: all zeros */
-        mm_small(a, b, out);
+    if (k == 0) { /* an empty sum */
+        memset(c, 0, sizeof(float) * (size_t)(n * m));
+        if (bias) add_bias(c, m, bias_mat, 0, 0, n, m);
         return;
     }
-    int64_t panels = (m + NR - 1) / NR;
-    float *bp = malloc(sizeof(float) * (size_t)(panels * NR * k));
-    if (!bp) torch_error("torch_mm", "out of memory: could not pack a %" PRId64 "x%" PRId64
-                                     " matrix", k, m);
-    pack_b(b, bp);
-    MmJob job = {a, bp, c, n, k, m};
-    int64_t units = (n + MR - 1) / MR; /* parallel work comes in groups of MR rows */
-    int64_t per_unit = MR * k * m;     /* multiply-adds in one group */
-    int64_t grain = (double)n * (double)k * (double)m > MM_PARALLEL_MIN
-                        ? (MM_PARALLEL_MIN / 4 + per_unit - 1) / per_unit /* >= 250k per chunk */
-                        : units;                                          /* one thread */
-    parallel_for(units, grain, mm_rows, &job);
-    free(bp);
+#ifdef CTORCH_BLAS
+    mm_blas(a, b, out);
+    if (bias) add_bias(c, m, bias_mat, 0, 0, n, m);
+    return;
+#endif
+    MmJob job = {.isa = mm_isa(), .a = mm_mat(a), .b = mm_mat(b), .c = {c, m, 1},
+                 .bias = bias_mat, .n = n, .k = k, .m = m};
+    if (m > MM_NARROW && n <= MM_NARROW) { /* few rows: the narrow kernel on c^T = b^T a^T */
+        job.a = mm_transposed(mm_mat(b));
+        job.b = mm_transposed(mm_mat(a));
+        job.c = (MmMat){c, 1, m};
+        job.bias = mm_transposed(bias_mat);
+        job.n = m;
+        job.m = n;
+    }
+    job.narrow = job.m <= MM_NARROW;
+    if (job.narrow) {
+        job.unit = job.isa->narrow_rows;
+        job.units = (job.n + job.unit - 1) / job.unit;
+    } else {
+        /* copying the smaller operand once per thread costs least: split the other one */
+        job.split_rows = (double)n * (double)k > (double)k * (double)m;
+        job.unit = job.split_rows ? MC : job.isa->nr;
+        job.units = job.split_rows ? (n + MC - 1) / MC : (m + job.isa->nr - 1) / job.isa->nr;
+    }
+    int threads = torch_get_num_threads();
+    if (threads > MM_MAX_PARTS) threads = MM_MAX_PARTS;
+    bool big = (double)n * (double)k * (double)m > MM_PARALLEL_MIN;
+    if (!big) threads = 1;
+    /* Up to 4 parts per thread, so that the work can even out, but each part packs the
+     * whole of one operand (the one not split), and that copy costs more than its size says
+     * (it comes from main memory): only as many parts as keep it below about 1/4096 of the
+     * multiply-adds. */
+    double copied = job.narrow ? 0 : job.split_rows ? (double)k * (double)m : (double)n * (double)k;
+    double per_thread = copied > 0 ? (double)n * (double)k * (double)m / (copied * 4096) : 4;
+    int parts_per_thread = per_thread >= 4 ? 4 : per_thread >= 1 ? (int)per_thread : 1;
+    job.parts = (int)min64(threads > 1 ? parts_per_thread * threads : 1, job.units);
+    if (threads > job.parts) threads = job.parts;
+    atomic_init(&job.next_part, 0);
+    parallel_for(threads, 1, mm_worker, &job); /* worker i: [i, i + 1) */
 }
 
 /* ---- checks shared by the products ------------------------------------------------------- */
@@ -222,12 +463,16 @@ Tensor *torch_mm(Tensor *a, Tensor *b) {
     const char *op = "torch_mm";
     tensor_check(op, a);
     tensor_check(op, b);
-    if (a->shape.ndim != 2) torch_error(op, "self must be a matrix");
-    if (b->shape.ndim != 2) torch_error(op, "mat2 must be a matrix");
+    /* libtorch says only "self must be a matrix"; the dims are added as addmm's message has */
+    if (a->shape.ndim != 2) torch_error(op, "self must be a matrix, got %d-D tensor", a->shape.ndim);
+    if (b->shape.ndim != 2) torch_error(op, "mat2 must be a matrix, got %d-D tensor", b->shape.ndim);
     check_inner(op, a->shape, b->shape);
     check_float_pair(op, a, b);
     Tensor *out = tensor_alloc(SHAPE(a->shape.size[0], b->shape.size[1]), TORCH_FLOAT32);
-    mm_kernel(a, b, out);
+    if (STUDENT_COPY) /* a student copy runs exercise 1.2 here (common/exercise.h) */
+        mm_reference(a, b, out);
+    else
+        mm_kernel(a, b, out);
     torch_record(&(TorchOp){.kind = TORCH_OP_MM, .out = out, .n_in = 2, .in = {a, b}});
     return out;
 }
@@ -304,11 +549,7 @@ Tensor *torch_addmm(Tensor *bias, Tensor *a, Tensor *b) {
     expand_geometry(op, bias, SHAPE(n, m), &bias_shape, bs);
 
     Tensor *out = tensor_alloc(SHAPE(n, m), TORCH_FLOAT32);
-    mm_kernel(a, b, out);
-    float *c = tensor_f32(out);
-    const float *pbias = tensor_f32(bias);
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < m; j++) c[i * m + j] = c[i * m + j] + pbias[i * bs[0] + j * bs[1]];
+    mm_kernel_bias(a, b, tensor_f32(bias), bs[0], bs[1], out); /* the product, then the bias */
     torch_record(&(TorchOp){.kind = TORCH_OP_ADDMM, .out = out, .n_in = 3, .in = {bias, a, b}});
     return out;
 }

@@ -20,6 +20,21 @@ void mm_reference(const Tensor *a, const Tensor *b, Tensor *out);
 /* Same contract and the same bits as mm_reference, packed, blocked and threaded. */
 void mm_kernel(const Tensor *a, const Tensor *b, Tensor *out);
 
+/* mm_kernel, then out[i][j] = out[i][j] + bias[i * bias_rs + j * bias_cs] for every element
+ * (torch_addmm: each element's product first, then its bias, in one rounded float add: the
+ * bits of torch_add(torch_mm(a, b), bias)), done as each part of out is finished. bias NULL:
+ * mm_kernel. */
+void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t bias_rs,
+                    int64_t bias_cs, Tensor *out);
+
+/* The instruction set mm_kernel uses: "avx512", "avx2" or "portable" (the best this CPU
+ * has, chosen at the first product), or "blas" when built with -Dblas=true (cblas_sgemm,
+ * which sums in its own order: not mm_reference's bits). */
+const char *mm_isa_name(void);
+/* For tests and benchmarks: makes mm_kernel use the named instruction set from now on.
+ * Returns false (and changes nothing) if this CPU cannot run it. */
+bool mm_isa_use(const char *name);
+
 /* Defined in views.c, shared with torch_addmm: the sizes and strides of t expanded to
  * `shape` as libtorch's expand computes them (-1 keeps a size; a stretched dim gets stride 0),
  * or libtorch's expand error reported under `op`. Writes *out_shape and out_stride. */

@@ -7,9 +7,14 @@
 
 static int num_threads; /* 0 = not set yet: every core */
 
+/* Asked once: sysconf reads the system's files, which would cost more than a small op. */
 static int cores(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    static int count;
+    if (count == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        count = n > 0 ? (int)n : 1;
+    }
+    return count;
 }
 
 void torch_set_num_threads(int n) { num_threads = n > 0 ? n : cores(); }

@@ -265,7 +265,11 @@ Tensor *torch_reshape(Tensor *t, Shape shape) {
     }
     Tensor *out = tensor_view_of(src, shape, stride, src->offset);
     TorchOpKind kind = src == t ? TORCH_OP_RESHAPE : TORCH_OP_UNSAFE_VIEW;
-    return record1((TorchOp){.kind = kind, .out = out}, src);
+    record1((TorchOp){.kind = kind, .out = out}, src);
+    /* Outside any scope nothing would ever release the copy's header (out keeps its data):
+     * release it now, unless autograd recorded out and its node holds the copy. */
+    if (src != t && src->scope == 0 && out->autograd == NULL) torch_free(src);
+    return out;
 }
 
 /* ---- squeeze, unsqueeze ------------------------------------------------------------------- */

@@ -48,18 +48,19 @@ static inline void adam_elements_body(const AdamElements *e) {
 
 /* The same loop compiled twice: fmaf is one correctly rounded operation everywhere, but
  * without the CPU's fused multiply-add instruction it is a call into the C library. A CPU
- * that has the instruction runs the copy built for it; the numbers are the same bits. */
+ * that has the instruction runs the copy built for it: the same bits, without the calls. */
 static void adam_elements_plain(const AdamElements *e) { adam_elements_body(e); }
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-__attribute__((target("fma"))) static void adam_elements_fma(const AdamElements *e) {
+#define ADAM_FAST 1
+__attribute__((target("fma"))) static void adam_elements_fast(const AdamElements *e) {
     adam_elements_body(e);
 }
 #endif
 
 static void adam_elements(const AdamElements *e) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#ifdef ADAM_FAST
     if (__builtin_cpu_supports("fma")) {
-        adam_elements_fma(e);
+        adam_elements_fast(e);
         return;
     }
 #endif

@@ -476,6 +476,192 @@ END_TEST
 
 /* ---- what autograd is told ------------------------------------------------------------------- */
 
+/* ---- the kernels' fast paths against a naive loop ------------------------------------------ */
+/* The kernels take flat loops when operands are contiguous, merge dims, and give rows with a
+ * broadcast scalar or bias, or a bool mask, loops of their own (compiled for AVX2 too). Each
+ * result here is checked, bit for bit, against the formula applied one element at a time,
+ * reading each operand through its strides as broadcasting says. */
+
+/* varied() with NaN, infinities and signed zeros sprinkled in. */
+static Tensor *special(Shape shape, unsigned seed) {
+    Tensor *t = varied(shape, seed);
+    float *d = tensor_f32(t);
+    const float specials[] = {NAN, -0.0f, 0.0f, INFINITY, -INFINITY, -NAN};
+    for (int64_t i = seed % 5; i < shape_numel(shape); i += 7) d[i] = specials[i % 6];
+    return t;
+}
+
+/* The element of t at position idx of `shape`, to which t broadcasts. */
+static float element_at(const Tensor *t, Shape shape, const int64_t *idx) {
+    int lead = shape.ndim - t->shape.ndim;
+    int64_t off = 0;
+    for (int d = lead; d < shape.ndim; d++)
+        if (t->shape.size[d - lead] != 1) off += idx[d] * t->stride[d - lead];
+    if (t->dtype == TORCH_BOOL) return tensor_bool(t)[off] ? 1.0f : 0.0f;
+    return tensor_f32(t)[off];
+}
+
+/* Position i (row-major) of shape, as an index tuple. */
+static void index_of(Shape shape, int64_t i, int64_t *idx) {
+    for (int d = shape.ndim - 1; d >= 0; d--) {
+        idx[d] = i % shape.size[d];
+        i /= shape.size[d];
+    }
+}
+
+typedef float (*Formula)(float x, float y, float z);
+static float f_add(float x, float y, float z) { (void)z; return x + y; }
+static float f_sub(float x, float y, float z) { (void)z; return x - y; }
+static float f_mul(float x, float y, float z) { (void)z; return x * y; }
+static float f_div(float x, float y, float z) { (void)z; return x / y; }
+static float f_lt(float x, float y, float z) { (void)z; return x < y; }
+static float f_le(float x, float y, float z) { (void)z; return x <= y; }
+static float f_gt(float x, float y, float z) { (void)z; return x > y; }
+static float f_ge(float x, float y, float z) { (void)z; return x >= y; }
+static float f_eq(float x, float y, float z) { (void)z; return x == y; }
+static float f_ne(float x, float y, float z) { (void)z; return x != y; }
+static float f_fill(float mask, float x, float value) { return mask != 0.0f ? value : x; }
+static float f_where(float cond, float x, float y) { return cond != 0.0f ? x : y; }
+
+/* out (shape) equals f(x[p], y[p], z[p]) at every position, bit for bit (x, y, z broadcast;
+ * z may be NULL: f gets 0). */
+static void assert_elementwise(Tensor *out, Tensor *x, Tensor *y, Tensor *z, Formula f,
+                               const char *what) {
+    Shape shape = out->shape;
+    int64_t idx[TORCH_MAX_DIMS];
+    for (int64_t i = 0; i < shape_numel(shape); i++) {
+        index_of(shape, i, idx);
+        float want = f(element_at(x, shape, idx), element_at(y, shape, idx),
+                       z ? element_at(z, shape, idx) : 0.0f);
+        float got = element_at(out, shape, idx);
+        uint32_t wb, gb;
+        memcpy(&wb, &want, 4);
+        memcpy(&gb, &got, 4);
+        if (isnan(want) && isnan(got)) continue; /* the NaN's payload is the CPU's */
+        ck_assert_msg(wb == gb, "%s: element %lld is %a, expected %a", what, (long long)i,
+                      (double)got, (double)want);
+    }
+}
+
+/* Shapes that broadcast to (4, 6, 10): every pattern the row loops special-case. */
+static const Shape fast_shapes[] = {
+    {3, {4, 6, 10}}, {0, {0}},         {1, {1}},          {1, {10}},
+    {2, {6, 1}},     {3, {4, 1, 10}}, {3, {1, 6, 10}}, {3, {4, 6, 1}},
+};
+#define N_FAST_SHAPES ((int)(sizeof fast_shapes / sizeof *fast_shapes))
+
+START_TEST(test_fast_binary) {
+    Tensor *(*fns[])(Tensor *, Tensor *) = {torch_add, torch_sub, torch_mul, torch_div};
+    Formula formulas[] = {f_add, f_sub, f_mul, f_div};
+    Tensor *full_t = torch_transpose(special(SHAPE(10, 6, 4), 40), 0, 2); /* (4, 6, 10) view */
+    for (int s = 0; s < N_FAST_SHAPES; s++) {
+        Tensor *other = special(fast_shapes[s], 41 + (unsigned)s);
+        Tensor *full = special(SHAPE(4, 6, 10), 50 + (unsigned)s);
+        for (int op = 0; op < 4; op++) {
+            char what[64];
+            snprintf(what, sizeof what, "op %d, shape %d, full op other", op, s);
+            assert_elementwise(fns[op](full, other), full, other, NULL, formulas[op], what);
+            snprintf(what, sizeof what, "op %d, shape %d, other op full", op, s);
+            assert_elementwise(fns[op](other, full), other, full, NULL, formulas[op], what);
+            snprintf(what, sizeof what, "op %d, shape %d, transposed", op, s);
+            assert_elementwise(fns[op](full_t, other), full_t, other, NULL, formulas[op], what);
+        }
+        /* in place, through a transposed view of a fresh copy */
+        Tensor *dst = torch_transpose(special(SHAPE(10, 6, 4), 60), 0, 2);
+        Tensor *before = torch_clone(dst);
+        torch_add_(dst, other);
+        assert_elementwise(dst, before, other, NULL, f_add, "add_ in place");
+    }
+}
+END_TEST
+
+START_TEST(test_fast_compare) {
+    Tensor *(*fns[])(Tensor *, Tensor *) = {torch_lt, torch_le, torch_gt, torch_ge, torch_eq,
+                                            torch_ne};
+    Tensor *(*scalar_fns[])(Tensor *, float) = {torch_lt_scalar, torch_le_scalar,
+                                                torch_gt_scalar, torch_ge_scalar,
+                                                torch_eq_scalar, torch_ne_scalar};
+    Formula formulas[] = {f_lt, f_le, f_gt, f_ge, f_eq, f_ne};
+    Tensor *full = special(SHAPE(4, 6, 10), 70);
+    Tensor *full_t = torch_transpose(special(SHAPE(10, 6, 4), 71), 0, 2);
+    const float scalars[] = {0.0f, -0.0f, 1.25f, NAN, INFINITY};
+    for (int op = 0; op < 6; op++) {
+        for (int s = 0; s < N_FAST_SHAPES; s++) {
+            Tensor *other = special(fast_shapes[s], 72 + (unsigned)s);
+            assert_elementwise(torch_to_dtype(fns[op](full, other), TORCH_FLOAT32), full, other,
+                               NULL, formulas[op], "compare, broadcast");
+            assert_elementwise(torch_to_dtype(fns[op](full_t, other), TORCH_FLOAT32), full_t,
+                               other, NULL, formulas[op], "compare, transposed");
+        }
+        for (int k = 0; k < 5; k++) {
+            Tensor *sc = torch_scalar(scalars[k]);
+            assert_elementwise(torch_to_dtype(scalar_fns[op](full, scalars[k]), TORCH_FLOAT32),
+                               full, sc, NULL, formulas[op], "compare with a scalar");
+            assert_elementwise(torch_to_dtype(scalar_fns[op](full_t, scalars[k]), TORCH_FLOAT32),
+                               full_t, sc, NULL, formulas[op], "compare a view with a scalar");
+        }
+    }
+}
+END_TEST
+
+/* masked_fill (the copy and the fill in one pass, a branch-free choice) and where. */
+START_TEST(test_fast_select) {
+    const float values[] = {0.0f, -0.0f, NAN, 2.5f};
+    Tensor *sources[] = {special(SHAPE(4, 6, 10), 80), special(SHAPE(1, 6, 10), 81),
+                         torch_transpose(special(SHAPE(10, 6, 4), 82), 0, 2),
+                         special(SHAPE(10), 83)};
+    Tensor *masks[] = {torch_lt_scalar(special(SHAPE(4, 6, 10), 84), 0),
+                       torch_gt_scalar(special(SHAPE(6, 10), 85), 0),
+                       torch_lt_scalar(special(SHAPE(4, 1, 10), 86), 0.5f),
+                       torch_transpose(torch_lt_scalar(special(SHAPE(10, 6, 4), 87), 0), 0, 2)};
+    for (int si = 0; si < 4; si++)
+        for (int mi = 0; mi < 4; mi++)
+            for (int vi = 0; vi < 4; vi++) {
+                char what[64];
+                snprintf(what, sizeof what, "masked_fill source %d mask %d value %d", si, mi, vi);
+                Tensor *out = torch_masked_fill(sources[si], masks[mi], values[vi]);
+                ck_assert_int_eq(out->shape.size[out->shape.ndim - 1], 10);
+                Tensor *v = torch_scalar(values[vi]);
+                assert_elementwise(out, masks[mi], sources[si], v, f_fill, what);
+                /* in place, on a transposed copy when the source has the full shape */
+                if (si == 0 || si == 2) {
+                    Tensor *copy = torch_contiguous(torch_transpose(sources[si], 0, 2));
+                    Tensor *dst = torch_transpose(copy, 0, 2);
+                    torch_masked_fill_(dst, masks[mi], values[vi]);
+                    assert_elementwise(dst, masks[mi], sources[si], v, f_fill, what);
+                }
+                snprintf(what, sizeof what, "where source %d mask %d", si, mi);
+                Tensor *other = special(SHAPE(6, 1), 90 + (unsigned)vi);
+                assert_elementwise(torch_where(masks[mi], sources[si], other), masks[mi],
+                                   sources[si], other, f_where, what);
+            }
+}
+END_TEST
+
+/* Unary ops on views (rows with strides) and on contiguous data (flat loops). */
+static float f_relu(float x, float y, float z) { (void)y, (void)z; return x < 0.0f ? 0.0f : x; }
+static float f_clamp(float x, float y, float z) {
+    (void)y, (void)z;
+    float lo = x < -1.0f ? -1.0f : x;
+    return 1.5f < lo ? 1.5f : lo;
+}
+static float f_mul3(float x, float y, float z) { (void)y, (void)z; return x * 3.0f; }
+
+START_TEST(test_fast_unary) {
+    Tensor *inputs[] = {special(SHAPE(4, 6, 10), 100),
+                        torch_transpose(special(SHAPE(10, 6, 4), 101), 0, 2),
+                        torch_slice(special(SHAPE(4, 6, 20), 102), 2, 1, INT64_MAX, 2)};
+    Tensor *none = torch_scalar(0);
+    for (int i = 0; i < 3; i++) {
+        assert_elementwise(torch_relu(inputs[i]), inputs[i], none, NULL, f_relu, "relu");
+        assert_elementwise(torch_clamp(inputs[i], -1.0f, 1.5f), inputs[i], none, NULL, f_clamp,
+                           "clamp");
+        assert_elementwise(torch_mul_scalar(inputs[i], 3.0f), inputs[i], none, NULL, f_mul3,
+                           "mul_scalar");
+    }
+}
+END_TEST
+
 static TorchOp records[16];
 static int n_records;
 static const char *inplace_names[16];
@@ -765,6 +951,13 @@ static Suite *suite(void) {
     tcase_add_test(sem, test_no_leftover_tensors);
     tcase_add_test(sem, test_records_for_autograd);
     suite_add_tcase(s, sem);
+
+    TCase *fast = ct_tcase("fast_paths");
+    tcase_add_test(fast, test_fast_binary);
+    tcase_add_test(fast, test_fast_compare);
+    tcase_add_test(fast, test_fast_select);
+    tcase_add_test(fast, test_fast_unary);
+    suite_add_tcase(s, fast);
 
     TCase *err = ct_tcase("errors");
     tcase_add_test(err, test_errors_dtype);

@@ -391,6 +391,35 @@ START_TEST(test_errors_dtype_and_null) {
 }
 END_TEST
 
+/* sum_lanes adds up to 64 neighbouring lanes side by side (and in AVX2 vectors when the CPU
+ * has them): each lane is still its own double sum in index order, rounded once. Wider lanes
+ * than one block, a block and a bit, and every dim, against that loop written out here. */
+START_TEST(test_sums_of_many_lanes) {
+    const Shape shapes[] = {SHAPE(7, 130), SHAPE(3, 5, 150), SHAPE(2, 64, 65), SHAPE(300, 3),
+                            SHAPE(1000)};
+    for (int c = 0; c < COUNT(shapes); c++) {
+        Shape s = shapes[c];
+        Tensor *x = torch_empty(s);
+        float *v = tensor_f32(x);
+        for (int64_t i = 0; i < shape_numel(s); i++) /* values whose float sums would round */
+            v[i] = (float)((i * 7919) % 1000) * 0.001f + (i % 3 == 0 ? 1e7f : -1e7f);
+        for (int dim = 0; dim < s.ndim; dim++) {
+            int64_t outer = 1, n = s.size[dim], inner = 1;
+            for (int d = 0; d < dim; d++) outer *= s.size[d];
+            for (int d = dim + 1; d < s.ndim; d++) inner *= s.size[d];
+            Tensor *sum = torch_sum_dim(x, dim, false), *mean = torch_mean_dim(x, dim, false);
+            for (int64_t o = 0; o < outer; o++)
+                for (int64_t i = 0; i < inner; i++) {
+                    double acc = 0.0;
+                    for (int64_t k = 0; k < n; k++) acc += v[(o * n + k) * inner + i];
+                    ck_assert_float_eq(tensor_f32(sum)[o * inner + i], (float)acc);
+                    ck_assert_float_eq(tensor_f32(mean)[o * inner + i], (float)(acc / (double)n));
+                }
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("reduce");
     TCase *fx = ct_tcase("fixtures");
@@ -405,6 +434,7 @@ static Suite *suite(void) {
     TCase *num = ct_tcase("numerics");
     tcase_add_test(num, test_sum_accumulates_in_double);
     tcase_add_test(num, test_same_elements_same_bits);
+    tcase_add_test(num, test_sums_of_many_lanes);
     tcase_add_test(num, test_result_shapes);
     tcase_add_test(num, test_max_dim_indices_optional);
     tcase_add_test(num, test_records_for_autograd);
