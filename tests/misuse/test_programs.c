@@ -1,8 +1,8 @@
 /*
  * test_programs.c: the stage programs misused, and their determinism.
  *
- *   - every bad flag stops stages 2 and 3 with status 2 and one line (stage 1's own test,
- *     tests/stages/test_stage1.c, has the same list);
+ *   - every bad flag stops stages 2 and 3 with status 2 and one line (the list is
+ *     ct_check_common_bad_flags's, which tests/stages/test_stage1.c runs on stage 1);
  *   - a --csv path that cannot be written is named, with status 1, and leaves nothing behind;
  *   - a loss that overflows stops the run with status 1 and the epoch it happened at;
  *   - the same seed gives the same CSV bytes with 1 and 2 threads, and run after run, for
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ct_test.h"
+#include "ct_tutorial.h"
 
 #if !defined(STAGE1_TRAIN) || !defined(STAGE2_TRAIN) || !defined(STAGE3_TRAIN)
 #error "STAGE1_TRAIN, STAGE2_TRAIN and STAGE3_TRAIN must be defined by the build"
@@ -59,46 +60,7 @@ static char *slurp(const char *path, size_t *len) {
 
 /* Each bad flag: exit status 2 and one line naming the problem (loop index: the program). */
 START_TEST(test_bad_flags_exit_2) {
-    const Program *p = &programs[_i];
-    const char *cases[][2] = {
-        {"--bogus 1", "%s: unknown flag '--bogus' (see --help)\n"},
-        {"--epochs", "%s: --epochs needs a value (see --help)\n"},
-        {"--epochs 0", "%s: --epochs needs a whole number from 1 to 1000000000, got '0' (see "
-                       "--help)\n"},
-        {"--epochs ten", "%s: --epochs needs a whole number from 1 to 1000000000, got 'ten' (see "
-                         "--help)\n"},
-        {"--epochs 5x", "%s: --epochs needs a whole number from 1 to 1000000000, got '5x' (see "
-                        "--help)\n"},
-        {"--lr -1", "%s: --lr needs a positive number, got '-1' (see --help)\n"},
-        {"--lr 0", "%s: --lr needs a positive number, got '0' (see --help)\n"},
-        {"--lr nan", "%s: --lr needs a positive number, got 'nan' (see --help)\n"},
-        {"--lr inf", "%s: --lr needs a positive number, got 'inf' (see --help)\n"},
-        {"--seed x1", "%s: --seed needs a 64-bit integer, got 'x1' (see --help)\n"},
-        {"--seed 99999999999999999999", "%s: --seed needs a 64-bit integer, got "
-                                        "'99999999999999999999' (see --help)\n"},
-        {"--d-in 2", "%s: --d-in needs a whole number >= 3, got '2' (see --help)\n"},
-        {"--n 0", "%s: --n needs a whole number >= 1, got '0' (see --help)\n"},
-        {"--hidden -4", "%s: --hidden needs a whole number >= 1, got '-4' (see --help)\n"},
-        {"--every -1", "%s: --every needs a whole number from 0 to 1000000000, got '-1' (see "
-                       "--help)\n"},
-        {"--threads 0", "%s: --threads needs a whole number from 1 to 1024, got '0' (see "
-                        "--help)\n"},
-        {"--threads 2000", "%s: --threads needs a whole number from 1 to 1024, got '2000' (see "
-                           "--help)\n"},
-        {"--csv", "%s: --csv needs a value (see --help)\n"},
-        {"--optim sgd", "%s: unknown flag '--optim' (see --help)\n"},
-        {"--reduction mean", "%s: unknown flag '--reduction' (see --help)\n"},
-        {"epochs 10", "%s: unknown flag 'epochs' (see --help)\n"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *err, want[512];
-        int status = run_stderr(p, cases[i][0], &err);
-        snprintf(want, sizeof want, cases[i][1], p->name);
-        ck_assert_msg(status == 2, "%s %s: exit status %d, expected 2", p->name, cases[i][0],
-                      status);
-        ck_assert_str_eq(err, want);
-        free(err);
-    }
+    ct_check_common_bad_flags(programs[_i].path, programs[_i].name);
 }
 END_TEST
 

@@ -14,6 +14,7 @@
 
 #include "autograd.h"
 #include "ct_test.h"
+#include "ct_tutorial.h"
 
 #ifndef STAGE1_TRAIN
 #error "STAGE1_TRAIN must be defined by the build"
@@ -822,46 +823,25 @@ END_TEST
 
 /* ---- the chapter's program ---------------------------------------------------------------- */
 
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert(fread(buf, 1, (size_t)n, f) == (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Stage 2 computes exactly stage 1's numbers (byte-identical CSV), and PyTorch's autograd
  * loop's within 1e-5 relative. */
 static void check_stage2_trajectory(int seed) {
-    char cmd[1024], csv1[64], csv2[64], name[64];
+    char flags[64], csv1[64], csv2[64], name[64];
     snprintf(csv1, sizeof csv1, "autograd_stage1_seed%d.csv", seed);
     snprintf(csv2, sizeof csv2, "autograd_stage2_seed%d.csv", seed);
-    snprintf(cmd, sizeof cmd, "%s --seed %d --every 0 --csv %s", STAGE1_TRAIN, seed, csv1);
-    ck_assert_int_eq(ct_system(cmd, NULL), 0);
-    snprintf(cmd, sizeof cmd, "%s --seed %d --every 0 --csv %s", STAGE2_TRAIN, seed, csv2);
-    ck_assert_int_eq(ct_system(cmd, NULL), 0);
-    char *text1 = read_file(csv1), *text2 = read_file(csv2);
+    snprintf(flags, sizeof flags, "--seed %d", seed);
+    double loss[200];
+    char *text1 = ct_program_csv(STAGE1_TRAIN, flags, csv1, NULL, 0);
+    char *text2 = ct_program_csv(STAGE2_TRAIN, flags, csv2, loss, 200);
     ck_assert_msg(strcmp(text1, text2) == 0, "seed %d: stage 1 and stage 2 CSVs differ", seed);
     free(text1);
     free(text2);
 
-    double loss[200];
-    ck_assert_int_eq(ct_read_loss_csv(csv2, loss, 200), 200);
-    remove(csv1);
-    remove(csv2);
     Fixtures *fx = fixtures_load(FIXTURE);
     snprintf(name, sizeof name, "stage2_seed%d_loss", seed);
     float want[200];
     torch_to_array(fixture_tensor(fx, name), want);
-    for (int t = 0; t < 200; t++)
-        ck_assert_msg(fabs(loss[t] - want[t]) <= 1e-5 * fabs(want[t]),
-                      "seed %d epoch %d: loss %.9g, PyTorch %.9g (relative difference %.2g)",
-                      seed, t + 1, loss[t], want[t], fabs(loss[t] - want[t]) / fabs(want[t]));
+    ct_assert_near_pytorch(loss, want, 200, 1e-5, seed);
     fixtures_free(fx);
 }
 

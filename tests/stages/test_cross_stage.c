@@ -4,12 +4,13 @@
  *
  *   - the same data in every stage: the four train.c files hold the same lines, letter for
  *     letter, from torch_manual_seed to the end of their "generate training data" section, and
- *     a copy of those lines here reproduces every program's first loss bit for bit;
+ *     a copy of those lines (ct_tutorial_data) reproduces every program's first loss bit for bit;
  *   - stage 1 = stage 2: their loss files (--csv) are identical, byte for byte;
  *   - stage 3 = stage 4 run with --optim sgd --lr 1e-4: identical loss files;
- *   - stage 2 = stage 3 started from the same weights: copies of the two training loops here
- *     reproduce the stage-2 and stage-3 programs' losses bit for bit, and the stage-3 loop
- *     started from stage 2's initial weights gives the stage-2 loop's losses bit for bit
+ *   - stage 2 = stage 3 started from the same weights: copies of the two training loops
+ *     (tests/support/ct_tutorial_loops.c) reproduce the stage-2 and stage-3 programs' losses
+ *     bit for bit, and the stage-3 loop started from stage 2's initial weights gives the
+ *     stage-2 loop's losses bit for bit
  *     (tests/stages/test_modules.c also compares the final weights, for the default size);
  *   - stage 4 with its defaults (Adam, lr 0.08) ends below the final loss of stages 1 to 3.
  *
@@ -20,6 +21,8 @@
 
 #include "autograd.h"
 #include "ct_test.h"
+#include "ct_tutorial.h"
+#include "ct_tutorial_loops.h"
 #include "nn.h"
 
 #if !defined(STAGE1_TRAIN) || !defined(STAGE2_TRAIN) || !defined(STAGE3_TRAIN) ||            \
@@ -52,21 +55,6 @@ static const char *const train_sources[4] = {
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-/* The whole file, malloc'ed (NULL if it cannot be read). */
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)size + 1);
-    ck_assert_ptr_nonnull(text);
-    size_t got = fread(text, 1, (size_t)size, f);
-    text[got] = '\0';
-    fclose(f);
-    return text;
-}
-
 /* A stage program's loss file: its text (malloc'ed) and the losses it holds. */
 typedef struct Run {
     char *csv;
@@ -76,18 +64,13 @@ typedef struct Run {
 /* Runs program for `epochs` epochs with the config's flags plus `extra`, silently; reads its
  * CSV. */
 static Run run_program(const char *program, const Config *c, int epochs, const char *extra) {
-    char cmd[2048];
-    const char *csv = "cross_stage_run.csv"; /* the tests of this file run one at a time */
-    snprintf(cmd, sizeof cmd, "%s --seed %llu --n %lld --d-in %lld --hidden %lld --epochs %d %s "
-                              "--every 0 --csv %s",
-             program, (unsigned long long)c->seed, (long long)c->n, (long long)c->d_in,
-             (long long)c->hidden, epochs, extra, csv);
-    ck_assert_msg(ct_system(cmd, NULL) == 0, "failed: %s", cmd);
+    char flags[512];
+    snprintf(flags, sizeof flags, "--seed %llu --n %lld --d-in %lld --hidden %lld --epochs %d %s",
+             (unsigned long long)c->seed, (long long)c->n, (long long)c->d_in,
+             (long long)c->hidden, epochs, extra);
     Run run;
-    run.csv = read_text(csv);
-    ck_assert_ptr_nonnull(run.csv);
-    ck_assert_int_eq(ct_read_loss_csv(csv, run.loss, EPOCHS), epochs);
-    remove(csv);
+    /* the tests of this file run one at a time: one CSV name serves */
+    run.csv = ct_program_csv(program, flags, "cross_stage_run.csv", run.loss, epochs);
     return run;
 }
 
@@ -117,84 +100,28 @@ static void assert_same_losses(const double *program, const float *copied, int e
 /* ---- copies of the programs' lines ----------------------------------------------------------- */
 
 /* The data lines of every train.c (test_data_lines_are_one_text checks that they are one
- * text), copied: torch_manual_seed, then "generate training data". */
+ * text), copied in ct_tutorial_data: torch_manual_seed, then "generate training data". */
 static void chapter_data(const Config *c, Tensor **x_out, Tensor **y_out) {
-    torch_manual_seed(c->seed);
-    int64_t n = c->n, d_in = c->d_in;
-    Tensor *x = torch_randn(SHAPE(n, d_in));
-    Tensor *y = torch_add(torch_sub(torch_sub(torch_mul_scalar(torch_narrow(x, 1, 0, 1), 0.2f),
-                                              torch_mul_scalar(torch_narrow(x, 1, 1, 1), 1.3f)),
-                                    torch_mul_scalar(torch_narrow(x, 1, 2, 1), 0.5f)),
-                          torch_randn(SHAPE(n, 1)));
-    *x_out = x;
-    *y_out = y;
+    ct_tutorial_data(c->seed, c->n, c->d_in, x_out, y_out);
 }
 
 /* Stages 1 and 2's weights, drawn right after the data as their train.c draws them. */
 static void tensor_weights(const Config *c, Tensor **w1, Tensor **w2, Tensor **b1, Tensor **b2) {
-    *w1 = torch_requires_grad_(torch_randn(SHAPE(c->d_in, c->hidden)), true);
-    *w2 = torch_requires_grad_(torch_randn(SHAPE(c->hidden, 1)), true);
-    *b1 = torch_requires_grad_(torch_zeros(SHAPE(1, c->hidden)), true);
-    *b2 = torch_requires_grad_(torch_zeros(SHAPE(1, 1)), true);
+    ct_tutorial_tensor_weights(c->d_in, c->hidden, w1, w2, b1, b2);
 }
 
 /* Stages 3 and 4's model. */
-static Module *chapter_model(const Config *c) {
-    return nn_sequential(nn_linear(c->d_in, c->hidden), nn_relu(), nn_linear(c->hidden, 1));
-}
+static Module *chapter_model(const Config *c) { return ct_tutorial_model(c->d_in, c->hidden); }
 
-/* Stage 2's training loop (stage2_autograd/train.c), copied. */
-static void stage2_loop(Tensor *x, Tensor *y, Tensor *w1, Tensor *w2, Tensor *b1, Tensor *b2,
-                        float *losses) {
-    float learning_rate = 1e-4f;
-    for (int t = 1; t <= EPOCHS; t++) {
-        torch_scope_begin();
-        Tensor *h = torch_add(torch_mm(x, w1), b1);
-        Tensor *h_relu = torch_clamp_min(h, 0);
-        Tensor *y_pred = torch_add(torch_mm(h_relu, w2), b2);
-        Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
-        losses[t - 1] = torch_item(loss);
-        torch_backward(loss);
-        with_no_grad({
-            torch_sub_(w1, torch_mul_scalar(torch_grad(w1), learning_rate));
-            torch_sub_(w2, torch_mul_scalar(torch_grad(w2), learning_rate));
-            torch_sub_(b1, torch_mul_scalar(torch_grad(b1), learning_rate));
-            torch_sub_(b2, torch_mul_scalar(torch_grad(b2), learning_rate));
-            torch_zero_(torch_grad(w1));
-            torch_zero_(torch_grad(w2));
-            torch_zero_(torch_grad(b1));
-            torch_zero_(torch_grad(b2));
-        });
-        torch_scope_end();
-    }
-}
-
-/* Stage 3's training loop (stage3_modules/train.c), copied. */
-static void stage3_loop(Tensor *x, Tensor *y, Module *model, float *losses) {
-    float learning_rate = 1e-4f;
-    for (int t = 1; t <= EPOCHS; t++) {
-        torch_scope_begin();
-        Tensor *y_pred = nn_forward(model, x);
-        Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
-        losses[t - 1] = torch_item(loss);
-        nn_zero_grad(model);
-        torch_backward(loss);
-        with_no_grad({
-            ParameterList params = nn_parameters(model);
-            for (int i = 0; i < params.count; i++)
-                torch_sub_(params.items[i],
-                           torch_mul_scalar(torch_grad(params.items[i]), learning_rate));
-        });
-        torch_scope_end();
-    }
-}
+/* The stage-2 and stage-3 loops copied from train.c: ct_stage2_loop and ct_stage3_loop
+ * (tests/support/ct_tutorial_loops.c, shared with test_modules.c). */
 
 /* ---- 1. the same data in every stage --------------------------------------------------------- */
 
 /* The lines of a train.c from its torch_manual_seed call to the end of its "generate training
  * data" section (the next section comment), malloc'ed. */
 static char *data_lines(const char *path) {
-    char *text = read_text(path);
+    char *text = ct_read_text(path);
     ck_assert_msg(text != NULL, "cannot read %s", path);
     char *start = strstr(text, "    torch_manual_seed(");
     ck_assert_msg(start != NULL, "%s: no torch_manual_seed call", path);
@@ -294,12 +221,9 @@ START_TEST(test_stage2_is_stage3_from_the_same_weights) {
     tensor_weights(c, &w1, &w2, &b1, &b2);
     /* a model holding the same initial weights (nn_linear stores its weight as (out, in)) */
     Module *same = chapter_model(c);
-    ParameterList params = nn_parameters(same);
-    Tensor *initial[4] = {torch_t(w1), torch_reshape(b1, SHAPE(c->hidden)), torch_t(w2),
-                          torch_reshape(b2, SHAPE(1))};
-    for (int i = 0; i < 4; i++) with_no_grad(torch_copy_(params.items[i], initial[i]));
+    ct_tutorial_model_from_weights(same, w1, w2, b1, b2);
     float loss2[EPOCHS], loss3_same[EPOCHS], loss3[EPOCHS];
-    stage2_loop(x, y, w1, w2, b1, b2, loss2);
+    ct_stage2_loop(x, y, w1, w2, b1, b2, EPOCHS, loss2);
     Run s2 = run_program(STAGE2_TRAIN, c, EPOCHS, "");
     assert_same_losses(s2.loss, loss2, EPOCHS, "stage 2 program vs its copied loop", c);
 
@@ -307,12 +231,12 @@ START_TEST(test_stage2_is_stage3_from_the_same_weights) {
     Tensor *x3, *y3;
     chapter_data(c, &x3, &y3);
     Module *model = chapter_model(c);
-    stage3_loop(x3, y3, model, loss3);
+    ct_stage3_loop(x3, y3, model, EPOCHS, loss3);
     Run s3 = run_program(STAGE3_TRAIN, c, EPOCHS, "");
     assert_same_losses(s3.loss, loss3, EPOCHS, "stage 3 program vs its copied loop", c);
 
     /* and the stage-3 loop from stage 2's weights trains exactly as stage 2 */
-    stage3_loop(x, y, same, loss3_same);
+    ct_stage3_loop(x, y, same, EPOCHS, loss3_same);
     for (int t = 0; t < EPOCHS; t++)
         ck_assert_msg(float_bits(loss2[t]) == float_bits(loss3_same[t]),
                       "seed %llu, n %lld: epoch %d: stage 2 %.9g, stage 3 from its weights %.9g",

@@ -16,8 +16,9 @@
 
 #include "autograd.h"
 #include "ct_test.h"
+#include "ct_tutorial.h"
+#include "ct_tutorial_loops.h"
 #include "nn.h"
-#include "rformat.h"
 
 #ifndef STAGE2_TRAIN
 #error "STAGE2_TRAIN must be defined by the build"
@@ -32,25 +33,11 @@ static const char *const chapter_names[4] = {"0.weight", "0.bias", "2.weight", "
 /* ---- helpers --------------------------------------------------------------------------------- */
 
 /* The chapter's network, as stage3_modules/train.c builds it. */
-static Module *chapter_model(void) {
-    return nn_sequential(nn_linear(3, 32), nn_relu(), nn_linear(32, 1));
-}
+static Module *chapter_model(void) { return ct_tutorial_model(3, 32); }
 
-/* The data lines shared by every stage's train.c, copied (--n n --d-in d_in). */
-static void chapter_data_sized(uint64_t seed, int64_t n, int64_t d_in, Tensor **x_out,
-                               Tensor **y_out) {
-    torch_manual_seed(seed);
-    Tensor *x = torch_randn(SHAPE(n, d_in));
-    Tensor *y = torch_add(torch_sub(torch_sub(torch_mul_scalar(torch_narrow(x, 1, 0, 1), 0.2f),
-                                              torch_mul_scalar(torch_narrow(x, 1, 1, 1), 1.3f)),
-                                    torch_mul_scalar(torch_narrow(x, 1, 2, 1), 0.5f)),
-                          torch_randn(SHAPE(n, 1)));
-    *x_out = x;
-    *y_out = y;
-}
-
+/* The data lines shared by every stage's train.c (the chapter's size). */
 static void chapter_data(uint64_t seed, Tensor **x_out, Tensor **y_out) {
-    chapter_data_sized(seed, 100, 3, x_out, y_out);
+    ct_tutorial_data(seed, 100, 3, x_out, y_out);
 }
 
 /* Overwrites a parameter's values (R: with_no_grad(p$copy_(value))). */
@@ -73,60 +60,12 @@ static uint32_t float_bits(float v) {
     return b;
 }
 
-/* Stage 2's training loop (stage2_autograd/train.c), copied: four weight tensors. */
-static void stage2_loop(Tensor *x, Tensor *y, Tensor *w1, Tensor *w2, Tensor *b1, Tensor *b2,
-                        int epochs, float *losses) {
-    float learning_rate = 1e-4f;
-    for (int t = 1; t <= epochs; t++) {
-        torch_scope_begin();
-        Tensor *h = torch_add(torch_mm(x, w1), b1);
-        Tensor *h_relu = torch_clamp_min(h, 0);
-        Tensor *y_pred = torch_add(torch_mm(h_relu, w2), b2);
-        Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
-        losses[t - 1] = torch_item(loss);
-        torch_backward(loss);
-        with_no_grad({
-            torch_sub_(w1, torch_mul_scalar(torch_grad(w1), learning_rate));
-            torch_sub_(w2, torch_mul_scalar(torch_grad(w2), learning_rate));
-            torch_sub_(b1, torch_mul_scalar(torch_grad(b1), learning_rate));
-            torch_sub_(b2, torch_mul_scalar(torch_grad(b2), learning_rate));
-            torch_zero_(torch_grad(w1));
-            torch_zero_(torch_grad(w2));
-            torch_zero_(torch_grad(b1));
-            torch_zero_(torch_grad(b2));
-        });
-        torch_scope_end();
-    }
-}
-
-/* Stage 3's training loop (stage3_modules/train.c), copied: the model holds the weights. */
-static void stage3_loop(Tensor *x, Tensor *y, Module *model, int epochs, float *losses) {
-    float learning_rate = 1e-4f;
-    for (int t = 1; t <= epochs; t++) {
-        torch_scope_begin();
-        Tensor *y_pred = nn_forward(model, x);
-        Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
-        if (losses) losses[t - 1] = torch_item(loss);
-        nn_zero_grad(model);
-        torch_backward(loss);
-        with_no_grad({
-            ParameterList params = nn_parameters(model);
-            for (int i = 0; i < params.count; i++)
-                torch_sub_(params.items[i],
-                           torch_mul_scalar(torch_grad(params.items[i]), learning_rate));
-        });
-        torch_scope_end();
-    }
-}
-
 /* Runs a stage program with --every 0 and reads its CSV: 200 losses. */
 static void run_program(const char *program, const char *tag, int seed, double *loss) {
-    char cmd[1024], csv[64];
+    char flags[64], csv[64];
     snprintf(csv, sizeof csv, "modules_%s_seed%d.csv", tag, seed);
-    snprintf(cmd, sizeof cmd, "%s --seed %d --every 0 --csv %s", program, seed, csv);
-    ck_assert_int_eq(ct_system(cmd, NULL), 0);
-    ck_assert_int_eq(ct_read_loss_csv(csv, loss, EPOCHS), EPOCHS);
-    remove(csv);
+    snprintf(flags, sizeof flags, "--seed %d", seed);
+    ct_program_losses(program, flags, csv, loss, EPOCHS);
 }
 
 /* The autograd graph below fn as the fixture writes it: one node name a line, indented two
@@ -333,14 +272,11 @@ END_TEST
 START_TEST(test_stage2_copy_is_stage2_program) {
     double program[EPOCHS];
     run_program(STAGE2_TRAIN, "stage2", 1, program);
-    Tensor *x, *y;
+    Tensor *x, *y, *w1, *w2, *b1, *b2;
     chapter_data(1, &x, &y);
-    Tensor *w1 = torch_requires_grad_(torch_randn(SHAPE(3, 32)), true);
-    Tensor *w2 = torch_requires_grad_(torch_randn(SHAPE(32, 1)), true);
-    Tensor *b1 = torch_requires_grad_(torch_zeros(SHAPE(1, 32)), true);
-    Tensor *b2 = torch_requires_grad_(torch_zeros(SHAPE(1, 1)), true);
+    ct_tutorial_tensor_weights(3, 32, &w1, &w2, &b1, &b2);
     float losses[EPOCHS];
-    stage2_loop(x, y, w1, w2, b1, b2, EPOCHS, losses);
+    ct_stage2_loop(x, y, w1, w2, b1, b2, EPOCHS, losses);
     for (int t = 0; t < EPOCHS; t++)
         ck_assert_msg(float_bits((float)program[t]) == float_bits(losses[t]),
                       "epoch %d: stage 2 program %.9g, copied loop %.9g", t + 1, program[t],
@@ -351,23 +287,17 @@ END_TEST
 /* Stage 3 started from stage 2's initial weights (w1^T, b1, w2^T, b2) trains exactly as
  * stage 2: every epoch's loss and the final weights, bit for bit. */
 static void check_stage3_is_stage2(uint64_t seed) {
-    Tensor *x, *y;
+    Tensor *x, *y, *w1, *w2, *b1, *b2;
     chapter_data(seed, &x, &y);
-    Tensor *w1 = torch_requires_grad_(torch_randn(SHAPE(3, 32)), true);
-    Tensor *w2 = torch_requires_grad_(torch_randn(SHAPE(32, 1)), true);
-    Tensor *b1 = torch_requires_grad_(torch_zeros(SHAPE(1, 32)), true);
-    Tensor *b2 = torch_requires_grad_(torch_zeros(SHAPE(1, 1)), true);
+    ct_tutorial_tensor_weights(3, 32, &w1, &w2, &b1, &b2);
 
     Module *model = chapter_model();
     ParameterList params = nn_parameters(model);
-    set_parameter(params.items[0], torch_t(w1));
-    set_parameter(params.items[1], torch_reshape(b1, SHAPE(32)));
-    set_parameter(params.items[2], torch_t(w2));
-    set_parameter(params.items[3], torch_reshape(b2, SHAPE(1)));
+    ct_tutorial_model_from_weights(model, w1, w2, b1, b2);
 
     float loss2[EPOCHS], loss3[EPOCHS];
-    stage2_loop(x, y, w1, w2, b1, b2, EPOCHS, loss2);
-    stage3_loop(x, y, model, EPOCHS, loss3);
+    ct_stage2_loop(x, y, w1, w2, b1, b2, EPOCHS, loss2);
+    ct_stage3_loop(x, y, model, EPOCHS, loss3);
     for (int t = 0; t < EPOCHS; t++)
         ck_assert_msg(float_bits(loss2[t]) == float_bits(loss3[t]),
                       "seed %llu epoch %d: stage 2 loss %.9g, stage 3 loss %.9g",
@@ -397,7 +327,7 @@ static void check_trajectory(int seed) {
     chapter_data((uint64_t)seed, &x, &y);
     Module *model = chapter_model();
     float copied[EPOCHS];
-    stage3_loop(x, y, model, EPOCHS, copied);
+    ct_stage3_loop(x, y, model, EPOCHS, copied);
     nn_free(model);
 
     Fixtures *fx = fixtures_load("stage3.txt");
@@ -407,15 +337,11 @@ static void check_trajectory(int seed) {
     Tensor *golden = fixture_tensor(fx, name);
     ck_assert_int_eq(torch_numel(golden), EPOCHS);
     torch_to_array(golden, want);
-    for (int t = 0; t < EPOCHS; t++) {
+    for (int t = 0; t < EPOCHS; t++)
         ck_assert_msg(float_bits((float)program[t]) == float_bits(copied[t]),
                       "seed %d epoch %d: program %.9g, copied loop %.9g", seed, t + 1, program[t],
                       (double)copied[t]);
-        ck_assert_msg(fabs(program[t] - want[t]) <= 1e-5 * fabs(want[t]),
-                      "seed %d epoch %d: loss %.9g, PyTorch %.9g (relative difference %.2g)", seed,
-                      t + 1, program[t], (double)want[t],
-                      fabs(program[t] - want[t]) / fabs(want[t]));
-    }
+    ct_assert_near_pytorch(program, want, EPOCHS, 1e-5, seed);
     fixtures_free(fx);
 }
 
@@ -428,19 +354,14 @@ END_TEST
 /* The program's flags: other sizes give the copied loop's losses bit for bit, one thread
  * gives the same losses as every core, progress lines are R's, stage 4's flags are refused. */
 START_TEST(test_program_sizes_and_threads) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "%s --seed 5 --n 50 --d-in 5 --hidden 8 --epochs 30 --every 0 --csv sized.csv",
-             STAGE3_TRAIN);
-    ck_assert_int_eq(ct_system(cmd, NULL), 0);
     double program[30];
-    ck_assert_int_eq(ct_read_loss_csv("sized.csv", program, 30), 30);
-    remove("sized.csv");
+    ct_program_losses(STAGE3_TRAIN, "--seed 5 --n 50 --d-in 5 --hidden 8 --epochs 30", "sized.csv",
+                      program, 30);
     Tensor *x, *y;
-    chapter_data_sized(5, 50, 5, &x, &y);
-    Module *model = nn_sequential(nn_linear(5, 8), nn_relu(), nn_linear(8, 1));
+    ct_tutorial_data(5, 50, 5, &x, &y);
+    Module *model = ct_tutorial_model(5, 8);
     float copied[30];
-    stage3_loop(x, y, model, 30, copied);
+    ct_stage3_loop(x, y, model, 30, copied);
     nn_free(model);
     for (int t = 0; t < 30; t++)
         ck_assert_msg(float_bits((float)program[t]) == float_bits(copied[t]),
@@ -449,29 +370,14 @@ START_TEST(test_program_sizes_and_threads) {
 
     double all_cores[EPOCHS], one_thread[EPOCHS];
     run_program(STAGE3_TRAIN, "cores", 1, all_cores);
-    snprintf(cmd, sizeof cmd, "%s --threads 1 --every 0 --csv one_thread.csv", STAGE3_TRAIN);
-    ck_assert_int_eq(ct_system(cmd, NULL), 0);
-    ck_assert_int_eq(ct_read_loss_csv("one_thread.csv", one_thread, EPOCHS), EPOCHS);
-    remove("one_thread.csv");
+    ct_program_losses(STAGE3_TRAIN, "--threads 1", "one_thread.csv", one_thread, EPOCHS);
     for (int t = 0; t < EPOCHS; t++) ck_assert(all_cores[t] == one_thread[t]);
 }
 END_TEST
 
 START_TEST(test_program_progress_and_flags) {
     char cmd[1024], *out;
-    snprintf(cmd, sizeof cmd, "%s --epochs 30 --csv progress.csv", STAGE3_TRAIN);
-    ck_assert_int_eq(ct_system(cmd, &out), 0);
-    double loss[30];
-    ck_assert_int_eq(ct_read_loss_csv("progress.csv", loss, 30), 30);
-    remove("progress.csv");
-    char want[512] = "", num[64], line[128];
-    for (int t = 10; t <= 30; t += 10) {
-        snprintf(line, sizeof line, "Epoch:  %d    Loss:  %s \n", t,
-                 r_format_double(loss[t - 1], num, sizeof num));
-        strcat(want, line);
-    }
-    ck_assert_str_eq(out, want);
-    free(out);
+    ct_check_progress_lines(STAGE3_TRAIN, "progress.csv");
 
     snprintf(cmd, sizeof cmd, "%s --optim sgd 2>&1 >/dev/null", STAGE3_TRAIN);
     ck_assert_int_eq(ct_system(cmd, &out), 2);
@@ -929,9 +835,9 @@ START_TEST(test_memory_flat_over_10000_epochs) {
     Tensor *x, *y;
     chapter_data(1, &x, &y);
     Module *model = chapter_model();
-    stage3_loop(x, y, model, 1, NULL);
+    ct_stage3_loop(x, y, model, 1, NULL);
     TorchMemoryStats first = torch_memory_stats();
-    stage3_loop(x, y, model, 9999, NULL);
+    ct_stage3_loop(x, y, model, 9999, NULL);
     TorchMemoryStats last = torch_memory_stats();
     ck_assert_int_eq(last.live_tensors, first.live_tensors);
     ck_assert_int_eq(last.live_bytes, first.live_bytes);

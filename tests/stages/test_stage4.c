@@ -14,7 +14,7 @@
 
 #include "autograd.h"
 #include "ct_test.h"
-#include "rformat.h"
+#include "ct_tutorial.h"
 
 #ifndef STAGE3_TRAIN
 #error "STAGE3_TRAIN must be defined by the build"
@@ -28,37 +28,9 @@
 
 #define EPOCHS 200
 
-/* The whole file, malloc'ed (NULL if it cannot be read). */
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Runs a training program with flags, silently, writing csv; returns its CSV text. */
 static char *run_csv(const char *program, const char *flags, const char *csv) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s --every 0 --csv %s", program, flags, csv);
-    ck_assert_msg(ct_system(cmd, NULL) == 0, "failed: %s", cmd);
-    char *text = read_file(csv);
-    ck_assert_ptr_nonnull(text);
-    remove(csv);
-    return text;
-}
-
-static void losses_of(const char *program, const char *flags, const char *csv, double *loss) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s --every 0 --csv %s", program, flags, csv);
-    ck_assert_msg(ct_system(cmd, NULL) == 0, "failed: %s", cmd);
-    ck_assert_int_eq(ct_read_loss_csv(csv, loss, EPOCHS), EPOCHS);
-    remove(csv);
+    return ct_program_csv(program, flags, csv, NULL, 0);
 }
 
 /* ---- the cross-stage contract: stage 4 with SGD is stage 3 ------------------------------- */
@@ -92,7 +64,7 @@ static void check_adam_trajectory(int seed) {
     char flags[64], name[64];
     snprintf(flags, sizeof flags, "--seed %d", seed);
     double loss[EPOCHS];
-    losses_of(STAGE4_TRAIN, flags, "adam.csv", loss);
+    ct_program_losses(STAGE4_TRAIN, flags, "adam.csv", loss, EPOCHS);
     Fixtures *fx = fixtures_load("stage4_train.txt");
     snprintf(name, sizeof name, "adam_seed%d_loss", seed);
     float want[EPOCHS];
@@ -138,8 +110,8 @@ END_TEST
 /* --reduction mean: the first loss (before any update) is the sum's divided by n. */
 START_TEST(test_reduction_mean) {
     double sum[EPOCHS], mean[EPOCHS];
-    losses_of(STAGE4_TRAIN, "", "sum.csv", sum);
-    losses_of(STAGE4_TRAIN, "--reduction mean", "mean.csv", mean);
+    ct_program_losses(STAGE4_TRAIN, "", "sum.csv", sum, EPOCHS);
+    ct_program_losses(STAGE4_TRAIN, "--reduction mean", "mean.csv", mean, EPOCHS);
     ck_assert_msg(fabs(mean[0] - sum[0] / 100) <= 1e-6 * mean[0], "mean %.9g, sum / 100 %.9g",
                   mean[0], sum[0] / 100);
     ck_assert(mean[EPOCHS - 1] < mean[0]); /* and it trains */
@@ -148,42 +120,20 @@ END_TEST
 
 /* Progress lines as R's cat() prints them, every 10 epochs. */
 START_TEST(test_progress_lines_as_r_prints_them) {
-    char cmd[512], *out;
-    snprintf(cmd, sizeof cmd, "%s --epochs 30 --csv progress4.csv", STAGE4_TRAIN);
-    ck_assert_int_eq(ct_system(cmd, &out), 0);
-    double loss[30];
-    ck_assert_int_eq(ct_read_loss_csv("progress4.csv", loss, 30), 30);
-    remove("progress4.csv");
-    char want[512] = "", num[64], line[128];
-    for (int t = 10; t <= 30; t += 10) {
-        snprintf(line, sizeof line, "Epoch:  %d    Loss:  %s \n", t,
-                 r_format_double(loss[t - 1], num, sizeof num));
-        strcat(want, line);
-    }
-    ck_assert_str_eq(out, want);
-    free(out);
+    ct_check_progress_lines(STAGE4_TRAIN, "progress4.csv");
 }
 END_TEST
 
 START_TEST(test_bad_flags_exit_2) {
-    const char *cases[][2] = {
-        {"--optim adamw", "stage4_losses_optim/train: --optim must be adam or sgd, got 'adamw' "
-                          "(see --help)\n"},
-        {"--reduction none", "stage4_losses_optim/train: --reduction must be sum or mean, got "
-                             "'none' (see --help)\n"},
-        {"--lr -0.1", "stage4_losses_optim/train: --lr needs a positive number, got '-0.1' (see "
-                      "--help)\n"},
-        {"--optim", "stage4_losses_optim/train: --optim needs a value (see --help)\n"},
-        {"--momentum 0.9", "stage4_losses_optim/train: unknown flag '--momentum' (see --help)\n"},
+    static const char *const cases[][2] = {
+        {"--optim adamw", "%s: --optim must be adam or sgd, got 'adamw' (see --help)\n"},
+        {"--reduction none", "%s: --reduction must be sum or mean, got 'none' (see --help)\n"},
+        {"--lr -0.1", "%s: --lr needs a positive number, got '-0.1' (see --help)\n"},
+        {"--optim", "%s: --optim needs a value (see --help)\n"},
+        {"--momentum 0.9", "%s: unknown flag '--momentum' (see --help)\n"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char cmd[512], *out;
-        snprintf(cmd, sizeof cmd, "%s %s 2>&1 >/dev/null", STAGE4_TRAIN, cases[i][0]);
-        int status = ct_system(cmd, &out);
-        ck_assert_msg(status == 2, "%s: exit status %d, expected 2", cases[i][0], status);
-        ck_assert_str_eq(out, cases[i][1]);
-        free(out);
-    }
+    ct_check_bad_flags(STAGE4_TRAIN, "stage4_losses_optim/train", cases,
+                       sizeof cases / sizeof cases[0]);
 }
 END_TEST
 
@@ -281,19 +231,12 @@ START_TEST(test_demo_prints_pytorchs_values_seed42) { check_demo(42); }
 END_TEST
 
 START_TEST(test_demo_bad_flags_exit_2) {
-    const char *cases[][2] = {
-        {"--epochs 3",
-         "stage4_losses_optim/optimizer_demo: unknown flag '--epochs' (see --help)\n"},
-        {"--seed x", "stage4_losses_optim/optimizer_demo: --seed needs a 64-bit integer, got 'x' "
-                     "(see --help)\n"},
+    static const char *const cases[][2] = {
+        {"--epochs 3", "%s: unknown flag '--epochs' (see --help)\n"},
+        {"--seed x", "%s: --seed needs a 64-bit integer, got 'x' (see --help)\n"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char cmd[512], *out;
-        snprintf(cmd, sizeof cmd, "%s %s 2>&1 >/dev/null", STAGE4_DEMO, cases[i][0]);
-        ck_assert_int_eq(ct_system(cmd, &out), 2);
-        ck_assert_str_eq(out, cases[i][1]);
-        free(out);
-    }
+    ct_check_bad_flags(STAGE4_DEMO, "stage4_losses_optim/optimizer_demo", cases,
+                       sizeof cases / sizeof cases[0]);
 }
 END_TEST
 
