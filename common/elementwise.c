@@ -4,17 +4,17 @@
  *
  * Every operation here computes out[p] = f(a[p], b[p], ...) at each position p of the output,
  * whose shape is the operands' broadcast shape (torch's rule: align the trailing dims; a size-1
- * dim stretches). Two loops do all the work:
- *   - the fast path: every operand is contiguous and has the output's shape, so element p of
- *     each lives at index p of its buffer: a flat loop that the compiler vectorizes;
- *   - the general path: a StridedWalk visits the output's positions in row-major order and
- *     keeps, for each operand, the offset of that position in its storage. A broadcast operand
- *     has stride 0 along the dims it stretches, so it keeps reading the same value. The walk
- *     goes one row at a time (the last dim, after merging the dims every operand can step
- *     through as one), and a row whose strides are all 1, or 1 and 0 (a broadcast scalar or
- *     bias), runs as a flat loop that vectorizes too.
- * Both paths apply the same one-element formula, so a result never depends on the operands'
+ * dim stretches). A StridedWalk visits the output's positions in row-major order and keeps,
+ * for each operand, the offset of that position in its storage. A broadcast operand has
+ * stride 0 along the dims it stretches, so it keeps reading the same value. The walk goes one
+ * row at a time (the last dim, after merging the dims every operand can step through as one:
+ * when every operand is contiguous with the output's shape, the whole tensor is one row), and
+ * a row whose strides are all 1, or 1 and 0 (a broadcast scalar or bias), runs as a flat loop
+ * that the compiler vectorizes; other rows run a loop with a stride per operand.
+ * Every row applies the same one-element formula, so a result never depends on the operands'
  * strides: (a + b) of a transposed view equals the same sum of its contiguous copy, bit for bit.
+ * A large op (EW_GRAIN) splits its positions over threads (parallel_for): each position is
+ * still computed once, by the same formula, so neither does it depend on the thread count.
  *
  * The formulas are libtorch's CPU kernels' (1.13), so results are libtorch's bit for bit:
  * x.pow(2) is x * x, clamp keeps NaN, division is a true division. The exceptions are exp, log
@@ -26,6 +26,7 @@
  * first with torch_to_dtype). Masks and conditions must be bool.
  */
 #include "internal.h"
+#include "parallel.h"
 
 #include <math.h>
 #include <string.h>
@@ -120,10 +121,107 @@ static void walk_next(StridedWalk *w) {
     }
 }
 
-/* True when t can be read with a flat index for a loop over `shape`: contiguous, same shape. */
-static bool flat_ok(const Tensor *t, Shape shape) {
-    return shape_equal(t->shape, shape) && torch_is_contiguous(t);
+/* Moves a walk that is at position 0 to the start of row `row` (rows counted in row-major
+ * order from 0): each dim but the last gets its index, each operand the matching offset. */
+static void walk_seek_row(StridedWalk *w, int64_t row) {
+    for (int d = w->shape.ndim - 2; d >= 0; d--) {
+        w->index[d] = row % w->shape.size[d];
+        row /= w->shape.size[d];
+        for (int k = 0; k < w->n_ops; k++) w->offset[k] += w->index[d] * w->stride[k][d];
+    }
 }
+
+/* ======================================================================================== */
+/* Splitting an op over threads                                                             */
+/* ======================================================================================== */
+
+/* Positions per thread, at least: below 2 * EW_GRAIN an op runs on the calling thread (a
+ * tutorial-size op, 3,200 positions, never pays for a thread). Starting a thread costs tens
+ * of microseconds, about what 100,000 additions take. */
+enum { EW_GRAIN = 1 << 16 };
+
+/* An elementwise op ready to run: its walk, and the function that computes one piece of a
+ * row, given each operand's offset at the piece's first position (element offsets from
+ * data[k]) and the piece's length; operand k moves by step[k] along a row. */
+typedef struct EwJob EwJob;
+typedef void (*EwPiece)(const EwJob *job, const int64_t *offset, int64_t n);
+struct EwJob {
+    StridedWalk walk; /* at position 0 */
+    EwPiece piece;
+    int op;                          /* the UnaryOp, BinaryOp or CompareOp */
+    void *data[WALK_MAX_OPERANDS];   /* element 0 of each operand */
+    int64_t step[WALK_MAX_OPERANDS]; /* each operand's stride along a row */
+    float s, s2;                     /* scalars of unary ops and masked_fill */
+};
+
+/* Inlined into each kernel with its own piece function: a direct call, as cheap at the
+ * tutorial size as a loop written for that kernel alone. */
+#if defined(__GNUC__)
+#define EW_INLINE __attribute__((always_inline)) inline
+#else
+#define EW_INLINE inline
+#endif
+
+/* Positions [begin, end) of a job, in row-major order: the rest of the row where begin falls,
+ * whole rows, then the start of the row where end falls. w is the walk to move, at position
+ * 0 on entry. */
+static EW_INLINE void ew_pieces(const EwJob *job, StridedWalk *w, int64_t begin, int64_t end,
+                                EwPiece piece) {
+    int64_t len = walk_row_length(w), i = 0; /* i: the first position's place in its row */
+    if (begin > 0) {
+        walk_seek_row(w, begin / len);
+        i = begin % len;
+    }
+    for (int64_t p = begin; p < end; i = 0) {
+        int64_t n = len - i < end - p ? len - i : end - p;
+        int64_t offset[WALK_MAX_OPERANDS];
+        for (int k = 0; k < w->n_ops; k++) offset[k] = w->offset[k] + i * job->step[k];
+        piece(job, offset, n);
+        p += n;
+        if (p < end) walk_next_row(w);
+    }
+}
+
+/* One thread's share of the job in ctx, with a walk of its own. */
+static void ew_range(int64_t begin, int64_t end, void *ctx) {
+    const EwJob *job = ctx;
+    StridedWalk w = job->walk;
+    ew_pieces(job, &w, begin, end, job->piece);
+}
+
+/* Whether t (the written operand) has two positions at one memory location (an expanded
+ * view, which only fill_ accepts): two threads would then write the same float. */
+static bool has_internal_overlap(const Tensor *t) {
+    for (int d = 0; d < t->shape.ndim; d++)
+        if (t->stride[d] == 0 && t->shape.size[d] > 1) return true;
+    return false;
+}
+
+/* Runs piece, with the op and scalars given, over every position of `shape`; ops[0] is the
+ * output, ops[1..n_ops) the inputs, all broadcastable to shape. A large op is split into one
+ * range of positions per thread; a small one runs here, without parallel_for. */
+static EW_INLINE void ew_run(Shape shape, int n_ops, Tensor *const *ops, EwPiece piece, int op,
+                             float s, float s2) {
+    int64_t n = shape_numel(shape);
+    if (n == 0) return;
+    EwJob job; /* not zeroed: a walk is large, and walk_start sets what is read */
+    walk_start(&job.walk, shape, n_ops, ops);
+    job.piece = piece;
+    job.op = op;
+    job.s = s;
+    job.s2 = s2;
+    for (int k = 0; k < n_ops; k++) {
+        job.data[k] = ops[k]->dtype == TORCH_BOOL ? (void *)tensor_bool(ops[k])
+                                                  : (void *)tensor_f32(ops[k]);
+        job.step[k] = walk_row_stride(&job.walk, k);
+    }
+    if (n < 2 * EW_GRAIN || has_internal_overlap(ops[0])) ew_pieces(&job, &job.walk, 0, n, piece);
+    else parallel_for(n, EW_GRAIN, ew_range, &job);
+}
+
+/* Operand k's data at offset (walk offsets count from each operand's element 0). */
+#define EW_F32(job, k, offset) ((float *)(job)->data[k] + (offset)[k])
+#define EW_BOOL(job, k, offset) ((bool *)(job)->data[k] + (offset)[k])
 
 /* Wider vectors: the flat loops below are compiled twice, for the baseline instruction set
  * (SSE2 on x86-64: 4 floats per vector) and for AVX2 (8 floats), and run the AVX2 copy when
@@ -245,26 +343,20 @@ static void unary_flat_dispatch(UnaryOp op, float *out, const float *a, int64_t 
     unary_flat_switch(op, out, a, n, s, s2);
 }
 
+/* One piece of a row of unary_kernel (operands: out, a). */
+static void unary_piece(const EwJob *job, const int64_t *offset, int64_t n) {
+    UnaryOp op = (UnaryOp)job->op;
+    float *o = EW_F32(job, 0, offset);
+    const float *x = EW_F32(job, 1, offset);
+    int64_t so = job->step[0], sx = job->step[1];
+    if (so == 1 && sx == 1) unary_flat_dispatch(op, o, x, n, job->s, job->s2);
+    else
+        for (int64_t i = 0; i < n; i++) o[i * so] = unary_apply(op, x[i * sx], job->s, job->s2);
+}
+
 /* a (broadcastable to out's shape) -> out: out[p] = f(a[p]). out may be a itself. */
 static void unary_kernel(UnaryOp op, Tensor *out, Tensor *a, float s, float s2) {
-    int64_t n = shape_numel(out->shape);
-    float *o = tensor_f32(out);
-    const float *x = tensor_f32(a);
-    if (n == 0) return;
-    if (flat_ok(out, out->shape) && flat_ok(a, out->shape)) {
-        unary_flat_dispatch(op, o, x, n, s, s2);
-        return;
-    }
-    StridedWalk w;
-    walk_start(&w, out->shape, 2, (Tensor *[]){out, a});
-    int64_t len = walk_row_length(&w), so = walk_row_stride(&w, 0), sx = walk_row_stride(&w, 1);
-    do {
-        float *orow = o + w.offset[0];
-        const float *xrow = x + w.offset[1];
-        if (so == 1 && sx == 1) unary_flat_dispatch(op, orow, xrow, len, s, s2);
-        else
-            for (int64_t i = 0; i < len; i++) orow[i * so] = unary_apply(op, xrow[i * sx], s, s2);
-    } while (walk_next_row(&w));
+    ew_run(out->shape, 2, (Tensor *[]){out, a}, unary_piece, op, s, s2);
 }
 
 /* ======================================================================================== */
@@ -335,24 +427,16 @@ static void binary_row_dispatch(BinaryOp op, float *out, int64_t so, const float
     binary_row_switch(op, out, so, x, sx, y, sy, n);
 }
 
+/* One piece of a row of binary_kernel (operands: out, a, b). */
+static void binary_piece(const EwJob *job, const int64_t *offset, int64_t n) {
+    binary_row_dispatch((BinaryOp)job->op, EW_F32(job, 0, offset), job->step[0],
+                        EW_F32(job, 1, offset), job->step[1], EW_F32(job, 2, offset),
+                        job->step[2], n);
+}
+
 /* a, b (both broadcastable to out's shape) -> out: out[p] = a[p] op b[p]. out may be a. */
 static void binary_kernel(BinaryOp op, Tensor *out, Tensor *a, Tensor *b) {
-    int64_t n = shape_numel(out->shape);
-    float *o = tensor_f32(out);
-    const float *x = tensor_f32(a), *y = tensor_f32(b);
-    if (n == 0) return;
-    if (flat_ok(out, out->shape) && flat_ok(a, out->shape) && flat_ok(b, out->shape)) {
-        binary_row_dispatch(op, o, 1, x, 1, y, 1, n);
-        return;
-    }
-    StridedWalk w;
-    walk_start(&w, out->shape, 3, (Tensor *[]){out, a, b});
-    int64_t len = walk_row_length(&w);
-    int64_t so = walk_row_stride(&w, 0), sx = walk_row_stride(&w, 1), sy = walk_row_stride(&w, 2);
-    do {
-        binary_row_dispatch(op, o + w.offset[0], so, x + w.offset[1], sx, y + w.offset[2], sy,
-                            len);
-    } while (walk_next_row(&w));
+    ew_run(out->shape, 3, (Tensor *[]){out, a, b}, binary_piece, op, 0, 0);
 }
 
 typedef enum CompareOp { C_LT, C_LE, C_GT, C_GE, C_EQ, C_NE } CompareOp;
@@ -419,24 +503,16 @@ static void compare_row_dispatch(CompareOp op, bool *out, int64_t so, const floa
     compare_row_switch(op, out, so, x, sx, y, sy, n);
 }
 
+/* One piece of a row of compare_kernel (operands: out, a, b). */
+static void compare_piece(const EwJob *job, const int64_t *offset, int64_t n) {
+    compare_row_dispatch((CompareOp)job->op, EW_BOOL(job, 0, offset), job->step[0],
+                         EW_F32(job, 1, offset), job->step[1], EW_F32(job, 2, offset),
+                         job->step[2], n);
+}
+
 /* a, b (float32, broadcastable to out's shape) -> out (bool): out[p] = a[p] op b[p]. */
 static void compare_kernel(CompareOp op, Tensor *out, Tensor *a, Tensor *b) {
-    int64_t n = shape_numel(out->shape);
-    bool *o = tensor_bool(out);
-    const float *x = tensor_f32(a), *y = tensor_f32(b);
-    if (n == 0) return;
-    if (flat_ok(a, out->shape) && flat_ok(b, out->shape)) {
-        compare_row_dispatch(op, o, 1, x, 1, y, 1, n);
-        return;
-    }
-    StridedWalk w;
-    walk_start(&w, out->shape, 3, (Tensor *[]){out, a, b});
-    int64_t len = walk_row_length(&w);
-    int64_t so = walk_row_stride(&w, 0), sx = walk_row_stride(&w, 1), sy = walk_row_stride(&w, 2);
-    do {
-        compare_row_dispatch(op, o + w.offset[0], so, x + w.offset[1], sx, y + w.offset[2], sy,
-                             len);
-    } while (walk_next_row(&w));
+    ew_run(out->shape, 3, (Tensor *[]){out, a, b}, compare_piece, op, 0, 0);
 }
 
 /* ======================================================================================== */
@@ -690,32 +766,23 @@ static void select_flat(float *out, const float *x, const bool *mask, float valu
     select_loop(out, x, mask, value, n);
 }
 
+/* One piece of a row of masked_fill_kernel (operands: out, src, mask; value in s). */
+static void masked_fill_piece(const EwJob *job, const int64_t *offset, int64_t n) {
+    float *o = EW_F32(job, 0, offset);
+    const float *x = EW_F32(job, 1, offset);
+    const bool *m = EW_BOOL(job, 2, offset);
+    int64_t so = job->step[0], sx = job->step[1], sm = job->step[2];
+    float value = job->s;
+    if (so == 1 && sx == 1 && sm == 1) select_flat(o, x, m, value, n);
+    else
+        for (int64_t i = 0; i < n; i++) o[i * so] = m[i * sm] ? value : x[i * sx];
+}
+
 /* src (*) float32 and mask (bool), both broadcastable to out's shape -> out: out[p] = value
  * where mask[p], src[p] elsewhere. out may be src itself (the in-place torch_masked_fill_);
  * otherwise this is the copy and the fill in one pass. */
 static void masked_fill_kernel(Tensor *out, Tensor *src, Tensor *mask, float value) {
-    int64_t n = shape_numel(out->shape);
-    float *o = tensor_f32(out);
-    const float *x = tensor_f32(src);
-    const bool *m = tensor_bool(mask);
-    if (n == 0) return;
-    if (flat_ok(out, out->shape) && flat_ok(src, out->shape) && flat_ok(mask, out->shape)) {
-        select_flat(o, x, m, value, n);
-        return;
-    }
-    StridedWalk w;
-    walk_start(&w, out->shape, 3, (Tensor *[]){out, src, mask});
-    int64_t len = walk_row_length(&w);
-    int64_t so = walk_row_stride(&w, 0), sx = walk_row_stride(&w, 1), sm = walk_row_stride(&w, 2);
-    do {
-        float *orow = o + w.offset[0];
-        const float *xrow = x + w.offset[1];
-        const bool *mrow = m + w.offset[2];
-        if (so == 1 && sx == 1 && sm == 1)
-            select_flat(orow, xrow, mrow, value, len);
-        else
-            for (int64_t i = 0; i < len; i++) orow[i * so] = mrow[i * sm] ? value : xrow[i * sx];
-    } while (walk_next_row(&w));
+    ew_run(out->shape, 3, (Tensor *[]){out, src, mask}, masked_fill_piece, 0, value, 0);
 }
 
 /* R: t[mask] <- value, e.g. grad_h[h < 0] <- 0 is torch_masked_fill_(grad_h, torch_lt_scalar(h,
@@ -744,6 +811,18 @@ Tensor *torch_masked_fill(Tensor *t, Tensor *mask, float value) {
     return out;
 }
 
+/* One piece of a row of torch_where (operands: out, condition, a, b). */
+static void where_piece(const EwJob *job, const int64_t *offset, int64_t n) {
+    float *o = EW_F32(job, 0, offset);
+    const bool *c = EW_BOOL(job, 1, offset);
+    const float *x = EW_F32(job, 2, offset), *y = EW_F32(job, 3, offset);
+    int64_t so = job->step[0], sc = job->step[1], sx = job->step[2], sy = job->step[3];
+    if (so == 1 && sc == 1 && sx == 1 && sy == 1)
+        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];
+    else
+        for (int64_t i = 0; i < n; i++) o[i * so] = c[i * sc] ? x[i * sx] : y[i * sy];
+}
+
 /* R: torch_where(condition, a, b): condition (bool), a, b (float32), all broadcast together
  * -> out[p] = condition[p] ? a[p] : b[p]. */
 Tensor *torch_where(Tensor *condition, Tensor *a, Tensor *b) {
@@ -758,26 +837,7 @@ Tensor *torch_where(Tensor *condition, Tensor *a, Tensor *b) {
     Shape shape = broadcast_shapes(name, broadcast_shapes(name, condition->shape, a->shape),
                                    b->shape);
     Tensor *out = tensor_alloc(shape, TORCH_FLOAT32);
-    int64_t n = shape_numel(shape);
-    float *o = tensor_f32(out);
-    const bool *c = tensor_bool(condition);
-    const float *x = tensor_f32(a), *y = tensor_f32(b);
-    if (flat_ok(condition, shape) && flat_ok(a, shape) && flat_ok(b, shape)) {
-        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];
-    } else if (n > 0) {
-        StridedWalk w;
-        walk_start(&w, shape, 4, (Tensor *[]){out, condition, a, b});
-        int64_t len = walk_row_length(&w), so = walk_row_stride(&w, 0);
-        int64_t sc = walk_row_stride(&w, 1), sx = walk_row_stride(&w, 2);
-        int64_t sy = walk_row_stride(&w, 3);
-        do {
-            float *orow = o + w.offset[0];
-            const bool *crow = c + w.offset[1];
-            const float *xrow = x + w.offset[2], *yrow = y + w.offset[3];
-            for (int64_t i = 0; i < len; i++)
-                orow[i * so] = crow[i * sc] ? xrow[i * sx] : yrow[i * sy];
-        } while (walk_next_row(&w));
-    }
+    ew_run(shape, 4, (Tensor *[]){out, condition, a, b}, where_piece, 0, 0, 0);
     torch_record(&(TorchOp){.kind = TORCH_OP_WHERE, .out = out, .n_in = 2, .in = {a, b},
                             .extra = condition});
     return out;

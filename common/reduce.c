@@ -18,6 +18,7 @@
  * view) and sees it as outer x n x inner around the reduced dim (see Lanes below).
  */
 #include "internal.h"
+#include "parallel.h"
 
 #include <math.h>
 
@@ -105,10 +106,39 @@ static void sum_lanes_fastest(const float *src, Lanes l, float *dst, bool mean) 
     sum_lanes(src, l, dst, mean);
 }
 
-/* a (float32, any strides) -> out: sums (or means) of a's lanes. */
+/* A sum split over threads: src (outer, n, inner) -> dst (outer, inner). */
+typedef struct SumJob {
+    const float *src;
+    Lanes l;
+    float *dst;
+    bool mean;
+} SumJob;
+
+/* Outer blocks [begin, end) of the job in ctx: one thread's share, itself a sum of
+ * (end - begin, n, inner) lanes. */
+static void sum_range(int64_t begin, int64_t end, void *ctx) {
+    const SumJob *job = ctx;
+    Lanes part = {end - begin, job->l.n, job->l.inner};
+    sum_lanes_fastest(job->src + begin * job->l.n * job->l.inner, part,
+                      job->dst + begin * job->l.inner, job->mean);
+}
+
+/* Elements summed per thread, at least: a tutorial-size sum stays on the calling thread. */
+enum { SUM_GRAIN = 1 << 16 };
+
+/* a (float32, any strides) -> out: sums (or means) of a's lanes. Each lane is summed whole by
+ * one thread, in index order, so the thread count changes no bit. The lanes are split by
+ * outer blocks (sum_lanes's contract), so a sum with outer 1 (over dim 0, or over
+ * everything) runs on one thread. */
 static void sum_kernel(Tensor *a, Lanes l, Tensor *out, bool mean) {
     Tensor *c = tensor_contiguous_raw(a);
-    sum_lanes_fastest(tensor_f32(c), l, tensor_f32(out), mean);
+    int64_t block = l.n * l.inner; /* elements per outer block */
+    if (l.outer < 2 || l.outer * block < 2 * SUM_GRAIN) { /* one thread: no job to set up */
+        sum_lanes_fastest(tensor_f32(c), l, tensor_f32(out), mean);
+    } else {
+        SumJob job = {tensor_f32(c), l, tensor_f32(out), mean};
+        parallel_for(l.outer, (SUM_GRAIN + block - 1) / block, sum_range, &job);
+    }
     if (c != a) torch_free(c);
 }
 

@@ -8,6 +8,7 @@
  *     here as fmaf; mul_, sqrt, div and addcdiv_ round after every operation.
  */
 #include "optim_internal.h"
+#include "parallel.h"
 
 #include <math.h>
 
@@ -57,7 +58,7 @@ __attribute__((target("fma"))) static void adam_elements_fast(const AdamElements
 }
 #endif
 
-static void adam_elements(const AdamElements *e) {
+static void adam_elements_one_thread(const AdamElements *e) {
 #ifdef ADAM_FAST
     if (__builtin_cpu_supports("fma")) {
         adam_elements_fast(e);
@@ -65,6 +66,22 @@ static void adam_elements(const AdamElements *e) {
     }
 #endif
     adam_elements_plain(e);
+}
+
+/* Elements [begin, end) of the step in ctx (an AdamElements): one thread's share. */
+static void adam_elements_range(int64_t begin, int64_t end, void *ctx) {
+    AdamElements part = *(const AdamElements *)ctx;
+    part.n = end - begin;
+    part.p += begin, part.m += begin, part.v += begin, part.g += begin;
+    if (part.v_max) part.v_max += begin;
+    adam_elements_one_thread(&part);
+}
+
+/* Each element's update reads and writes only that element, so a large parameter (at least
+ * 2 x 32,768 elements) is split over threads with the same bits; a tutorial-size one (at
+ * most a few hundred elements) stays on the calling thread. */
+static void adam_elements(const AdamElements *e) {
+    parallel_for(e->n, 1 << 15, adam_elements_range, (void *)e);
 }
 
 /* torch.optim.Adam for one parameter p with gradient g, at step t (counting from 1):

@@ -16,9 +16,26 @@
  * does too, with an explicit fmaf, so those match torch bit for bit.
  */
 #include "optim_internal.h"
+#include "parallel.h"
 
 #include <math.h>
 #include <string.h>
+
+/* p = p - lr * d_p over elements [begin, end), as chapter 3's
+ * torch_sub_(p, torch_mul_scalar(grad, lr)): one thread's share of the step in ctx. */
+typedef struct SgdStep {
+    float *p;
+    const float *d_p;
+    float lr;
+} SgdStep;
+
+static void sgd_step_range(int64_t begin, int64_t end, void *ctx) {
+    const SgdStep *s = ctx;
+    float *p = s->p;
+    const float *d_p = s->d_p;
+    float lr = s->lr; /* a local: p's writes cannot change it, so the loop vectorizes */
+    for (int64_t k = begin; k < end; k++) p[k] = p[k] - d_p[k] * lr;
+}
 
 /* torch.optim.SGD for one parameter p with gradient g, elementwise:
  *   d_p = g + weight_decay * p                              if weight_decay != 0
@@ -59,7 +76,8 @@ static void sgd_update(ParamGroup *group, int i, Tensor *grad) {
     /* p = p - lr * d_p, as chapter 3's torch_sub_(p, torch_mul_scalar(grad, lr)) */
     float lr = (float)o->lr;
     torch_before_inplace("optim_step", param); /* bumps p's version for autograd's checks */
-    for (int64_t k = 0; k < n; k++) p[k] = p[k] - d_p[k] * lr;
+    /* each element alone: a large parameter is split over threads, with the same bits */
+    parallel_for(n, 1 << 16, sgd_step_range, &(SgdStep){p, d_p, lr});
     state->step++;
 }
 

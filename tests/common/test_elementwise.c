@@ -921,6 +921,39 @@ START_TEST(test_errors_released_and_null) {
 }
 END_TEST
 
+/* Large ops are split over threads (parallel_for): the result must not change by a bit. The
+ * shape (613, 317) has 194,321 positions, enough for two threads, and two threads split it in
+ * the middle of a row; the transposed operand makes the walk step with strides. */
+START_TEST(test_threads_same_bits) {
+    int saved = torch_get_num_threads();
+    torch_manual_seed(7);
+    Tensor *x = torch_randn(SHAPE(613, 317));
+    Tensor *b = torch_randn(SHAPE(317));
+    Tensor *xt = transposed(torch_randn(SHAPE(317, 613)));
+    Tensor *sum[2], *mask[2], *filled[2];
+    for (int t = 0; t < 2; t++) {
+        torch_set_num_threads(t + 1);
+        sum[t] = torch_add(xt, b);            /* (613, 317) + (317) broadcast down the rows */
+        mask[t] = torch_lt_scalar(x, 0);      /* a comparison with a stack scalar */
+        filled[t] = torch_masked_fill(xt, mask[t], 0.5f);
+    }
+    torch_set_num_threads(saved);
+    CT_ASSERT_BITS_EQ(sum[1], sum[0]);
+    CT_ASSERT_BITS_EQ(mask[1], mask[0]);
+    CT_ASSERT_BITS_EQ(filled[1], filled[0]);
+    /* and the values are the formula's, element by element */
+    const float *xv = tensor_f32(xt), *bv = tensor_f32(b), *x0 = tensor_f32(x);
+    for (int64_t i = 0; i < 613; i++) {
+        for (int64_t j = 0; j < 317; j++) {
+            float e = xv[i * xt->stride[0] + j * xt->stride[1]];
+            ck_assert_float_eq(tensor_f32(sum[1])[i * 317 + j], e + bv[j]);
+            float want = x0[i * 317 + j] < 0 ? 0.5f : e;
+            ck_assert_float_eq(tensor_f32(filled[1])[i * 317 + j], want);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("elementwise");
     TCase *fx = ct_tcase("fixtures");
@@ -957,6 +990,7 @@ static Suite *suite(void) {
     tcase_add_test(fast, test_fast_compare);
     tcase_add_test(fast, test_fast_select);
     tcase_add_test(fast, test_fast_unary);
+    tcase_add_test(fast, test_threads_same_bits);
     suite_add_tcase(s, fast);
 
     TCase *err = ct_tcase("errors");
