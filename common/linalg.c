@@ -134,15 +134,17 @@ typedef struct MmIsa {
     void (*tile)(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc, bool first);
     void (*narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0, int64_t i1, int64_t k,
                    int64_t m);
-    int narrow_rows; /* rows the narrow kernel sums side by side */
+    void (*small)(MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t n,
+                  int64_t k, int64_t m);
+    int narrow_rows; /* rows the narrow kernel sums side by side, at most */
 } MmIsa;
 
 static const MmIsa mm_isas[] = {
 #ifdef MM_X86
-    {"avx512", 12, 16, tile_avx512, narrow_avx512, 16},
-    {"avx2", 6, 16, tile_avx2, narrow_avx2, 16},
+    {"avx512", 12, 16, tile_avx512, narrow_avx512, small_avx512, 32},
+    {"avx2", 6, 16, tile_avx2, narrow_avx2, small_avx2, 32},
 #endif
-    {"portable", 4, 8, tile_portable, narrow_portable, 8},
+    {"portable", 4, 8, tile_portable, narrow_portable, small_portable, 16},
 };
 #define MM_N_ISAS ((int)(sizeof mm_isas / sizeof *mm_isas))
 
@@ -311,6 +313,30 @@ static void mm_blocked(const MmIsa *isa, MmMat a, MmMat b, MmMat bias, float *c,
     }
 }
 
+/* Products of at most this many multiply-adds take the small kernel: their operands fit in
+ * the L1 cache, where packing a would cost more than it saves. */
+#define MM_SMALL 65536.0
+
+/* The small kernel reads b's rows as whole NR-wide vectors: b itself when its rows are
+ * contiguous and m is a multiple of NR, else a copy with contiguous rows and zeros past m
+ * (in the calling thread's packing buffer: small products never run on other threads). */
+static void mm_small(const MmIsa *isa, MmMat a, MmMat b, MmMat c, MmMat bias, int64_t n,
+                     int64_t k, int64_t m) {
+    const float *bp = b.p;
+    int64_t ldb = b.rs;
+    if (b.cs != 1 || m % isa->nr != 0) {
+        ldb = (m + isa->nr - 1) / isa->nr * isa->nr;
+        PackBuffers *buf = &pack_buffers[0];
+        float *copy = buffer_at_least(&buf->b, &buf->b_floats, (size_t)(k * ldb));
+        for (int64_t p = 0; p < k; p++) {
+            for (int64_t j = 0; j < m; j++) copy[p * ldb + j] = b.p[p * b.rs + j * b.cs];
+            for (int64_t j = m; j < ldb; j++) copy[p * ldb + j] = 0.0f;
+        }
+        bp = copy;
+    }
+    isa->small(a, bp, ldb, c, bias, n, k, m);
+}
+
 /* How a product is split over threads: `parts` ranges of rows (or columns), in units of
  * `unit` rows (columns). The threads take the parts in turn, each the next one not yet taken
  * (next_part), so that a thread slowed down (by another program on its core, say) takes
@@ -401,6 +427,10 @@ void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t
         job.m = n;
     }
     job.narrow = job.m <= MM_NARROW;
+    if (!job.narrow && (double)n * (double)k * (double)m <= MM_SMALL) {
+        mm_small(job.isa, job.a, job.b, job.c, bias_mat, n, k, m);
+        return;
+    }
     if (job.narrow) {
         job.unit = job.isa->narrow_rows;
         job.units = (job.n + job.unit - 1) / job.unit;

@@ -69,76 +69,226 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
 /* docs:end tile */
 
 /*
- * Narrow products: c (n, m) = a (n, k) . b (k, m) with few columns (m <= MM_NARROW), rows
- * i0 .. i1 - 1, any strides everywhere. Nothing is packed. Each element's whole sum over p
- * stays in a register, and TILE_NARROW_ROWS rows are summed side by side: their chains are
- * independent, so the CPU overlaps them instead of waiting for one add after another.
- * When a's rows are adjacent in memory (a.rs == 1, e.g. a transposed matrix), the rows of
- * one step p are vector loads, shared by every column; otherwise each a value is loaded on
- * its own. A bias (bias.p not NULL, torch_addmm's) is added to each sum as it is stored.
+ * Small products: c (n, m) = a (n, k) . b (k, m), where nothing is worth packing, because
+ * every operand fits in the L1 cache (linalg.c decides). The register tile is the same as in
+ * `tile`, but a is read where it lies (one value per row and step, any strides) and b from
+ * rows of NR-wide panels that are contiguous: b itself when its rows are, or a copy (bp, row
+ * stride ldb, zeros past m) when they are not. Rows are taken MR at a time, the last few
+ * in groups of 4, 2 and 1 (`rows` is a constant in each copy of small_rows, which keeps the
+ * accumulators in registers). A bias (bias.p not NULL) is added to each sum as it is stored.
  */
 #define TILE_BIASED(sum, i, j) (bias.p ? (sum) + bias.p[(i) * bias.rs + (j) * bias.cs] : (sum))
-#define TILE_NARROW_ROWS (2 * TILE_VW)
-TILE_TARGET static void TILE_FN(narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0,
-                                        int64_t i1, int64_t k, int64_t m) {
+TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(small_rows)(
+    MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t i, int64_t j,
+    int64_t cols, int64_t k, const int rows) {
     typedef TILE_FN(vf) vf;
-    enum { R = TILE_NARROW_ROWS, RV = TILE_NARROW_ROWS / TILE_VW };
-    for (int64_t i = i0; i < i1; i += R) {
-        int64_t rows = i1 - i < R ? i1 - i : R;
-        if (a.rs == 1 && rows == R) { /* R adjacent a values per step: vector loads */
-            vf acc[MM_NARROW][RV]; /* every column at once: more independent sums */
-            for (int j = 0; j < MM_NARROW; j++)
-                for (int v = 0; v < RV; v++) acc[j][v] = (vf){0};
-            const float *ai = a.p + i;
-            for (int64_t p = 0; p < k; p++) {
-                vf av[RV];
-                for (int v = 0; v < RV; v++)
-                    av[v] = TILE_LOAD(ai + p * a.cs + v * TILE_VW);
-                for (int j = 0; j < MM_NARROW; j++) {
-                    if (j >= m) break;
-                    float bv = b.p[p * b.rs + j * b.cs];
-                    for (int v = 0; v < RV; v++) acc[j][v] = acc[j][v] + av[v] * bv;
-                }
-            }
-            for (int64_t j = 0; j < m; j++) {
-                if (c.rs == 1 && !bias.p) { /* c's rows adjacent too: vector stores */
-                    for (int v = 0; v < RV; v++)
-                        TILE_STORE(c.p + i + v * TILE_VW + j * c.cs, acc[j][v]);
-                    continue;
-                }
-                float out[R];
-                memcpy(out, acc[j], sizeof out);
-                for (int64_t r = 0; r < R; r++)
-                    c.p[(i + r) * c.rs + j * c.cs] = TILE_BIASED(out[r], i + r, j);
-            }
-            continue;
+    vf acc[TILE_MR][TILE_NV];
+    TILE_UNROLL for (int r = 0; r < rows; r++)
+        TILE_UNROLL for (int v = 0; v < TILE_NV; v++) acc[r][v] = (vf){0};
+    const float *ai = a.p + i * a.rs;
+    for (int64_t p = 0; p < k; p++) {
+        vf b[TILE_NV];
+        TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
+            b[v] = TILE_LOAD(bp + p * ldb + v * TILE_VW);
+        TILE_UNROLL for (int r = 0; r < rows; r++) {
+            float av = ai[r * a.rs + p * a.cs];
+            TILE_UNROLL for (int v = 0; v < TILE_NV; v++) acc[r][v] = acc[r][v] + av * b[v];
         }
-        for (int64_t j = 0; j < m; j++) {
-            const float *bj = b.p + j * b.cs;
-            if (rows == R) { /* R independent scalar chains */
-                float acc[R] = {0};
-                const float *ap = a.p + i * a.rs;
-                for (int64_t p = 0; p < k; p++, ap += a.cs) {
-                    float bv = bj[p * b.rs];
-                    for (int r = 0; r < R; r++) acc[r] = acc[r] + ap[r * a.rs] * bv;
-                }
-                for (int r = 0; r < R; r++)
-                    c.p[(i + r) * c.rs + j * c.cs] = TILE_BIASED(acc[r], i + r, j);
-            } else { /* the last rows: the same, fewer chains */
-                float acc[R] = {0};
-                for (int64_t p = 0; p < k; p++) {
-                    float bv = bj[p * b.rs];
-                    const float *ap = a.p + i * a.rs + p * a.cs;
-                    for (int64_t r = 0; r < rows; r++) acc[r] = acc[r] + ap[r * a.rs] * bv;
-                }
-                for (int64_t r = 0; r < rows; r++)
-                    c.p[(i + r) * c.rs + j * c.cs] = TILE_BIASED(acc[r], i + r, j);
-            }
+    }
+    float *ct = c.p + i * c.rs + j;
+    if (cols == TILE_NR && !bias.p) { /* a whole panel: vector stores */
+        TILE_UNROLL for (int r = 0; r < rows; r++)
+            TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
+                TILE_STORE(ct + r * c.rs + v * TILE_VW, acc[r][v]);
+    } else if (cols == TILE_NR && bias.cs == 1) { /* and a bias row to add: vectors too */
+        const float *bt = bias.p + i * bias.rs + j;
+        TILE_UNROLL for (int r = 0; r < rows; r++)
+            TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
+                TILE_STORE(ct + r * c.rs + v * TILE_VW,
+                           acc[r][v] + TILE_LOAD(bt + r * bias.rs + v * TILE_VW));
+    } else { /* the last panel, or a strided bias: through a copy, one element at a time */
+        float out[TILE_MR * TILE_NR];
+        TILE_UNROLL for (int r = 0; r < rows; r++)
+            TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
+                TILE_STORE(out + r * TILE_NR + v * TILE_VW, acc[r][v]);
+        for (int r = 0; r < rows; r++)
+            for (int64_t jj = 0; jj < cols; jj++)
+                ct[r * c.rs + jj] = TILE_BIASED(out[r * TILE_NR + jj], i + r, j + jj);
+    }
+}
+
+/* c (n, m), contiguous rows (c.cs == 1) = a (n, k) . b, with b's rows at bp, row stride ldb,
+ * readable up to m rounded up to NR columns. */
+TILE_TARGET static void TILE_FN(small)(MmMat a, const float *bp, int64_t ldb, MmMat c,
+                                       MmMat bias, int64_t n, int64_t k, int64_t m) {
+    for (int64_t j = 0; j < m; j += TILE_NR) {
+        int64_t cols = m - j < TILE_NR ? m - j : TILE_NR, i = 0;
+        for (; i + TILE_MR <= n; i += TILE_MR)
+            TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, TILE_MR);
+        for (; i + 4 <= n; i += 4) TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 4);
+        for (; i + 2 <= n; i += 2) TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 2);
+        for (; i < n; i++) TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 1);
+    }
+}
+
+/*
+ * Narrow products: c (n, m) = a (n, k) . b (k, m) with few columns (m <= MM_NARROW), rows
+ * i0 .. i1 - 1, any strides everywhere. Each element's whole sum over p stays in a register,
+ * and a block of rows is summed side by side, as vectors: their chains are independent, so
+ * the CPU overlaps them instead of waiting for one add after another (2 vectors of rows per
+ * column with 3 or 4 columns, 4 with 1 or 2, so that there are always 4 to 8 chains). Each
+ * step p needs the block's a values next to each other:
+ *   - a's rows adjacent in memory (a.rs == 1, e.g. a transposed matrix): read in place;
+ *   - a's steps adjacent (a.cs == 1, a row-major matrix): VW x VW squares of a are loaded as
+ *     VW row vectors and transposed in registers;
+ *   - otherwise: copied, transposed, to the stack, up to 64 steps at a time.
+ * When the last block would run past i1, it moves back to end at i1 and sums some rows a
+ * second time, with the same bits (only a block bigger than all of i0 .. i1 is padded with
+ * zero rows, on the stack). The numbers of columns and of row vectors are constants in each
+ * copy of narrow_cols (narrow picks the copy), so that every sum has a register of its own.
+ * A bias (bias.p not NULL, torch_addmm's) is added to each sum as it is stored.
+ */
+#define TILE_NARROW_RV 4 /* at most this many vectors of rows per block */
+typedef TILE_FN(vf) TILE_FN(narrow_acc)[TILE_NARROW_RV];
+enum { TILE_FN(narrow_steps) = 64 }; /* steps of p copied at once when a's rows are apart */
+
+/* acc[j][v] += a's values of steps 0 .. steps - 1 (rv * VW adjacent values per step, at
+ * ar + p * lda) times b[p0 + p][j], for each of the `cols` columns. */
+TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_add)(
+    TILE_FN(narrow_acc) acc[], const float *ar, int64_t lda, MmMat b, int64_t p0, int64_t steps,
+    const int cols, const int rv) {
+    typedef TILE_FN(vf) vf;
+    for (int64_t p = 0; p < steps; p++) {
+        vf av[TILE_NARROW_RV];
+        TILE_UNROLL for (int v = 0; v < rv; v++) av[v] = TILE_LOAD(ar + p * lda + v * TILE_VW);
+        TILE_UNROLL for (int j = 0; j < cols; j++) {
+            float bv = b.p[(p0 + p) * b.rs + j * b.cs];
+            TILE_UNROLL for (int v = 0; v < rv; v++) acc[j][v] = acc[j][v] + av[v] * bv;
         }
     }
 }
 
-#undef TILE_NARROW_ROWS
+#if TILE_VW == 8 || TILE_VW == 4
+/* x[0 .. VW-1] are VW rows of VW floats; on return, x[q] holds column q of that square. Three
+ * rounds of shuffles (two for VW = 4), each interleaving pairs of vectors. */
+TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(transpose)(
+    TILE_FN(vf) x[TILE_VW]) {
+    typedef TILE_FN(vf) vf;
+#define TILE_SHUF __builtin_shufflevector
+#if TILE_VW == 8
+    vf t[8], u[8];
+    for (int r = 0; r < 8; r += 2) { /* pairs of rows: a_r0 a_r+1,0 a_r1 a_r+1,1 ... */
+        t[r] = TILE_SHUF(x[r], x[r + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[r + 1] = TILE_SHUF(x[r], x[r + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int r = 0; r < 8; r += 4) /* quads of rows */
+        for (int h = 0; h < 2; h++) {
+            u[r + 2 * h] = TILE_SHUF(t[r + h], t[r + h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+            u[r + 2 * h + 1] = TILE_SHUF(t[r + h], t[r + h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        }
+    for (int q = 0; q < 4; q++) { /* the two halves of the rows joined */
+        x[q] = TILE_SHUF(u[q], u[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        x[q + 4] = TILE_SHUF(u[q], u[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+#else
+    vf t[4];
+    for (int r = 0; r < 4; r += 2) {
+        t[r] = TILE_SHUF(x[r], x[r + 1], 0, 4, 1, 5);
+        t[r + 1] = TILE_SHUF(x[r], x[r + 1], 2, 6, 3, 7);
+    }
+    for (int h = 0; h < 2; h++) {
+        x[2 * h] = TILE_SHUF(t[h], t[h + 2], 0, 1, 4, 5);
+        x[2 * h + 1] = TILE_SHUF(t[h], t[h + 2], 2, 3, 6, 7);
+    }
+#endif
+#undef TILE_SHUF
+}
+
+/* acc[j][v] += a's rv * VW rows at ai (row stride lda, steps adjacent: a.cs == 1) times
+ * b[p][j], p ascending: VW steps at a time, each VW x VW square transposed in registers, then
+ * the last k % VW steps gathered one value at a time. */
+TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_add_rows)(
+    TILE_FN(narrow_acc) acc[], const float *ai, int64_t lda, MmMat b, int64_t k, const int cols,
+    const int rv) {
+    typedef TILE_FN(vf) vf;
+    int64_t p = 0;
+    for (; p + TILE_VW <= k; p += TILE_VW)
+        TILE_UNROLL for (int v = 0; v < rv; v++) { /* each square: its own sums, in step order */
+            vf col[TILE_VW];
+            TILE_UNROLL for (int r = 0; r < TILE_VW; r++)
+                col[r] = TILE_LOAD(ai + (v * TILE_VW + r) * lda + p);
+            TILE_FN(transpose)(col);
+            TILE_UNROLL for (int q = 0; q < TILE_VW; q++)
+                TILE_UNROLL for (int j = 0; j < cols; j++)
+                    acc[j][v] = acc[j][v] + col[q] * b.p[(p + q) * b.rs + j * b.cs];
+        }
+    for (; p < k; p++) {
+        float t[TILE_NARROW_RV * TILE_VW];
+        for (int r = 0; r < rv * TILE_VW; r++) t[r] = ai[r * lda + p];
+        TILE_FN(narrow_add)(acc, t, 0, b, p, 1, cols, rv);
+    }
+}
+#endif
+
+TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_cols)(
+    MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0, int64_t i1, int64_t k, const int cols,
+    const int rv) {
+    typedef TILE_FN(vf) vf;
+    const int64_t R = rv * TILE_VW; /* rows per block */
+    enum { PC = TILE_FN(narrow_steps) };
+    for (int64_t next = i0; next < i1;) {
+        int64_t i = next + R <= i1 || i1 - i0 < R ? next : i1 - R; /* the last: moved back */
+        int64_t rows = i1 - i < R ? i1 - i : R;
+        next = i + R;
+        TILE_FN(narrow_acc) acc[MM_NARROW];
+        TILE_UNROLL for (int j = 0; j < cols; j++)
+            TILE_UNROLL for (int v = 0; v < rv; v++) acc[j][v] = (vf){0};
+        if (a.rs == 1 && rows == R) {
+            TILE_FN(narrow_add)(acc, a.p + i, a.cs, b, 0, k, cols, rv);
+#if TILE_VW == 8 || TILE_VW == 4
+        } else if (a.cs == 1 && rows == R) {
+            TILE_FN(narrow_add_rows)(acc, a.p + i * a.rs, a.rs, b, k, cols, rv);
+#endif
+        } else { /* through a transposed copy (zeros past the last row) */
+            float t[PC * TILE_NARROW_RV * TILE_VW];
+            for (int64_t p0 = 0; p0 < k; p0 += PC) {
+                int64_t steps = k - p0 < PC ? k - p0 : PC;
+                for (int64_t r = 0; r < R; r++) {
+                    if (r >= rows) {
+                        for (int64_t p = 0; p < steps; p++) t[p * R + r] = 0.0f;
+                        continue;
+                    }
+                    const float *ar = a.p + (i + r) * a.rs + p0 * a.cs;
+                    for (int64_t p = 0; p < steps; p++) t[p * R + r] = ar[p * a.cs];
+                }
+                TILE_FN(narrow_add)(acc, t, R, b, p0, steps, cols, rv);
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            if (rows == R && c.rs == 1 && !bias.p) { /* c's rows adjacent: vector stores */
+                TILE_UNROLL for (int v = 0; v < rv; v++)
+                    TILE_STORE(c.p + i + v * TILE_VW + j * c.cs, acc[j][v]);
+                continue;
+            }
+            float out[TILE_NARROW_RV * TILE_VW];
+            TILE_UNROLL for (int v = 0; v < rv; v++) TILE_STORE(out + v * TILE_VW, acc[j][v]);
+            for (int64_t r = 0; r < rows; r++)
+                c.p[(i + r) * c.rs + j * c.cs] = TILE_BIASED(out[r], i + r, j);
+        }
+    }
+}
+
+TILE_TARGET static void TILE_FN(narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0,
+                                        int64_t i1, int64_t k, int64_t m) {
+    switch (m) {
+    case 1: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 1, 4); break;
+    case 2: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 2, 4); break;
+    case 3: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 3, 2); break;
+    default: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 4, 2); break;
+    }
+}
+
+#undef TILE_NARROW_RV
 #undef TILE_BIASED
 #undef TILE_LOAD
 #undef TILE_STORE

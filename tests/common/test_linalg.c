@@ -150,12 +150,15 @@ static void assert_kernels_agree(Tensor *a, Tensor *b, const char *what) {
     ct_assert_bits_eq(fast, ref, what, __FILE__, __LINE__);
 }
 
-/* The shapes of the brief, and the kernel's block edges: tile 4 x 8, passes of 256 over p,
- * 64-row blocks, the small-product path (<= 32768 multiply-adds) and the threaded one. */
+/* The shapes of the brief, and the kernel's edges: the narrow kernel (rows in groups of 16,
+ * steps in groups of 8 and 64), the small one (at most 65536 multiply-adds: 40 x 40 x 40 is,
+ * 40 x 41 x 40 is not; panels of 16 columns), the blocked one (passes of 256 over p) and the
+ * threaded one. */
 static const int64_t kernel_shapes[][3] = {
-    {1, 1, 1},   {7, 13, 5},   {33, 17, 65},  {100, 3, 32},   {129, 257, 31}, {100, 32, 1},
-    {3, 100, 32}, {64, 512, 8}, {65, 257, 9}, {260, 300, 70}, {4, 9000, 1},   {1, 5, 700},
-    {50, 0, 7},
+    {1, 1, 1},    {7, 13, 5},   {33, 17, 65},  {100, 3, 32},  {129, 257, 31}, {100, 32, 1},
+    {3, 100, 32}, {64, 512, 8}, {65, 257, 9},  {260, 300, 70}, {4, 9000, 1},  {1, 5, 700},
+    {50, 0, 7},   {37, 13, 3},  {50, 70, 2},   {20, 9, 40},   {13, 200, 20}, {40, 40, 40},
+    {40, 41, 40}, {31, 7, 25},
 };
 
 START_TEST(test_kernel_contiguous) {
@@ -199,7 +202,8 @@ static const int64_t isa_shapes[][3] = {
     {13, 257, 17}, {145, 300, 33}, {12, 256, 16}, {6, 513, 48},  {150, 40, 7},
     {2, 3, 4100},  {1000, 7, 4},   {5, 33, 1000}, {4, 1200, 50}, {17, 64, 1},
     {100, 32, 1},  {32, 100, 1},   {3, 100, 32},  {100, 3, 32},  {100, 1, 32},
-    {200, 600, 40}, {40, 600, 200},
+    {200, 600, 40}, {40, 600, 200}, {37, 13, 3},  {50, 70, 2},   {20, 9, 40},  {13, 200, 20},
+    {40, 40, 40},   {40, 41, 40},   {31, 7, 25},
 };
 
 /* mm_kernel with every instruction set this CPU has, at 1 and 3 threads, against one
@@ -251,8 +255,9 @@ END_TEST
 /* torch_addmm's bias, added as each tile (or narrow group) finishes, gives the bits of the
  * product followed by a separate add, for every bias shape nn_linear and users pass. */
 START_TEST(test_kernel_bias_epilogue) {
-    const int64_t shapes[][3] = {{100, 3, 32}, {100, 32, 1}, {3, 100, 32}, {145, 300, 33},
-                                 {2, 3, 4100}, {1000, 7, 4}, {200, 600, 40}};
+    const int64_t shapes[][3] = {{100, 3, 32},  {100, 32, 1}, {3, 100, 32}, {145, 300, 33},
+                                 {2, 3, 4100},  {1000, 7, 4}, {200, 600, 40}, {31, 7, 25},
+                                 {37, 13, 3}};
     for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++) {
         int64_t n = shapes[c][0], k = shapes[c][1], m = shapes[c][2];
         Tensor *a = filled(SHAPE(n, k), 31), *b = filled(SHAPE(k, m), 32);
