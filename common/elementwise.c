@@ -65,14 +65,36 @@ static bool walk_can_merge(const StridedWalk *w, int d) {
     return true;
 }
 
+/* Whether every operand is contiguous with exactly `shape` (then the walk is one row). */
+static bool walk_is_flat(Shape shape, int n_ops, Tensor *const *ops) {
+    for (int k = 0; k < n_ops; k++) {
+        const Tensor *t = ops[k];
+        if (t->shape.ndim != shape.ndim) return false;
+        int64_t expected = 1;
+        for (int d = shape.ndim - 1; d >= 0; d--) {
+            if (t->shape.size[d] != shape.size[d]) return false;
+            if (shape.size[d] != 1 && t->stride[d] != expected) return false;
+            expected *= shape.size[d];
+        }
+    }
+    return true;
+}
+
 /* Starts a walk over `shape` at position 0. ops[0..n_ops) must broadcast to shape; offsets
  * count from each operand's element 0 (tensor_f32(op) and friends). The walk drops size-1
  * dims and merges the dims it can (walk_can_merge): it visits the same positions in the same
  * order, in fewer, longer rows. */
 static void walk_start(StridedWalk *w, Shape shape, int n_ops, Tensor *const *ops) {
+    w->n_ops = n_ops;
+    for (int k = 0; k < WALK_MAX_OPERANDS; k++) w->offset[k] = 0;
+    if (walk_is_flat(shape, n_ops, ops)) { /* the common case, in short: one row */
+        w->shape = (Shape){1, {shape_numel(shape)}};
+        w->index[0] = 0;
+        for (int k = 0; k < n_ops; k++) w->stride[k][0] = 1;
+        return;
+    }
     int64_t full[WALK_MAX_OPERANDS][TORCH_MAX_DIMS];
     for (int k = 0; k < n_ops; k++) broadcast_strides(ops[k], shape, full[k]);
-    w->n_ops = n_ops;
     w->shape.ndim = 0;
     for (int d = 0; d < shape.ndim; d++) {
         if (shape.size[d] == 1) continue;
@@ -85,8 +107,24 @@ static void walk_start(StridedWalk *w, Shape shape, int n_ops, Tensor *const *op
             w->shape.ndim--;
         }
     }
-    for (int k = 0; k < n_ops; k++) w->offset[k] = 0;
     for (int d = 0; d < w->shape.ndim; d++) w->index[d] = 0;
+}
+
+/* For ops that may visit positions in any order (each position is computed on its own):
+ * when the last dim is short and the one before it is not, swap them, so that the walk goes
+ * in a few long rows rather than many short ones (w1's gradient, a transposed (32, 3), is
+ * added to w1$grad in 3 rows of 32 instead of 32 rows of 3). */
+static void walk_prefer_long_rows(StridedWalk *w) {
+    int last = w->shape.ndim - 1;
+    if (last < 1 || w->shape.size[last] >= 8 || w->shape.size[last - 1] < 16) return;
+    int64_t size = w->shape.size[last];
+    w->shape.size[last] = w->shape.size[last - 1];
+    w->shape.size[last - 1] = size;
+    for (int k = 0; k < w->n_ops; k++) {
+        int64_t stride = w->stride[k][last];
+        w->stride[k][last] = w->stride[k][last - 1];
+        w->stride[k][last - 1] = stride;
+    }
 }
 
 /* The rows of a walk: each is `walk_row_length` positions along the last (merged) dim, where
@@ -206,6 +244,7 @@ static EW_INLINE void ew_run(Shape shape, int n_ops, Tensor *const *ops, EwPiece
     if (n == 0) return;
     EwJob job; /* not zeroed: a walk is large, and walk_start sets what is read */
     walk_start(&job.walk, shape, n_ops, ops);
+    walk_prefer_long_rows(&job.walk);
     job.piece = piece;
     job.op = op;
     job.s = s;
@@ -808,6 +847,52 @@ Tensor *torch_masked_fill(Tensor *t, Tensor *mask, float value) {
     masked_fill_kernel(out, t, mask, value);
     torch_record(&(TorchOp){.kind = TORCH_OP_MASKED_FILL, .out = out, .n_in = 1, .in = {t},
                             .extra = mask, .scalar = value});
+    return out;
+}
+
+/* grad where x > threshold, 0 elsewhere (a NaN x keeps grad, as x <= threshold is false),
+ * chosen without a branch, for the reason select_loop gives. */
+static inline void threshold_loop(float *out, const float *grad, const float *x, float threshold,
+                                  int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float gi = grad[i];
+        out[i] = x[i] <= threshold ? 0.0f : gi;
+    }
+}
+
+#ifdef EW_AVX2
+EW_TARGET_AVX2 static void threshold_avx2(float *out, const float *grad, const float *x,
+                                          float threshold, int64_t n) {
+    threshold_loop(out, grad, x, threshold, n);
+}
+#endif
+
+/* One piece of a row of torch_threshold_backward (operands: out, grad, x; threshold in s). */
+static void threshold_piece(const EwJob *job, const int64_t *offset, int64_t n) {
+    float *o = EW_F32(job, 0, offset);
+    const float *g = EW_F32(job, 1, offset), *x = EW_F32(job, 2, offset);
+    int64_t so = job->step[0], sg = job->step[1], sx = job->step[2];
+    if (so == 1 && sg == 1 && sx == 1) {
+#ifdef EW_AVX2
+        if (cpu_has_avx2()) {
+            threshold_avx2(o, g, x, job->s, n);
+            return;
+        }
+#endif
+        threshold_loop(o, g, x, job->s, n);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) o[i * so] = x[i * sx] <= job->s ? 0.0f : g[i * sg];
+}
+
+/* libtorch's threshold_backward, what ReluBackward0 computes: grad (*), x (*) -> out (their
+ * broadcast shape), grad where x > threshold and 0 elsewhere. One pass, where
+ * torch_masked_fill(grad, torch_le_scalar(x, threshold), 0) takes two and a mask; the same
+ * numbers. Never recorded: it is a gradient's formula, run by backward with grad mode off. */
+Tensor *torch_threshold_backward(Tensor *grad, Tensor *x, float threshold) {
+    Shape shape = check_binary("torch_threshold_backward", grad, x);
+    Tensor *out = tensor_alloc(shape, TORCH_FLOAT32);
+    ew_run(shape, 3, (Tensor *[]){out, grad, x}, threshold_piece, 0, threshold, 0);
     return out;
 }
 

@@ -221,6 +221,9 @@ Tensor *torch_ne_scalar(Tensor *a, float s);
 /* Masked assignment. R: grad_h[h < 0] <- 0 is torch_masked_fill_(grad_h, torch_lt_scalar(h, 0), 0). */
 Tensor *torch_masked_fill_(Tensor *t, Tensor *mask, float value);
 Tensor *torch_masked_fill(Tensor *t, Tensor *mask, float value);
+/* libtorch's threshold_backward (what ReLU's backward runs): grad where x > threshold, else 0;
+ * grad and x broadcast. Not recorded for autograd. */
+Tensor *torch_threshold_backward(Tensor *grad, Tensor *x, float threshold);
 /* R: torch_where(condition, a, b). */
 Tensor *torch_where(Tensor *condition, Tensor *a, Tensor *b);
 

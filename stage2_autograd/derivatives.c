@@ -197,12 +197,9 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[0] = zero_where(zero_where(g, torch_lt_scalar(a, s)), torch_gt_scalar(a, op->scalar2));
         /* END EXERCISE 2.4 */
         break;
-    case TORCH_OP_RELU: { /* g where the output is > 0 */
-        Tensor *mask = torch_le_scalar(out, 0);
-        grad[0] = zero_where(g, mask);
-        torch_free(mask); /* used up: nothing was recorded (grad mode is off), so free it now */
+    case TORCH_OP_RELU: /* g where the output is > 0: libtorch's threshold_backward(g, out, 0) */
+        grad[0] = torch_threshold_backward(g, out, 0);
         break;
-    }
     case TORCH_OP_EXP: grad[0] = torch_mul(g, out); break;             /* d exp(a) = exp(a) */
     case TORCH_OP_LOG: grad[0] = torch_div(g, a); break;               /* d log(a) = 1/a */
     case TORCH_OP_SQRT: grad[0] = torch_div(g, torch_mul_scalar(out, 2)); break;

@@ -638,6 +638,31 @@ START_TEST(test_fast_select) {
 }
 END_TEST
 
+/* threshold_backward (ReLU's backward in one pass) against its definition: the values torch
+ * gives, and the same bits as masked_fill(grad, x <= threshold, 0) on special values (NaN,
+ * -0, infinities), broadcasts and transposed views. */
+START_TEST(test_threshold_backward) {
+    Tensor *g = torch_tensor(SHAPE(6), (float[]){1, 2, 3, 4, 5, 6});
+    Tensor *x = torch_tensor(SHAPE(6), (float[]){-1.0f, 0.0f, 0.5f, NAN, -0.0f, INFINITY});
+    float want[] = {0, 0, 3, 4, 0, 6}; /* torch.ops.aten.threshold_backward(g, x, 0) */
+    Tensor *out = torch_threshold_backward(g, x, 0);
+    for (int i = 0; i < 6; i++) ck_assert_float_eq(tensor_f32(out)[i], want[i]);
+    ck_assert_ptr_null(out->autograd);
+    Tensor *grads[] = {special(SHAPE(4, 6, 10), 120), special(SHAPE(6, 10), 121),
+                       torch_transpose(special(SHAPE(10, 6, 4), 122), 0, 2)};
+    Tensor *xs[] = {special(SHAPE(4, 6, 10), 123), special(SHAPE(4, 1, 10), 124),
+                    torch_transpose(special(SHAPE(10, 6, 4), 125), 0, 2)};
+    const float thresholds[] = {0.0f, -0.0f, 0.5f, NAN};
+    for (int gi = 0; gi < 3; gi++)
+        for (int xi = 0; xi < 3; xi++)
+            for (int ti = 0; ti < 4; ti++) {
+                Tensor *fused = torch_threshold_backward(grads[gi], xs[xi], thresholds[ti]);
+                Tensor *mask = torch_le_scalar(xs[xi], thresholds[ti]);
+                CT_ASSERT_BITS_EQ(fused, torch_masked_fill(grads[gi], mask, 0));
+            }
+}
+END_TEST
+
 /* Unary ops on views (rows with strides) and on contiguous data (flat loops). */
 static float f_relu(float x, float y, float z) { (void)y, (void)z; return x < 0.0f ? 0.0f : x; }
 static float f_clamp(float x, float y, float z) {
@@ -841,6 +866,16 @@ START_TEST(test_errors_masks) {
 }
 END_TEST
 
+START_TEST(test_errors_threshold_backward) {
+    CT_EXPECT_ERROR("torch_threshold_backward: The size of tensor a (3) must match the size of "
+                    "tensor b (4) at non-singleton dimension 1",
+                    torch_threshold_backward(torch_zeros(SHAPE(2, 3)), torch_zeros(SHAPE(4)), 0));
+    CT_EXPECT_ERROR("torch_threshold_backward: expected scalar type Float but found Long",
+                    torch_threshold_backward(torch_zeros(SHAPE(3)),
+                                             torch_empty_dtype(SHAPE(3), TORCH_INT64), 0));
+}
+END_TEST
+
 START_TEST(test_errors_broadcast) {
     CT_EXPECT_ERROR("torch_add: The size of tensor a (3) must match the size of tensor b (4) at "
                     "non-singleton dimension 1",
@@ -930,17 +965,20 @@ START_TEST(test_threads_same_bits) {
     Tensor *x = torch_randn(SHAPE(613, 317));
     Tensor *b = torch_randn(SHAPE(317));
     Tensor *xt = transposed(torch_randn(SHAPE(317, 613)));
-    Tensor *sum[2], *mask[2], *filled[2];
+    Tensor *sum[2], *mask[2], *filled[2], *thresholded[2];
     for (int t = 0; t < 2; t++) {
         torch_set_num_threads(t + 1);
         sum[t] = torch_add(xt, b);            /* (613, 317) + (317) broadcast down the rows */
         mask[t] = torch_lt_scalar(x, 0);      /* a comparison with a stack scalar */
         filled[t] = torch_masked_fill(xt, mask[t], 0.5f);
+        thresholded[t] = torch_threshold_backward(x, xt, 0.25f);
     }
     torch_set_num_threads(saved);
     CT_ASSERT_BITS_EQ(sum[1], sum[0]);
     CT_ASSERT_BITS_EQ(mask[1], mask[0]);
     CT_ASSERT_BITS_EQ(filled[1], filled[0]);
+    CT_ASSERT_BITS_EQ(thresholded[1], thresholded[0]);
+    CT_ASSERT_BITS_EQ(thresholded[0], torch_masked_fill(x, torch_le_scalar(xt, 0.25f), 0));
     /* and the values are the formula's, element by element */
     const float *xv = tensor_f32(xt), *bv = tensor_f32(b), *x0 = tensor_f32(x);
     for (int64_t i = 0; i < 613; i++) {
@@ -991,12 +1029,14 @@ static Suite *suite(void) {
     tcase_add_test(fast, test_fast_select);
     tcase_add_test(fast, test_fast_unary);
     tcase_add_test(fast, test_threads_same_bits);
+    tcase_add_test(fast, test_threshold_backward);
     suite_add_tcase(s, fast);
 
     TCase *err = ct_tcase("errors");
     tcase_add_test(err, test_errors_dtype);
     tcase_add_test(err, test_errors_masks);
     tcase_add_test(err, test_errors_broadcast);
+    tcase_add_test(err, test_errors_threshold_backward);
     tcase_add_test(err, test_errors_inplace);
     tcase_add_test(err, test_errors_released_and_null);
     suite_add_tcase(s, err);
