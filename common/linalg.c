@@ -97,35 +97,47 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #define TILE_VW 8
 #define TILE_MR 12
 #define TILE_NV 2
+#define TILE_SMALL_MR 4
+#define TILE_SMALL_NV 4
 #include "linalg_tile.h"
 #undef TILE_ISA
 #undef TILE_TARGET
 #undef TILE_VW
 #undef TILE_MR
 #undef TILE_NV
+#undef TILE_SMALL_MR
+#undef TILE_SMALL_NV
 #define TILE_ISA avx2
 #define TILE_TARGET __attribute__((target("avx2")))
 #define TILE_VW 8
 #define TILE_MR 6
 #define TILE_NV 2
+#define TILE_SMALL_MR 2
+#define TILE_SMALL_NV 4
 #include "linalg_tile.h"
 #undef TILE_ISA
 #undef TILE_TARGET
 #undef TILE_VW
 #undef TILE_MR
 #undef TILE_NV
+#undef TILE_SMALL_MR
+#undef TILE_SMALL_NV
 #endif
 #define TILE_ISA portable
 #define TILE_TARGET
 #define TILE_VW 4
 #define TILE_MR 4
 #define TILE_NV 2
+#define TILE_SMALL_MR 2
+#define TILE_SMALL_NV 4
 #include "linalg_tile.h"
 #undef TILE_ISA
 #undef TILE_TARGET
 #undef TILE_VW
 #undef TILE_MR
 #undef TILE_NV
+#undef TILE_SMALL_MR
+#undef TILE_SMALL_NV
 
 /* One instruction set's kernels and the shape of its tile. */
 typedef struct MmIsa {
@@ -137,14 +149,15 @@ typedef struct MmIsa {
     void (*small)(MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t n,
                   int64_t k, int64_t m);
     int narrow_rows; /* rows the narrow kernel sums side by side, at most */
+    int small_nr;    /* columns of the small kernel's tile */
 } MmIsa;
 
 static const MmIsa mm_isas[] = {
 #ifdef MM_X86
-    {"avx512", 12, 16, tile_avx512, narrow_avx512, small_avx512, 32},
-    {"avx2", 6, 16, tile_avx2, narrow_avx2, small_avx2, 32},
+    {"avx512", 12, 16, tile_avx512, narrow_avx512, small_avx512, 32, 32},
+    {"avx2", 6, 16, tile_avx2, narrow_avx2, small_avx2, 32, 32},
 #endif
-    {"portable", 4, 8, tile_portable, narrow_portable, small_portable, 16},
+    {"portable", 4, 8, tile_portable, narrow_portable, small_portable, 16, 16},
 };
 #define MM_N_ISAS ((int)(sizeof mm_isas / sizeof *mm_isas))
 
@@ -317,15 +330,15 @@ static void mm_blocked(const MmIsa *isa, MmMat a, MmMat b, MmMat bias, float *c,
  * the L1 cache, where packing a would cost more than it saves. */
 #define MM_SMALL 65536.0
 
-/* The small kernel reads b's rows as whole NR-wide vectors: b itself when its rows are
- * contiguous and m is a multiple of NR, else a copy with contiguous rows and zeros past m
+/* The small kernel reads b's rows as whole vectors, small_nr columns at a time: b itself when
+ * its rows are contiguous and m is a multiple of small_nr, else a copy with contiguous rows and zeros past m
  * (in the calling thread's packing buffer: small products never run on other threads). */
 static void mm_small(const MmIsa *isa, MmMat a, MmMat b, MmMat c, MmMat bias, int64_t n,
                      int64_t k, int64_t m) {
     const float *bp = b.p;
     int64_t ldb = b.rs;
-    if (b.cs != 1 || m % isa->nr != 0) {
-        ldb = (m + isa->nr - 1) / isa->nr * isa->nr;
+    if (b.cs != 1 || m % isa->small_nr != 0) {
+        ldb = (m + isa->small_nr - 1) / isa->small_nr * isa->small_nr;
         PackBuffers *buf = &pack_buffers[0];
         float *copy = buffer_at_least(&buf->b, &buf->b_floats, (size_t)(k * ldb));
         for (int64_t p = 0; p < k; p++) {
@@ -418,7 +431,8 @@ void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t
 #endif
     MmJob job = {.isa = mm_isa(), .a = mm_mat(a), .b = mm_mat(b), .c = {c, m, 1},
                  .bias = bias_mat, .n = n, .k = k, .m = m};
-    if (m > MM_NARROW && n <= MM_NARROW) { /* few rows: the narrow kernel on c^T = b^T a^T */
+    bool small = (double)n * (double)k * (double)m <= MM_SMALL;
+    if (m > MM_NARROW && n <= MM_NARROW && !small) { /* few rows: narrow, on c^T = b^T a^T */
         job.a = mm_transposed(mm_mat(b));
         job.b = mm_transposed(mm_mat(a));
         job.c = (MmMat){c, 1, m};
@@ -427,7 +441,7 @@ void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t
         job.m = n;
     }
     job.narrow = job.m <= MM_NARROW;
-    if (!job.narrow && (double)n * (double)k * (double)m <= MM_SMALL) {
+    if (!job.narrow && small) {
         mm_small(job.isa, job.a, job.b, job.c, bias_mat, n, k, m);
         return;
     }

@@ -7,6 +7,7 @@
  *   TILE_VW      floats in one vector register (16, 8, 4),
  *   TILE_MR      rows of the register tile,
  *   TILE_NV      vectors per row of the register tile (so NR = TILE_NV * TILE_VW columns),
+ *   TILE_SMALL_MR, TILE_SMALL_NV  the same for the small-product kernel,
  * and the CPU picks one set when the program starts (linalg.c, mm_isa).
  *
  * The vectors are GCC's vector extension (also Clang's): `vf` holds TILE_VW floats, and
@@ -20,6 +21,7 @@
 #define TILE_CAT(a, b) TILE_CAT2(a, b)
 #define TILE_FN(name) TILE_CAT(name, TILE_ISA)
 #define TILE_NR (TILE_NV * TILE_VW)
+#define TILE_SMALL_NR (TILE_SMALL_NV * TILE_VW)
 /* Unrolled completely, the loops over r and v name each accumulator at compile time, which
  * lets the compiler keep all of them in registers instead of in an array in memory. */
 #define TILE_UNROLL _Pragma("GCC unroll 16")
@@ -70,11 +72,12 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
 
 /*
  * Small products: c (n, m) = a (n, k) . b (k, m), where nothing is worth packing, because
- * every operand fits in the L1 cache (linalg.c decides). The register tile is the same as in
- * `tile`, but a is read where it lies (one value per row and step, any strides) and b from
- * rows of NR-wide panels that are contiguous: b itself when its rows are, or a copy (bp, row
- * stride ldb, zeros past m) when they are not. Rows are taken MR at a time, the last few
- * in groups of 4, 2 and 1 (`rows` is a constant in each copy of small_rows, which keeps the
+ * every operand fits in the L1 cache (linalg.c decides). A register tile as in `tile`, but
+ * shorter and wider (SMALL_MR x SMALL_NR: fewer rows of a to address, since a is read where
+ * it lies, one value per row and step, any strides) and b read from rows of SMALL_NR-wide
+ * panels that are contiguous: b itself when its rows are, or a copy (bp, row stride ldb,
+ * zeros past m) when they are not. Rows are taken SMALL_MR (at most 4) at a time, the last
+ * ones together (`rows` is a constant in each copy of small_rows, which keeps the
  * accumulators in registers). A bias (bias.p not NULL) is added to each sum as it is stored.
  */
 #define TILE_BIASED(sum, i, j) (bias.p ? (sum) + bias.p[(i) * bias.rs + (j) * bias.cs] : (sum))
@@ -82,52 +85,59 @@ TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(small_rows
     MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t i, int64_t j,
     int64_t cols, int64_t k, const int rows) {
     typedef TILE_FN(vf) vf;
-    vf acc[TILE_MR][TILE_NV];
+    vf acc[TILE_SMALL_MR][TILE_SMALL_NV];
     TILE_UNROLL for (int r = 0; r < rows; r++)
-        TILE_UNROLL for (int v = 0; v < TILE_NV; v++) acc[r][v] = (vf){0};
+        TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = (vf){0};
     const float *ai = a.p + i * a.rs;
     for (int64_t p = 0; p < k; p++) {
-        vf b[TILE_NV];
-        TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
+        vf b[TILE_SMALL_NV];
+        TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
             b[v] = TILE_LOAD(bp + p * ldb + v * TILE_VW);
         TILE_UNROLL for (int r = 0; r < rows; r++) {
             float av = ai[r * a.rs + p * a.cs];
-            TILE_UNROLL for (int v = 0; v < TILE_NV; v++) acc[r][v] = acc[r][v] + av * b[v];
+            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = acc[r][v] + av * b[v];
         }
     }
     float *ct = c.p + i * c.rs + j;
-    if (cols == TILE_NR && !bias.p) { /* a whole panel: vector stores */
+    if (cols == TILE_SMALL_NR && !bias.p) { /* a whole panel: vector stores */
         TILE_UNROLL for (int r = 0; r < rows; r++)
-            TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
+            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
                 TILE_STORE(ct + r * c.rs + v * TILE_VW, acc[r][v]);
-    } else if (cols == TILE_NR && bias.cs == 1) { /* and a bias row to add: vectors too */
+    } else if (cols == TILE_SMALL_NR && bias.cs == 1) { /* and a bias row to add: vectors too */
         const float *bt = bias.p + i * bias.rs + j;
         TILE_UNROLL for (int r = 0; r < rows; r++)
-            TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
+            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
                 TILE_STORE(ct + r * c.rs + v * TILE_VW,
                            acc[r][v] + TILE_LOAD(bt + r * bias.rs + v * TILE_VW));
     } else { /* the last panel, or a strided bias: through a copy, one element at a time */
-        float out[TILE_MR * TILE_NR];
+        float out[TILE_SMALL_MR * TILE_SMALL_NR];
         TILE_UNROLL for (int r = 0; r < rows; r++)
-            TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
-                TILE_STORE(out + r * TILE_NR + v * TILE_VW, acc[r][v]);
+            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
+                TILE_STORE(out + r * TILE_SMALL_NR + v * TILE_VW, acc[r][v]);
         for (int r = 0; r < rows; r++)
             for (int64_t jj = 0; jj < cols; jj++)
-                ct[r * c.rs + jj] = TILE_BIASED(out[r * TILE_NR + jj], i + r, j + jj);
+                ct[r * c.rs + jj] = TILE_BIASED(out[r * TILE_SMALL_NR + jj], i + r, j + jj);
     }
 }
 
 /* c (n, m), contiguous rows (c.cs == 1) = a (n, k) . b, with b's rows at bp, row stride ldb,
- * readable up to m rounded up to NR columns. */
+ * readable up to m rounded up to SMALL_NR columns. */
 TILE_TARGET static void TILE_FN(small)(MmMat a, const float *bp, int64_t ldb, MmMat c,
                                        MmMat bias, int64_t n, int64_t k, int64_t m) {
-    for (int64_t j = 0; j < m; j += TILE_NR) {
-        int64_t cols = m - j < TILE_NR ? m - j : TILE_NR, i = 0;
-        for (; i + TILE_MR <= n; i += TILE_MR)
-            TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, TILE_MR);
-        for (; i + 4 <= n; i += 4) TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 4);
-        for (; i + 2 <= n; i += 2) TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 2);
-        for (; i < n; i++) TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 1);
+    for (int64_t j = 0; j < m; j += TILE_SMALL_NR) {
+        int64_t cols = m - j < TILE_SMALL_NR ? m - j : TILE_SMALL_NR, i = 0;
+        for (; i + TILE_SMALL_MR <= n; i += TILE_SMALL_MR)
+            TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, TILE_SMALL_MR);
+        switch (n - i) { /* the last rows (fewer than SMALL_MR), together */
+        case 1: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 1); break;
+#if TILE_SMALL_MR > 2
+        case 2: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 2); break;
+#endif
+#if TILE_SMALL_MR > 3
+        case 3: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 3); break;
+#endif
+        default: break;
+        }
     }
 }
 
@@ -293,6 +303,7 @@ TILE_TARGET static void TILE_FN(narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, i
 #undef TILE_LOAD
 #undef TILE_STORE
 #undef TILE_NR
+#undef TILE_SMALL_NR
 #undef TILE_FN
 #undef TILE_CAT
 #undef TILE_CAT2
