@@ -22,7 +22,15 @@
 #include <string.h>
 
 /* p = p - lr * d_p over elements [begin, end), as chapter 3's
- * torch_sub_(p, torch_mul_scalar(grad, lr)): one thread's share of the step in ctx. */
+ * torch_sub_(p, torch_mul_scalar(grad, lr)). The compiler vectorizes it: p and d_p are
+ * different tensors' buffers (restrict: it need not check that they do not overlap), and lr
+ * is a local, which p's writes cannot change. */
+static void sgd_step_loop(float *restrict p, const float *restrict d_p, float lr,
+                          int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; k++) p[k] = p[k] - d_p[k] * lr;
+}
+
+/* The same over [begin, end) of the step in ctx: one thread's share of a large parameter. */
 typedef struct SgdStep {
     float *p;
     const float *d_p;
@@ -31,11 +39,9 @@ typedef struct SgdStep {
 
 static void sgd_step_range(int64_t begin, int64_t end, void *ctx) {
     const SgdStep *s = ctx;
-    float *p = s->p;
-    const float *d_p = s->d_p;
-    float lr = s->lr; /* a local: p's writes cannot change it, so the loop vectorizes */
-    for (int64_t k = begin; k < end; k++) p[k] = p[k] - d_p[k] * lr;
+    sgd_step_loop(s->p, s->d_p, s->lr, begin, end);
 }
+#define SGD_GRAIN (1 << 16) /* elements per thread, at least */
 
 /* torch.optim.SGD for one parameter p with gradient g, elementwise:
  *   d_p = g + weight_decay * p                              if weight_decay != 0
@@ -47,9 +53,12 @@ static void sgd_update(ParamGroup *group, int i, Tensor *grad) {
     const SgdOptions *o = &group->sgd;
     Tensor *param = group->params[i];
     ParamState *state = &group->state[i];
-    int64_t n = torch_numel(param);
+    int64_t n = shape_numel(param->shape); /* optim_step has checked param */
     float *p = tensor_f32(param);
-    Tensor *d_p_tensor = torch_clone(grad); /* this step's direction, changed below */
+    /* This step's direction: a copy of the gradient when weight decay or momentum changes it
+     * below, else the gradient itself, which is only read (plain SGD makes no copy). */
+    bool changed = o->weight_decay != 0 || o->momentum != 0;
+    Tensor *d_p_tensor = changed ? torch_clone(grad) : tensor_contiguous_raw(grad);
     float *d_p = tensor_f32(d_p_tensor);
 
     if (o->weight_decay != 0) { /* d_p = d_p.add(p, alpha = weight_decay): fused in torch */
@@ -76,8 +85,10 @@ static void sgd_update(ParamGroup *group, int i, Tensor *grad) {
     /* p = p - lr * d_p, as chapter 3's torch_sub_(p, torch_mul_scalar(grad, lr)) */
     float lr = (float)o->lr;
     torch_before_inplace("optim_step", param); /* bumps p's version for autograd's checks */
-    /* each element alone: a large parameter is split over threads, with the same bits */
-    parallel_for(n, 1 << 16, sgd_step_range, &(SgdStep){p, d_p, lr});
+    /* each element alone: a large parameter is split over threads, with the same bits; a
+     * tutorial-size one goes straight to the loop */
+    if (n < 2 * SGD_GRAIN) sgd_step_loop(p, d_p, lr, 0, n);
+    else parallel_for(n, SGD_GRAIN, sgd_step_range, &(SgdStep){p, d_p, lr});
     state->step++;
 }
 

@@ -7,6 +7,8 @@
  *     fixed quadratic, the parameters after steps 1, 10 and 100 within 1e-6 of torch's,
  *     relative to their largest magnitude (Adam: bit for bit);
  *   - SGD's update is chapter 3's arithmetic, bit for bit;
+ *   - Adam's vectorized loops (plain, this CPU's, over 1 or 2 threads) give the scalar
+ *     reference loop's bits, and reusing the bias corrections gives what computing them does;
  *   - param groups, state, zero_grad, skipping parameters without a gradient;
  *   - printing as R prints an optimizer and a param group;
  *   - every error with its exact message; memory stays flat.
@@ -19,6 +21,7 @@
 #include "ct_test.h"
 #include "nn.h"
 #include "optim.h"
+#include "optim_internal.h"
 
 #define STEPS 100
 
@@ -193,20 +196,210 @@ END_TEST
 /* ---- SGD is chapter 3's update ----------------------------------------------------------- */
 
 /* p - lr * grad, the product rounded first: torch_sub_(p, torch_mul_scalar(grad, lr)), for
- * chapter 3's lr and for one large enough that fusing the two roundings would show. */
+ * chapter 3's lr and for one large enough that fusing the two roundings would show; on sizes
+ * that are and are not multiples of the vector widths (the loop is vectorized). */
 START_TEST(test_sgd_step_is_chapter3_update) {
     float rates[] = {1e-4f, 0.37f};
+    Shape shapes[] = {SHAPE(100, 10), SHAPE(7), SHAPE(161)};
     for (int r = 0; r < 2; r++) {
-        torch_manual_seed(7);
-        Tensor *p = torch_requires_grad_(torch_randn(SHAPE(100, 10)), true);
-        Tensor *by_hand = torch_clone(torch_detach(p));
-        torch_backward(torch_sum(torch_pow(torch_mul(p, torch_randn(SHAPE(100, 10))), 2)));
-        Optimizer *optimizer = optim_sgd(list1(p), rates[r]);
-        optim_step(optimizer);
-        torch_sub_(by_hand, torch_mul_scalar(torch_grad(p), rates[r]));
-        CT_ASSERT_BITS_EQ(p, by_hand);
-        optim_free(optimizer);
+        for (int s = 0; s < 3; s++) {
+            torch_manual_seed(7);
+            Tensor *p = torch_requires_grad_(torch_randn(shapes[s]), true);
+            Tensor *by_hand = torch_clone(torch_detach(p));
+            torch_backward(torch_sum(torch_pow(torch_mul(p, torch_randn(shapes[s])), 2)));
+            Optimizer *optimizer = optim_sgd(list1(p), rates[r]);
+            optim_step(optimizer);
+            torch_sub_(by_hand, torch_mul_scalar(torch_grad(p), rates[r]));
+            CT_ASSERT_BITS_EQ(p, by_hand);
+            optim_free(optimizer);
+        }
     }
+}
+END_TEST
+
+/* ---- the fast Adam loops compute the reference loop's bits ------------------------------- */
+
+/* Test data that every run and every CPU sees the same: a xorshift generator. */
+static uint32_t next_random(uint32_t *state) {
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
+static float random_float(uint32_t *state) { /* in [-2, 2) */
+    return (float)(next_random(state) >> 8) / (float)(1 << 24) * 4.0f - 2.0f;
+}
+
+/* One parameter's five arrays: p, g, m, v, v_max, each n long, one after the other. They
+ * start one float into their allocation, so that they are not aligned to a vector as
+ * malloc's blocks would be. */
+typedef struct AdamArrays {
+    float *block, *p, *g, *m, *v, *v_max;
+} AdamArrays;
+static const char *const ADAM_ARRAY_NAMES[] = {"p", "g", "m", "v", "v_max"};
+
+static AdamArrays adam_arrays_alloc(int64_t n) {
+    AdamArrays a;
+    a.block = malloc(sizeof(float) * (size_t)(5 * n + 1));
+    a.p = a.block + 1, a.g = a.p + n, a.m = a.g + n, a.v = a.m + n, a.v_max = a.v + n;
+    return a;
+}
+
+/* Random values, with edge cases that land in every vector lane as k goes: gradients of -0,
+ * a subnormal, one whose square overflows to inf, and NaN; a v_max that is NaN. */
+static AdamArrays adam_arrays(int64_t n, uint32_t seed) {
+    const float special_g[] = {-0.0f, 1e-40f, 1e25f, NAN}; /* at k % 29 = 0, 1, 2, 3 */
+    AdamArrays a = adam_arrays_alloc(n);
+    uint32_t s = seed;
+    for (int64_t k = 0; k < n; k++) {
+        a.p[k] = random_float(&s);
+        a.g[k] = k > 1 && k % 29 < 4 ? special_g[k % 29] : random_float(&s);
+        a.m[k] = 0.1f * random_float(&s);
+        a.v[k] = 0.01f * fabsf(random_float(&s));
+        a.v_max[k] = k % 29 == 9 ? NAN : 0.01f * fabsf(random_float(&s)); /* above v or not */
+    }
+    return a;
+}
+
+static AdamArrays adam_arrays_copy(const AdamArrays *from, int64_t n) {
+    AdamArrays a = adam_arrays_alloc(n);
+    memcpy(a.block, from->block, sizeof(float) * (size_t)(5 * n + 1));
+    return a;
+}
+
+/* What adam_update hands the loop at this step (torch's defaults, lr 0.05). */
+static AdamElements adam_step_elements(AdamArrays *a, int64_t n, int64_t step,
+                                       double weight_decay, bool amsgrad) {
+    double beta1 = 0.9, beta2 = 0.999, lr = 0.05;
+    double step_size = lr / (1 - pow(beta1, (double)step));
+    double bias_correction2_sqrt = sqrt(1 - pow(beta2, (double)step));
+    return (AdamElements){
+        .n = n, .p = a->p, .m = a->m, .v = a->v, .v_max = amsgrad ? a->v_max : NULL, .g = a->g,
+        .weight_decay = (float)weight_decay, .eps = 1e-8f, .b1 = (float)beta1,
+        .one_minus_b1 = (float)(1 - beta1), .b2 = (float)beta2,
+        .one_minus_b2 = (float)(1 - beta2), .bc2_sqrt = (float)bias_correction2_sqrt,
+        .minus_step_size = (float)-step_size};
+}
+
+/* The same bits in every array (memcmp: NaN payloads and the signs of zeros count). */
+static void assert_same_arrays(const AdamArrays *got, const AdamArrays *want, int64_t n,
+                               const char *what) {
+    for (int64_t k = 0; k < 5 * n; k++)
+        ck_assert_msg(memcmp(&got->p[k], &want->p[k], sizeof(float)) == 0,
+                      "%s: %s[%lld] is %a, the reference's %a", what, ADAM_ARRAY_NAMES[k / n],
+                      (long long)(k % n), (double)got->p[k], (double)want->p[k]);
+}
+
+typedef void (*AdamLoop)(const AdamElements *e);
+
+/* Three steps of each loop from the same arrays, with and without weight decay and amsgrad,
+ * on sizes below, at and around the vector widths (4, 8), and the tutorial's 161. */
+START_TEST(test_adam_loops_match_reference) {
+    const int64_t sizes[] = {1, 7, 8, 9, 31, 161, 1000};
+    const AdamLoop loops[] = {adam_elements_plain, adam_elements_best, adam_elements};
+    const char *names[] = {"adam_elements_plain", "adam_elements_best", "adam_elements"};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int64_t n = sizes[s];
+        for (int options = 0; options < 4; options++) {
+            double weight_decay = options & 1 ? 0.1 : 0;
+            bool amsgrad = options & 2;
+            AdamArrays start = adam_arrays(n, 12345u + (uint32_t)n);
+            for (int l = 0; l < 3; l++) {
+                AdamArrays got = adam_arrays_copy(&start, n), ref = adam_arrays_copy(&start, n);
+                for (int64_t step = 1; step <= 3; step++) {
+                    AdamElements e = adam_step_elements(&ref, n, step, weight_decay, amsgrad);
+                    adam_elements_reference(&e);
+                    e = adam_step_elements(&got, n, step, weight_decay, amsgrad);
+                    loops[l](&e);
+                    char what[160];
+                    snprintf(what, sizeof what,
+                             "%s, n %lld, weight decay %g, amsgrad %d, step %lld", names[l],
+                             (long long)n, weight_decay, amsgrad, (long long)step);
+                    assert_same_arrays(&got, &ref, n, what);
+                }
+                free(got.block);
+                free(ref.block);
+            }
+            free(start.block);
+        }
+    }
+}
+END_TEST
+
+/* A parameter of 2 x 32,768 + 7 elements is split over 2 threads: the reference's bits. */
+START_TEST(test_adam_loop_threads_match_reference) {
+    int saved = torch_get_num_threads();
+    int64_t n = 2 * 32768 + 7;
+    AdamArrays start = adam_arrays(n, 99u);
+    AdamArrays ref = adam_arrays_copy(&start, n);
+    AdamElements e = adam_step_elements(&ref, n, 1, 0.1, true);
+    adam_elements_reference(&e);
+    for (int threads = 1; threads <= 2; threads++) {
+        torch_set_num_threads(threads);
+        AdamArrays got = adam_arrays_copy(&start, n);
+        e = adam_step_elements(&got, n, 1, 0.1, true);
+        adam_elements(&e);
+        assert_same_arrays(&got, &ref, n, threads == 1 ? "1 thread" : "2 threads");
+        free(got.block);
+    }
+    torch_set_num_threads(saved);
+    free(ref.block);
+    free(start.block);
+}
+END_TEST
+
+/* adam_update reuses the bias corrections of the parameter before when its lr, betas and step
+ * count are the same. Parameters one step apart (one had no gradient at the first step), and
+ * an lr changed between steps, give what separate optimizers give, each of whose steps
+ * computes afresh: a step of other betas comes before it. */
+static void step_computing_afresh(Optimizer *optimizer, Optimizer *other_betas) {
+    optim_step(other_betas);
+    optim_step(optimizer);
+}
+
+START_TEST(test_adam_bias_corrections_per_parameter) {
+    Tensor *a = torch_requires_grad_(torch_ones(SHAPE(5)), true);
+    Tensor *b = torch_requires_grad_(torch_ones(SHAPE(3)), true);
+    Tensor *a1 = torch_requires_grad_(torch_ones(SHAPE(5)), true);
+    Tensor *b1 = torch_requires_grad_(torch_ones(SHAPE(3)), true);
+    Tensor *c = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    Optimizer *both = optim_adam(list2(a, b), 0.1);
+    Optimizer *only_a = optim_adam(list1(a1), 0.1), *only_b = optim_adam(list1(b1), 0.1);
+    AdamOptions o = ADAM_DEFAULTS;
+    o.betas[0] = o.betas[1] = 0.5;
+    Optimizer *other_betas = optim_adam_with(list1(c), o);
+    torch_backward(torch_sum(c));
+    for (int step = 1; step <= 4; step++) {
+        double lr = step == 3 ? 0.05 : 0.1;
+        optim_param_group(both, 0)->adam.lr = lr;
+        optim_param_group(only_a, 0)->adam.lr = lr;
+        optim_param_group(only_b, 0)->adam.lr = lr;
+        torch_scope_begin();
+        optim_zero_grad(both);
+        optim_zero_grad(only_a);
+        optim_zero_grad(only_b);
+        Tensor *loss = torch_sum(torch_pow(a, 3));
+        Tensor *loss1 = torch_sum(torch_pow(a1, 3));
+        if (step > 1) { /* b has no gradient at the first step */
+            loss = torch_add(loss, torch_sum(torch_pow(b, 2)));
+            loss1 = torch_add(loss1, torch_sum(torch_pow(b1, 2)));
+        }
+        torch_backward(loss);
+        torch_backward(loss1);
+        step_computing_afresh(both, other_betas); /* then b reuses a's, or must not */
+        step_computing_afresh(only_a, other_betas);
+        if (step > 1) step_computing_afresh(only_b, other_betas);
+        torch_scope_end();
+    }
+    ck_assert_int_eq(optim_state(both, a)->step, 4);
+    ck_assert_int_eq(optim_state(both, b)->step, 3);
+    CT_ASSERT_BITS_EQ(a, a1);
+    CT_ASSERT_BITS_EQ(b, b1);
+    optim_free(both);
+    optim_free(only_a);
+    optim_free(only_b);
+    optim_free(other_betas);
 }
 END_TEST
 
@@ -628,6 +821,9 @@ static Suite *suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_optimizer_matches_torch_optim, 0, N_CASES);
     tcase_add_test(tc, test_sgd_step_is_chapter3_update);
+    tcase_add_test(tc, test_adam_loops_match_reference);
+    tcase_add_test(tc, test_adam_loop_threads_match_reference);
+    tcase_add_test(tc, test_adam_bias_corrections_per_parameter);
     tcase_add_test(tc, test_step_skips_undefined_grad);
     tcase_add_test(tc, test_zero_grad_zeros_every_group);
     tcase_add_test(tc, test_without_zero_grad_gradients_accumulate);
