@@ -19,7 +19,8 @@ two marker lines and stops with the library's ordinary error:
 Whatever the stub leaves unused (a parameter, a local made before the region, a static
 helper) is named in a "(void)name;" line, found by compiling the stubbed file; variables the
 region declared and the code after it reads are declared in the stub. The copy's
-common/exercise.h says STUDENT_COPY 1 (torch_mm then runs the student's mm_reference).
+common/exercise.h says STUDENT_COPY 1 (torch_mm then runs the student's mm_reference, and the
+sums the student's sum_lanes).
 
 Usage (./course student and ./course grade call these):
   tools/exercises.py list                       the exercises: id, title, files

@@ -8,11 +8,15 @@
  * in double in row-major order); max, min and argmax are "exact" (bits and indices). An input
  * "name@T" is the transpose of a stored matrix, a strided view built with tensor_view_of.
  * The hand-written tests pin down the contract other stages rely on: one rounding at the end
- * of a double sum, the same bits for the same elements whichever function sums them.
+ * of a double sum, the same bits for the same elements whichever function sums them; and the
+ * fast kernel sum_fast gives the definition's bits (sum_reference, exercise 1.3's sum_lanes:
+ * common/reduce_kernels.h) on odd shapes, views, every instruction set and 1 or 2 threads.
  */
 #include "ct_test.h"
 #include "internal.h"
+#include "reduce_kernels.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -391,9 +395,9 @@ START_TEST(test_errors_dtype_and_null) {
 }
 END_TEST
 
-/* sum_lanes adds up to 64 neighbouring lanes side by side (and in AVX2 vectors when the CPU
- * has them): each lane is still its own double sum in index order, rounded once. Wider lanes
- * than one block, a block and a bit, and every dim, against that loop written out here. */
+/* The public sums add many neighbouring lanes side by side (sum_fast): each lane is still its
+ * own double sum in index order, rounded once. Wider lanes than one chunk, a chunk and a bit,
+ * and every dim, against that loop written out here. */
 START_TEST(test_sums_of_many_lanes) {
     const Shape shapes[] = {SHAPE(7, 130), SHAPE(3, 5, 150), SHAPE(2, 64, 65), SHAPE(300, 3),
                             SHAPE(1000)};
@@ -420,6 +424,201 @@ START_TEST(test_sums_of_many_lanes) {
 }
 END_TEST
 
+/* ---- the fast kernel against the definition ---------------------------------------------- */
+
+/* A value from a hash of (seed, a, b, c): a float in [1, 2) with 23 random bits, and a sign. */
+static float hashed(uint64_t seed, int64_t a, int64_t b, int64_t c) {
+    uint64_t h = seed * 0x9E3779B97F4A7C15u ^ (uint64_t)a * 0xBF58476D1CE4E5B9u ^
+                 (uint64_t)b * 0x94D049BB133111EBu ^ (uint64_t)c * 0xD6E8FEB86659FD93u;
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9u;
+    h ^= h >> 29;
+    float m = 1.0f + (float)(h >> 41) / 8388608.0f;
+    return (h & 1) ? -m : m;
+}
+
+/* src (outer, n, inner) with lanes whose double sums round, and whose float results show it:
+ * along k, a large value (about 2^40), a small one (about 1), the large one negated, another
+ * small one, and again. The small values lose bits when added to the large one and these do
+ * not come back when it is taken away: adding a lane's elements in any other order (almost
+ * always) gives other bits. */
+static void fill_lanes(float *src, int64_t outer, int64_t n, int64_t inner, uint64_t seed) {
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t k = 0; k < n; k++)
+            for (int64_t i = 0; i < inner; i++) {
+                float large = ldexpf(hashed(seed, o, k / 4, i), 40);
+                float value = k % 4 == 0 ? large : k % 4 == 2 ? -large : hashed(seed, o, k, i);
+                src[(o * n + k) * inner + i] = value;
+            }
+}
+
+/* Values of every size from 2^-20 to 2^20, for views whose lanes change with the dim. */
+static void fill_rounding(float *v, int64_t count, uint64_t seed) {
+    for (int64_t i = 0; i < count; i++) v[i] = ldexpf(hashed(seed, i, 0, 0), (int)(i % 41) - 20);
+}
+
+/* sum_fast against sum_reference on src seen as (outer, n, inner), sum and mean, with the
+ * instruction set and thread count in use. `want` holds sum_reference's sums, then its means
+ * (outer * inner each). */
+static void assert_fast_matches(const float *src, int64_t outer, int64_t n, int64_t inner,
+                                const float *want, const char *what) {
+    int64_t count = outer * inner;
+    float *got = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
+    ck_assert_ptr_nonnull(got);
+    for (int mean = 0; mean < 2; mean++) {
+        memset(got, 0xff, sizeof(float) * (size_t)count); /* every lane must be written */
+        sum_fast(src, outer, n, inner, got, mean);
+        int64_t j = 0; /* the first lane that differs (a check per lane would be slow) */
+        while (j < count && same_bits(got[j], want[mean * count + j])) j++;
+        if (j < count)
+            ck_abort_msg("%s (%ld, %ld, %ld) %s, %s, %d threads: lane %ld is %a, not %a", what,
+                         (long)outer, (long)n, (long)inner, mean ? "mean" : "sum",
+                         sum_isa_name(), torch_get_num_threads(), (long)j, (double)got[j],
+                         (double)want[mean * count + j]);
+    }
+    free(got);
+}
+
+/* sum_reference's sums and means of src (outer, n, inner), for assert_fast_matches. */
+static float *reference_sums(const float *src, int64_t outer, int64_t n, int64_t inner) {
+    int64_t count = outer * inner;
+    float *want = malloc(sizeof(float) * (size_t)(2 * count > 0 ? 2 * count : 1));
+    ck_assert_ptr_nonnull(want);
+    sum_reference(src, outer, n, inner, want, false);
+    sum_reference(src, outer, n, inner, want + count, true);
+    return want;
+}
+
+/* sum_fast with every instruction set this CPU has, at 1 and 2 threads. */
+static void assert_fast_everywhere(const float *src, int64_t outer, int64_t n, int64_t inner,
+                                   const char *what) {
+    static const char *const isas[] = {"avx2", "portable"};
+    const char *was = sum_isa_name();
+    int threads_were = torch_get_num_threads();
+    float *want = reference_sums(src, outer, n, inner);
+    for (int i = 0; i < COUNT(isas); i++) {
+        if (!sum_isa_use(isas[i])) continue; /* this CPU cannot run it */
+        for (int threads = 1; threads <= 2; threads++) {
+            torch_set_num_threads(threads);
+            assert_fast_matches(src, outer, n, inner, want, what);
+        }
+    }
+    torch_set_num_threads(threads_were);
+    ck_assert(sum_isa_use(was));
+    free(want);
+}
+
+START_TEST(test_fast_isa_choice) {
+    const char *best = sum_isa_name();
+    ck_assert(sum_isa_use("portable")); /* runs everywhere */
+    ck_assert_str_eq(sum_isa_name(), "portable");
+    ck_assert(!sum_isa_use("no-such-isa"));
+    ck_assert_str_eq(sum_isa_name(), "portable");
+    ck_assert(sum_isa_use(best));
+}
+END_TEST
+
+/* Every (outer, n, inner) from odd sizes (not multiples of a chunk or of a vector, a chunk and
+ * a bit, n = 0) up to 300,000 elements: the larger ones are split over the threads. */
+START_TEST(test_fast_odd_shapes) {
+    static const int64_t sizes[] = {1, 2, 3, 7, 31, 32, 33, 65, 100, 1000};
+    static const int64_t ns[] = {0, 1, 2, 3, 7, 31, 32, 33, 65, 100, 1000};
+    float *src = malloc(sizeof(float) * 300000);
+    ck_assert_ptr_nonnull(src);
+    int shapes = 0;
+    for (int a = 0; a < COUNT(sizes); a++)
+        for (int b = 0; b < COUNT(ns); b++)
+            for (int c = 0; c < COUNT(sizes); c++) {
+                if (sizes[a] * ns[b] * sizes[c] > 300000) continue;
+                fill_lanes(src, sizes[a], ns[b], sizes[c], (uint64_t)shapes);
+                assert_fast_everywhere(src, sizes[a], ns[b], sizes[c], "odd shape");
+                shapes++;
+            }
+    ck_assert_int_gt(shapes, 900);
+    free(src);
+}
+END_TEST
+
+/* Sums that split at 2 threads (outer * n * inner >= 2 x 65,536 and at least 2 units of 64
+ * lanes): over dim 0 by ranges of lanes (1 x 300 x 1000; 1 x 257 x 1031, whose second range
+ * ends in a tail of 7 lanes), by blocks (2 x 1000 x 100), by rows (5000 x 33 x 1), and by units
+ * where a range ends inside a block (3 x 700 x 65: two units a block, three a thread). A sum
+ * over everything (1 x 200,000 x 1) is one chain and stays whole. */
+START_TEST(test_fast_threads) {
+    static const int64_t shapes[][3] = {{1, 300, 1000}, {1, 257, 1031}, {2, 1000, 100},
+                                        {5000, 33, 1},  {3, 700, 65},   {1, 200000, 1}};
+    float *src = malloc(sizeof(float) * 300000);
+    ck_assert_ptr_nonnull(src);
+    for (int c = 0; c < COUNT(shapes); c++) {
+        fill_lanes(src, shapes[c][0], shapes[c][1], shapes[c][2], 100 + (uint64_t)c);
+        assert_fast_everywhere(src, shapes[c][0], shapes[c][1], shapes[c][2], "threads");
+    }
+    free(src);
+}
+END_TEST
+
+/* The bias gradient's sum over dim 0 of a large matrix, through torch_sum_dim and
+ * torch_mean_dim, at 1 and 2 threads: sum_reference's bits. */
+START_TEST(test_public_sums_threads) {
+    int threads_were = torch_get_num_threads();
+    Tensor *g = torch_empty(SHAPE(300, 2048));
+    fill_lanes(tensor_f32(g), 1, 300, 2048, 3);
+    float *want = reference_sums(tensor_f32(g), 1, 300, 2048);
+    Tensor *want_sum = torch_tensor(SHAPE(2048), want);
+    Tensor *want_mean = torch_tensor(SHAPE(1, 2048), want + 2048);
+    for (int threads = 1; threads <= 2; threads++) {
+        torch_set_num_threads(threads);
+        CT_ASSERT_BITS_EQ(torch_sum_dim(g, 0, false), want_sum);
+        CT_ASSERT_BITS_EQ(torch_mean_dim(g, -2, true), want_mean);
+    }
+    torch_set_num_threads(threads_were);
+    free(want);
+}
+END_TEST
+
+/* The lanes of a reduction along dim of a tensor of shape s (as reduce.c sees them). */
+static void lanes_of(Shape s, int dim, int64_t *outer, int64_t *n, int64_t *inner) {
+    *outer = *inner = 1;
+    *n = s.ndim > 0 ? s.size[dim] : 1;
+    for (int d = 0; d < s.ndim; d++) {
+        if (d < dim) *outer *= s.size[d];
+        if (d > dim) *inner *= s.size[d];
+    }
+}
+
+/* Strided views (a permutation, a slice with an offset, a stretched dim), every dim and over
+ * everything, sums and means: sum_reference's bits on the view's contiguous copy. */
+START_TEST(test_public_sums_of_views) {
+    Tensor *base = torch_empty(SHAPE(9, 35, 67));
+    fill_rounding(tensor_f32(base), 9 * 35 * 67, 4);
+    const int64_t *st = base->stride;
+    Tensor *views[] = {
+        /* (67, 9, 35): dims permuted */
+        tensor_view_of(base, SHAPE(67, 9, 35), (int64_t[]){st[2], st[0], st[1]}, 0),
+        /* (7, 33, 65): base[1:8, 1:34, 1:66] */
+        tensor_view_of(base, SHAPE(7, 33, 65), st, st[0] + st[1] + st[2]),
+        /* (31, 3, 33): base[2, 0:31, 0:33] stretched along a new middle dim */
+        tensor_view_of(base, SHAPE(31, 3, 33), (int64_t[]){st[1], 0, 1}, 2 * st[0]),
+    };
+    for (int v = 0; v < COUNT(views); v++) {
+        Tensor *x = views[v], *copy = tensor_contiguous_raw(x);
+        ck_assert_ptr_ne(copy, x);
+        for (int dim = -1; dim < x->shape.ndim; dim++) { /* -1: over everything */
+            int64_t outer = 1, n = shape_numel(x->shape), inner = 1;
+            if (dim >= 0) lanes_of(x->shape, dim, &outer, &n, &inner);
+            float *want = reference_sums(tensor_f32(copy), outer, n, inner);
+            Tensor *sum = dim < 0 ? torch_sum(x) : torch_sum_dim(x, dim, false);
+            Tensor *mean = dim < 0 ? torch_mean(x) : torch_mean_dim(x, dim, true);
+            size_t bytes = sizeof(float) * (size_t)(outer * inner);
+            ck_assert_msg(memcmp(tensor_f32(sum), want, bytes) == 0, "view %d, dim %d", v, dim);
+            ck_assert_msg(memcmp(tensor_f32(mean), want + outer * inner, bytes) == 0,
+                          "view %d, dim %d, mean", v, dim);
+            free(want);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("reduce");
     TCase *fx = ct_tcase("fixtures");
@@ -435,6 +634,11 @@ static Suite *suite(void) {
     tcase_add_test(num, test_sum_accumulates_in_double);
     tcase_add_test(num, test_same_elements_same_bits);
     tcase_add_test(num, test_sums_of_many_lanes);
+    tcase_add_test(num, test_fast_isa_choice);
+    tcase_add_test(num, test_fast_odd_shapes);
+    tcase_add_test(num, test_fast_threads);
+    tcase_add_test(num, test_public_sums_threads);
+    tcase_add_test(num, test_public_sums_of_views);
     tcase_add_test(num, test_result_shapes);
     tcase_add_test(num, test_max_dim_indices_optional);
     tcase_add_test(num, test_records_for_autograd);

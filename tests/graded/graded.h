@@ -15,6 +15,7 @@
 
 #include "ct_test.h"
 #include "internal.h"
+#include "reduce_kernels.h"
 
 /* The golden values of the visible tests (tools/gen_grading_fixtures.py, from PyTorch). */
 #define GRADED_FIXTURES "grading.txt"
@@ -41,5 +42,25 @@ static inline const char *graded_shape(Shape s, char *buf, size_t len) {
         ck_assert_msg(shape_equal((got), (want)), "%s: got shape %s, expected %s", what_,       \
                       graded_shape((got), g_, sizeof g_), graded_shape((want), w_, sizeof w_)); \
     } while (0)
+
+/* Exercise 1.3's sum_lanes itself, through sum_reference: x (contiguous float32) summed (or
+ * averaged) along dim, or over every element for dim -1, into a tensor of want's shape,
+ * checked against want bit for bit. Outside a student copy torch_sum and the others run the
+ * fast kernel sum_fast, which gives the same bits (common/exercise.h); so the graded tests
+ * call the definition by name, as they call mm_reference. */
+static inline void graded_check_sum_lanes(Tensor *x, int dim, bool mean, Tensor *want) {
+    int64_t outer = 1, n = shape_numel(x->shape), inner = 1;
+    if (dim >= 0) {
+        n = x->shape.size[dim];
+        for (int d = 0; d < x->shape.ndim; d++) {
+            if (d < dim) outer *= x->shape.size[d];
+            if (d > dim) inner *= x->shape.size[d];
+        }
+    }
+    ck_assert_int_eq(shape_numel(want->shape), outer * inner);
+    Tensor *out = torch_full(want->shape, NAN); /* every lane must be written */
+    sum_reference(tensor_f32(x), outer, n, inner, tensor_f32(out), mean);
+    CT_ASSERT_BITS_EQ(out, want);
+}
 
 #endif

@@ -3,7 +3,7 @@
  *
  *   ex1_1  broadcast_shapes: result shapes, torch_add's values, the error message
  *   ex1_2  mm_reference: the definition's bits; a narrow product through torch_mm
- *   ex1_3  sum_lanes: torch_sum, torch_sum_dim and torch_mean, bit for bit
+ *   ex1_3  sum_lanes: itself, and torch_sum, torch_sum_dim and torch_mean, bit for bit
  *   ex1_4  the hand-written gradients: chapter 1's program follows PyTorch's losses
  *
  * Golden values: tests/fixtures/grading.txt and train.txt, from PyTorch.
@@ -94,6 +94,10 @@ START_TEST(test_sums) {
     CT_ASSERT_BITS_EQ(torch_sum_dim(x, 2, false), fixture_tensor(fx, "ex1_3_sum_dim2"));
     CT_ASSERT_CLOSE(torch_sum_dim(x, 0, false), fixture_tensor(fx, "ex1_3_torch_sum_dim0"), 1e-6,
                     1e-6);
+    graded_check_sum_lanes(x, -1, false, fixture_tensor(fx, "ex1_3_sum"));
+    graded_check_sum_lanes(x, 0, false, fixture_tensor(fx, "ex1_3_sum_dim0"));
+    graded_check_sum_lanes(x, 1, false, fixture_tensor(fx, "ex1_3_sum_dim1_keepdim"));
+    graded_check_sum_lanes(x, 2, false, fixture_tensor(fx, "ex1_3_sum_dim2"));
     fixtures_free(fx);
 }
 END_TEST
@@ -103,6 +107,8 @@ START_TEST(test_means) {
     Tensor *x = fixture_tensor(fx, "ex1_3_x");
     CT_ASSERT_BITS_EQ(torch_mean(x), fixture_tensor(fx, "ex1_3_mean"));
     CT_ASSERT_BITS_EQ(torch_mean_dim(x, 1, false), fixture_tensor(fx, "ex1_3_mean_dim1"));
+    graded_check_sum_lanes(x, -1, true, fixture_tensor(fx, "ex1_3_mean"));
+    graded_check_sum_lanes(x, 1, true, fixture_tensor(fx, "ex1_3_mean_dim1"));
     fixtures_free(fx);
 }
 END_TEST

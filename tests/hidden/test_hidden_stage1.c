@@ -118,6 +118,10 @@ START_TEST(test_sum_dims) {
     CT_ASSERT_BITS_EQ(torch_mean_dim(x, -1, false), fixture_tensor(fx, "ex1_3_mean_dim_neg1"));
     Tensor *y = fixture_tensor(fx, "ex1_3_y"); /* (5, 3); its transpose is a strided view */
     CT_ASSERT_BITS_EQ(torch_sum_dim(torch_t(y), 1, false), fixture_tensor(fx, "ex1_3_yt_sum_dim1"));
+    graded_check_sum_lanes(x, 1, false, fixture_tensor(fx, "ex1_3_sum_dim1"));
+    graded_check_sum_lanes(x, 2, true, fixture_tensor(fx, "ex1_3_mean_dim_neg1"));
+    graded_check_sum_lanes(torch_contiguous(torch_t(y)), 1, false,
+                           fixture_tensor(fx, "ex1_3_yt_sum_dim1"));
     fixtures_free(fx);
 }
 END_TEST
@@ -130,6 +134,9 @@ START_TEST(test_sum_in_double) {
     CT_ASSERT_BITS_EQ(torch_sum_dim(torch_view(x, SHAPE(2, 2)), 0, false),
                       torch_tensor(SHAPE(2), (float[]){0.0f, 2.0f}));
     CT_ASSERT_BITS_EQ(torch_mean(x), torch_scalar(0.5f));
+    graded_check_sum_lanes(x, -1, false, torch_scalar(2.0f));
+    graded_check_sum_lanes(torch_view(x, SHAPE(2, 2)), 0, false,
+                           torch_tensor(SHAPE(2), (float[]){0.0f, 2.0f}));
 }
 END_TEST
 
@@ -141,6 +148,10 @@ START_TEST(test_sum_empty) {
     float m[2];
     torch_to_array(mean, m);
     ck_assert(isnan(m[0]) && isnan(m[1]));
+    graded_check_sum_lanes(torch_ones(SHAPE(3, 0)), 1, false, torch_zeros(SHAPE(3)));
+    float lanes[2] = {0.0f, 0.0f}; /* sum_lanes itself: 0 / 0, a NaN of either sign */
+    sum_reference(tensor_f32(torch_ones(SHAPE(2, 0))), 2, 0, 1, lanes, true);
+    ck_assert(isnan(lanes[0]) && isnan(lanes[1]));
 }
 END_TEST
 
