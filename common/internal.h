@@ -25,8 +25,12 @@ void check_new_shape(const char *op, Shape shape, Dtype dtype);
 /* A new tensor header sharing base's storage: the building block of every view. */
 Tensor *tensor_view_of(Tensor *base, Shape shape, const int64_t *stride, int64_t offset);
 
-/* Stops with a clear error if t is NULL or was released. `op` names the calling function. */
-void tensor_check(const char *op, const Tensor *t);
+/* Stops with a clear error if t is NULL or was released. `op` names the calling function.
+ * Every op calls it for every operand, so the test is inline and the error is not. */
+void tensor_check_failed(const char *op, const Tensor *t);
+static inline void tensor_check(const char *op, const Tensor *t) {
+    if (t == NULL || t->magic != TENSOR_ALIVE) tensor_check_failed(op, t);
+}
 /* Same, and t must have the given dtype ("expected scalar type Float but found Long"). */
 void tensor_check_dtype(const char *op, const Tensor *t, Dtype dtype);
 

@@ -246,6 +246,17 @@ static Tensor *header_new(Shape shape, Dtype dtype, Storage *storage) {
     return t;
 }
 
+/* *product = x * y for x, y >= 0; true (and *product unset) when it does not fit in int64. */
+static bool mul_overflows(int64_t x, int64_t y, int64_t *product) {
+#if defined(__GNUC__)
+    return __builtin_mul_overflow(x, y, product);
+#else
+    if (y != 0 && x > INT64_MAX / y) return true;
+    *product = x * y;
+    return false;
+#endif
+}
+
 void check_new_shape(const char *op, Shape shape, Dtype dtype) {
     char s[160];
     if (shape.ndim < 0 || shape.ndim > TORCH_MAX_DIMS)
@@ -255,14 +266,14 @@ void check_new_shape(const char *op, Shape shape, Dtype dtype) {
             torch_error(op, "Trying to create tensor with negative dimension %lld: %s",
                         (long long)shape.size[i], shape_str(shape, s, sizeof s));
     /* The byte count must fit in an int64. Multiplied one size at a time, so that two huge
-     * sizes overflow even when a later size is 0, as in libtorch. */
-    int64_t limit = INT64_MAX / (int64_t)dtype_size(dtype), numel = 1;
-    for (int i = 0; i < shape.ndim; i++) {
-        if (shape.size[i] != 0 && numel > limit / shape.size[i])
+     * sizes overflow even when a later size is 0, as in libtorch. (Checked by multiplying,
+     * not dividing: a division costs more than the rest of a tensor's making.) */
+    int64_t numel = 1, bytes;
+    for (int i = 0; i < shape.ndim; i++)
+        if (mul_overflows(numel, shape.size[i], &numel) ||
+            mul_overflows(numel, (int64_t)dtype_size(dtype), &bytes))
             torch_error(op, "Storage size calculation overflowed with sizes=%s",
                         shape_str(shape, s, sizeof s));
-        numel *= shape.size[i];
-    }
 }
 
 Tensor *tensor_alloc(Shape shape, Dtype dtype) {

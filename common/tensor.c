@@ -126,7 +126,7 @@ Tensor *tensor_contiguous_raw(Tensor *t) {
 
 /* ---- checks ------------------------------------------------------------------------------ */
 
-void tensor_check(const char *op, const Tensor *t) {
+void tensor_check_failed(const char *op, const Tensor *t) {
     if (t == NULL) torch_error(op, "expected a Tensor but got NULL");
     if (t->magic == TENSOR_DEAD)
         torch_error(op, "a tensor was used after it was released (its scope ended or it was "
