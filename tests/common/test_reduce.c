@@ -539,6 +539,47 @@ START_TEST(test_fast_odd_shapes) {
 }
 END_TEST
 
+/* A chain whose elements span few binades is summed in interleaved order (every add exact,
+ * reduce.c's sum_is_exact); any other goes in order. Both must give sum_lanes's bits: chains
+ * of gradients (values of one size), of zeros, -0 and subnormals, with an infinity or a NaN,
+ * and the hardest case for the exactness bound: half the elements 2^s times larger than the
+ * others, a quarter added before the small ones and the same values taken away after them, so
+ * that the sum grows as large as it can and the result shows any small bits it lost, for
+ * spreads s around the bound 29 - ceil(log2 n). */
+START_TEST(test_fast_exact_chains) {
+    static const int64_t ns[] = {16, 17, 100, 1000, 4099};
+    float *src = malloc(sizeof(float) * 4099);
+    ck_assert_ptr_nonnull(src);
+    for (int c = 0; c < COUNT(ns); c++) {
+        int64_t n = ns[c];
+        int bound = 29;
+        while (((int64_t)1 << (29 - bound)) < n) bound--;
+        for (int64_t k = 0; k < n; k++) src[k] = ldexpf(hashed(1, c, k, 0), (int)(k % 7) - 3);
+        assert_fast_everywhere(src, 1, n, 1, "gradient-like chain");
+        for (int64_t k = 0; k < n; k++)
+            src[k] = k % 3 == 0 ? 0.0f : k % 3 == 1 ? -0.0f : ldexpf(hashed(2, c, k, 0), -140);
+        assert_fast_everywhere(src, 1, n, 1, "zeros and subnormals");
+        for (int64_t k = 0; k < n; k++) src[k] = k % 3 == 0 ? -0.0f : 0.0f;
+        assert_fast_everywhere(src, 1, n, 1, "signed zeros");
+        for (int special = 0; special < 2; special++) {
+            for (int64_t k = 0; k < n; k++) src[k] = hashed(3, c, k, 0);
+            src[n / 2] = special ? NAN : INFINITY;
+            assert_fast_everywhere(src, 1, n, 1, "infinity or NaN");
+        }
+        for (int spread = bound - 3; spread <= bound + 6; spread++) {
+            int64_t half = n / 2;
+            for (int64_t k = 0; k < n; k++) { /* L1, L2, ..., small ones, ..., -L2, -L1 */
+                int64_t mirror = k < n - 1 - k ? k : n - 1 - k;
+                float large = ldexpf(fabsf(hashed(4, c, mirror, spread)), spread);
+                src[k] = k < half / 2 ? large : k >= n - half / 2 ? -large : hashed(5, c, k, 0);
+            }
+            assert_fast_everywhere(src, 1, n, 1, "spread around the exactness bound");
+        }
+    }
+    free(src);
+}
+END_TEST
+
 /* Sums that split at 2 threads (outer * n * inner >= 2 x 65,536 and at least 2 units of 64
  * lanes): over dim 0 by ranges of lanes (1 x 300 x 1000; 1 x 257 x 1031, whose second range
  * ends in a tail of 7 lanes), by blocks (2 x 1000 x 100), by rows (5000 x 33 x 1), and by units
@@ -637,6 +678,7 @@ static Suite *suite(void) {
     tcase_add_test(num, test_fast_isa_choice);
     tcase_add_test(num, test_fast_odd_shapes);
     tcase_add_test(num, test_fast_threads);
+    tcase_add_test(num, test_fast_exact_chains);
     tcase_add_test(num, test_public_sums_threads);
     tcase_add_test(num, test_public_sums_of_views);
     tcase_add_test(num, test_result_shapes);
