@@ -31,14 +31,49 @@ void tensor_check_failed(const char *op, const Tensor *t);
 static inline void tensor_check(const char *op, const Tensor *t) {
     if (t == NULL || t->magic != TENSOR_ALIVE) tensor_check_failed(op, t);
 }
-/* Same, and t must have the given dtype ("expected scalar type Float but found Long"). */
-void tensor_check_dtype(const char *op, const Tensor *t, Dtype dtype);
+/* Same, and t must have the given dtype ("expected scalar type Float but found Long"). Inline
+ * too, with the dtype error out of line. */
+_Noreturn void tensor_check_dtype_failed(const char *op, const Tensor *t, Dtype dtype);
+static inline void tensor_check_dtype(const char *op, const Tensor *t, Dtype dtype) {
+    tensor_check(op, t);
+    if (t->dtype != dtype) tensor_check_dtype_failed(op, t, dtype);
+}
 
-size_t dtype_size(Dtype dtype);
+/* The bytes of one element (1 for an invalid dtype). Inline: every new tensor asks. */
+static inline size_t dtype_size(Dtype dtype) {
+    switch (dtype) {
+    case TORCH_FLOAT32: return sizeof(float);
+    case TORCH_INT64: return sizeof(int64_t);
+    case TORCH_BOOL: return sizeof(bool);
+    }
+    return 1;
+}
 const char *dtype_name(Dtype dtype); /* "Float", "Long", "Bool" as libtorch names them */
 
 /* Row-major strides of a contiguous tensor of this shape. */
 void contiguous_strides(Shape shape, int64_t *stride);
+
+/* shape_numel, shape_equal and contiguous_strides, inline and with the shapes by pointer, for
+ * the paths every op takes: a Shape is 72 bytes, and passing one by value copies it, even to
+ * an inline function. The out-of-line functions call these. */
+static inline int64_t shape_numel_p(const Shape *s) {
+    int64_t n = 1;
+    for (int i = 0; i < s->ndim; i++) n *= s->size[i];
+    return n;
+}
+static inline bool shape_equal_p(const Shape *a, const Shape *b) {
+    if (a->ndim != b->ndim) return false;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->size[i] != b->size[i]) return false;
+    return true;
+}
+static inline void contiguous_strides_p(const Shape *shape, int64_t *stride) {
+    int64_t s = 1;
+    for (int i = shape->ndim - 1; i >= 0; i--) {
+        stride[i] = s;
+        s *= shape->size[i] > 0 ? shape->size[i] : 1;
+    }
+}
 
 /* Wraps a possibly negative dim into [0, ndim), or raises libtorch's
  * "Dimension out of range (expected to be in range of [-2, 1], but got 5)".

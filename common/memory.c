@@ -24,6 +24,14 @@
 
 static TorchMemoryStats stats;
 
+/* For a path taken once in a long while (a new slab): kept out of line, so that the common
+ * path is short and saves fewer registers. */
+#if defined(__GNUC__)
+#define SLOW_PATH __attribute__((cold, noinline))
+#else
+#define SLOW_PATH
+#endif
+
 static void out_of_memory(const char *op, size_t nbytes) {
     torch_error(op, "out of memory: could not allocate %zu bytes", nbytes);
 }
@@ -38,20 +46,23 @@ typedef struct Slab {
 static Slab *slabs;
 static Tensor *free_head, *free_tail; /* linked through scope_next */
 
-static Tensor *header_get(void) {
-    if (!free_head) {
-        Slab *s = calloc(1, sizeof *s);
-        if (!s) out_of_memory("torch_empty", sizeof *s);
-        s->next = slabs;
-        slabs = s;
-        for (int i = 0; i < SLAB_TENSORS; i++) {
-            Tensor *t = &s->tensors[i];
-            t->magic = TENSOR_DEAD;
-            if (free_tail) free_tail->scope_next = t;
-            else free_head = t;
-            free_tail = t;
-        }
+/* A new slab's headers, appended to the free list. */
+static SLOW_PATH void slab_add(void) {
+    Slab *s = calloc(1, sizeof *s);
+    if (!s) out_of_memory("torch_empty", sizeof *s);
+    s->next = slabs;
+    slabs = s;
+    for (int i = 0; i < SLAB_TENSORS; i++) {
+        Tensor *t = &s->tensors[i];
+        t->magic = TENSOR_DEAD;
+        if (free_tail) free_tail->scope_next = t;
+        else free_head = t;
+        free_tail = t;
     }
+}
+
+static Tensor *header_get(void) {
+    if (!free_head) slab_add();
     Tensor *t = free_head;
     free_head = t->scope_next;
     if (!free_head) free_tail = NULL;
@@ -234,13 +245,17 @@ TorchMemoryStats torch_memory_stats(void) { return stats; }
 
 /* ---- making tensors ---------------------------------------------------------------------------- */
 
-static Tensor *header_new(Shape shape, Dtype dtype, Storage *storage) {
+/* A header for a tensor of *shape over storage, in the current scope, at offset 0. The caller
+ * fills its strides (only the first ndim are ever read). The fields are set one by one: a
+ * header is about 190 bytes, and clearing all of it cost more than the rest of its making. */
+static inline Tensor *header_new(const Shape *shape, Dtype dtype, Storage *storage) {
     Tensor *t = header_get();
-    memset(t, 0, sizeof *t);
     t->magic = TENSOR_ALIVE;
     t->dtype = dtype;
-    t->shape = shape;
+    t->shape = *shape;
+    t->offset = 0;
     t->storage = storage;
+    t->autograd = NULL;
     list_add(t, depth);
     stats.live_tensors++;
     return t;
@@ -276,18 +291,29 @@ void check_new_shape(const char *op, Shape shape, Dtype dtype) {
                         shape_str(shape, s, sizeof s));
 }
 
+/* The bytes of a new tensor of *shape, after check_new_shape's checks, in one pass: the running
+ * product starts from the element size, so it overflows exactly when check_new_shape's element
+ * count or byte count would. On any failure check_new_shape runs, to raise its own error. */
+static size_t new_tensor_bytes(const char *op, const Shape *shape, Dtype dtype) {
+    int64_t bytes = (int64_t)dtype_size(dtype);
+    bool bad = shape->ndim < 0 || shape->ndim > TORCH_MAX_DIMS;
+    for (int i = 0; i < shape->ndim && !bad; i++)
+        bad = shape->size[i] < 0 || mul_overflows(bytes, shape->size[i], &bytes);
+    if (bad) check_new_shape(op, *shape, dtype); /* does not return */
+    return (size_t)bytes;
+}
+
 Tensor *tensor_alloc(Shape shape, Dtype dtype) {
-    check_new_shape("torch_empty", shape, dtype);
-    Storage *s = storage_new((size_t)shape_numel(shape) * dtype_size(dtype));
-    Tensor *t = header_new(shape, dtype, s);
-    contiguous_strides(shape, t->stride);
+    Storage *s = storage_new(new_tensor_bytes("torch_empty", &shape, dtype));
+    Tensor *t = header_new(&shape, dtype, s);
+    contiguous_strides_p(&t->shape, t->stride);
     return t;
 }
 
 Tensor *tensor_view_of(Tensor *base, Shape shape, const int64_t *stride, int64_t offset) {
     base->storage->refcount++;
-    Tensor *t = header_new(shape, base->dtype, base->storage);
-    memcpy(t->stride, stride, sizeof(int64_t) * (size_t)shape.ndim);
+    Tensor *t = header_new(&shape, base->dtype, base->storage);
+    for (int i = 0; i < shape.ndim; i++) t->stride[i] = stride[i]; /* a loop: memcpy is a call */
     t->offset = offset;
     return t;
 }

@@ -6,18 +6,9 @@
 
 /* ---- shapes ---------------------------------------------------------------------------- */
 
-int64_t shape_numel(Shape s) {
-    int64_t n = 1;
-    for (int i = 0; i < s.ndim; i++) n *= s.size[i];
-    return n;
-}
+int64_t shape_numel(Shape s) { return shape_numel_p(&s); }
 
-bool shape_equal(Shape a, Shape b) {
-    if (a.ndim != b.ndim) return false;
-    for (int i = 0; i < a.ndim; i++)
-        if (a.size[i] != b.size[i]) return false;
-    return true;
-}
+bool shape_equal(Shape a, Shape b) { return shape_equal_p(&a, &b); }
 
 /* "100x3": how libtorch writes matrix shapes in mm's error. */
 char *shape_str_x(Shape s, char *buf, size_t len) {
@@ -37,19 +28,13 @@ char *shape_str(Shape s, char *buf, size_t len) {
     return buf;
 }
 
-void contiguous_strides(Shape shape, int64_t *stride) {
-    int64_t s = 1;
-    for (int i = shape.ndim - 1; i >= 0; i--) {
-        stride[i] = s;
-        s *= shape.size[i] > 0 ? shape.size[i] : 1;
-    }
-}
+void contiguous_strides(Shape shape, int64_t *stride) { contiguous_strides_p(&shape, stride); }
 
 /* ---- accessors --------------------------------------------------------------------------- */
 
 int64_t torch_numel(const Tensor *t) {
     tensor_check("torch_numel", t);
-    return shape_numel(t->shape);
+    return shape_numel_p(&t->shape);
 }
 
 int torch_dim(const Tensor *t) {
@@ -72,9 +57,9 @@ Dtype torch_dtype(const Tensor *t) {
     return t->dtype;
 }
 
-bool torch_is_contiguous(const Tensor *t) {
-    tensor_check("torch_is_contiguous", t);
-    if (shape_numel(t->shape) == 0) return true; /* no element to misplace, as in libtorch */
+/* torch_is_contiguous, for a checked t. */
+static inline bool is_contiguous(const Tensor *t) {
+    if (shape_numel_p(&t->shape) == 0) return true; /* no element to misplace, as in libtorch */
     int64_t expected = 1;
     for (int i = t->shape.ndim - 1; i >= 0; i--) {
         if (t->shape.size[i] == 1) continue; /* a size-1 dim's stride never matters */
@@ -84,13 +69,9 @@ bool torch_is_contiguous(const Tensor *t) {
     return true;
 }
 
-size_t dtype_size(Dtype dtype) {
-    switch (dtype) {
-    case TORCH_FLOAT32: return sizeof(float);
-    case TORCH_INT64: return sizeof(int64_t);
-    case TORCH_BOOL: return sizeof(bool);
-    }
-    return 1;
+bool torch_is_contiguous(const Tensor *t) {
+    tensor_check("torch_is_contiguous", t);
+    return is_contiguous(t);
 }
 
 const char *dtype_name(Dtype dtype) {
@@ -113,7 +94,8 @@ int64_t strided_offset(const Tensor *t, int64_t linear) {
 }
 
 Tensor *tensor_contiguous_raw(Tensor *t) {
-    if (torch_is_contiguous(t)) return t;
+    tensor_check("torch_is_contiguous", t); /* torch_is_contiguous(t), inline */
+    if (is_contiguous(t)) return t;
     Tensor *out = tensor_alloc(t->shape, t->dtype);
     int64_t n = shape_numel(t->shape);
     size_t es = dtype_size(t->dtype);
@@ -134,11 +116,9 @@ void tensor_check_failed(const char *op, const Tensor *t) {
     if (t->magic != TENSOR_ALIVE) torch_error(op, "expected a Tensor but got an invalid pointer");
 }
 
-void tensor_check_dtype(const char *op, const Tensor *t, Dtype dtype) {
-    tensor_check(op, t);
-    if (t->dtype != dtype)
-        torch_error(op, "expected scalar type %s but found %s", dtype_name(dtype),
-                    dtype_name(t->dtype));
+_Noreturn void tensor_check_dtype_failed(const char *op, const Tensor *t, Dtype dtype) {
+    torch_error(op, "expected scalar type %s but found %s", dtype_name(dtype),
+                dtype_name(t->dtype));
 }
 
 int dim_wrap(const char *op, int dim, int ndim) {

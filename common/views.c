@@ -352,16 +352,15 @@ Tensor *torch_t(Tensor *t) {
     if (t->shape.ndim > 2)
         torch_error(op, "t() expects a tensor with <= 2 dimensions, but self is %dD",
                     t->shape.ndim);
-    Shape shape = t->shape;
-    int64_t stride[TORCH_MAX_DIMS];
-    memcpy(stride, t->stride, sizeof stride);
-    if (t->shape.ndim == 2) {
-        shape.size[0] = t->shape.size[1];
-        shape.size[1] = t->shape.size[0];
-        stride[0] = t->stride[1];
-        stride[1] = t->stride[0];
+    /* t's own geometry, then (2-d) its sizes and strides swapped in place: cheaper than
+     * building copies of both first */
+    Tensor *out = tensor_view_of(t, t->shape, t->stride, t->offset);
+    if (out->shape.ndim == 2) {
+        out->shape.size[0] = t->shape.size[1];
+        out->shape.size[1] = t->shape.size[0];
+        out->stride[0] = t->stride[1];
+        out->stride[1] = t->stride[0];
     }
-    Tensor *out = tensor_view_of(t, shape, stride, t->offset);
     return record1((TorchOp){.kind = TORCH_OP_T, .out = out}, t);
 }
 

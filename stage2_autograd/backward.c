@@ -16,19 +16,33 @@
 
 static uint64_t walk_id;
 
+/* The walk's order, kept on the C stack of the backward that sorts (in `local`) unless the
+ * graph is larger: a backward then allocates nothing, an error in the sort leaves nothing to
+ * free, and a backward started from inside another (a custom function's backward) has its own.
+ * Past cap, items are counted but not stored. */
+#define LIST_LOCAL 128
 typedef struct TensorList {
-    Tensor **items;
+    Tensor **items; /* local, or a malloc'd array of a larger graph's size */
     int count, cap;
+    bool check; /* check each node as it is listed */
+    Tensor *local[LIST_LOCAL];
 } TensorList;
 
+/* An empty list whose sort checks each node. (Set field by field: `local` needs no clearing.) */
+static void list_init(TensorList *l) {
+    l->items = l->local;
+    l->count = 0;
+    l->cap = LIST_LOCAL;
+    l->check = true;
+}
+
 static void list_push(TensorList *l, Tensor *t) {
-    if (l->count == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        Tensor **grown = realloc(l->items, sizeof(Tensor *) * (size_t)l->cap);
-        if (!grown) torch_error("torch_backward", "out of memory");
-        l->items = grown;
-    }
-    l->items[l->count++] = t;
+    if (l->count < l->cap) l->items[l->count] = t;
+    l->count++;
+}
+
+static void list_free(TensorList *l) {
+    if (l->items != l->local) free(l->items);
 }
 
 /* libtorch's error for a tensor the backward reads that was changed in place after the forward
@@ -64,20 +78,23 @@ static void check_node(const GradFn *node) {
         tensor_check("torch_backward", node->op.extra);
         check_version(node->op.extra, node->extra_version);
     }
-    for (int i = -1; i < node->op.n_in; i++) /* i = -1: the output */
-        if (derivative_reads(&node->op, i))
-            check_version(i < 0 ? node->op.out : node->op.in[i],
-                          i < 0 ? node->out_version : node->saved_version[i]);
+    /* A changed tensor the backward reads is an error. Whether it reads one is asked only of
+     * the changed ones, which are rare: each input (i >= 0) and the output (i = -1). */
+    for (int i = -1; i < node->op.n_in; i++) {
+        Tensor *t = i < 0 ? node->op.out : node->op.in[i];
+        uint32_t recorded = i < 0 ? node->out_version : node->saved_version[i];
+        if (t->storage->version != recorded && derivative_reads(&node->op, i))
+            check_version(t, recorded);
+    }
 }
 
 /* Depth first: a tensor goes into `order` after every tensor its node reads, so walking
  * `order` backwards visits each node after all the nodes that use its output. Only tensors
- * with a grad_fn are listed; leaves are reached through their consumers. With order NULL,
- * the same walk only checks every node: a first pass, so that an error leaves nothing
- * allocated. */
+ * with a grad_fn are listed; leaves are reached through their consumers. With order->check,
+ * each node is checked before anything changes (check_node). */
 static void topological_sort(Tensor *t, TensorList *order) {
     GradFn *node = t->autograd->grad_fn;
-    if (!order) check_node(node);
+    if (order->check) check_node(node);
     /* BEGIN EXERCISE 2.1: the backward walk (topological order) */
     t->autograd->visit = walk_id;
     for (int i = 0; i < node->op.n_in; i++) {
@@ -86,7 +103,7 @@ static void topological_sort(Tensor *t, TensorList *order) {
             topological_sort(in, order);
     }
     /* END EXERCISE 2.1 */
-    if (order) list_push(order, t);
+    list_push(order, t);
 }
 
 /* grad += g for a leaf (its grad outlives the walk), pending += g otherwise. */
@@ -114,7 +131,7 @@ static _Noreturn void invalid_gradient(TensorList *order, const GradFn *node, in
              node->name, i, shape_str(grad->shape, got, sizeof got),
              shape_str(node->op.in[i]->shape, want, sizeof want));
     for (int k = 0; k < order->count; k++) order->items[k]->autograd->pending = NULL;
-    free(order->items);
+    list_free(order);
     torch_no_grad_end();
     torch_scope_end();
     torch_error("torch_backward", "%s", message);
@@ -154,13 +171,21 @@ void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
         return;
     }
 
+    TensorList order;
+    list_init(&order);
     walk_id++;
-    topological_sort(root, NULL); /* may raise an error; nothing has changed yet */
+    topological_sort(root, &order); /* may raise an error; nothing has changed yet */
     torch_scope_begin(); /* may raise an error too (64 scopes open); nothing allocated yet */
     torch_no_grad_begin();
-    walk_id++;
-    TensorList order = {0};
-    topological_sort(root, &order);
+    if (order.count > order.cap) { /* a larger graph: sorted again, into an array of its size */
+        order.items = malloc(sizeof(Tensor *) * (size_t)order.count);
+        if (!order.items) torch_error("torch_backward", "out of memory");
+        order.cap = order.count;
+        order.count = 0;
+        order.check = false; /* done */
+        walk_id++;
+        topological_sort(root, &order);
+    }
     root->autograd->pending = seed(root, gradient);
     for (int k = order.count - 1; k >= 0; k--) {
         Tensor *t = order.items[k];
@@ -176,16 +201,19 @@ void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
         Tensor *grad_inputs[3] = {NULL, NULL, NULL};
         derivative_apply(node, g, grad_inputs);
         for (int i = 0; i < node->op.n_in; i++) {
-            if (!grad_inputs[i] || !torch_requires_grad(node->op.in[i])) continue;
-            if (!shape_equal(grad_inputs[i]->shape, node->op.in[i]->shape))
+            Tensor *in = node->op.in[i];
+            if (!grad_inputs[i]) continue;
+            tensor_check("torch_requires_grad", in); /* torch_requires_grad(in), inline */
+            if (!requires_grad_unchecked(in)) continue;
+            if (!shape_equal_p(&grad_inputs[i]->shape, &in->shape))
                 invalid_gradient(&order, node, i, grad_inputs[i]);
-            accumulate(node->op.in[i], grad_inputs[i]);
+            accumulate(in, grad_inputs[i]);
         }
         if (!retain_graph) node->released = true;
     }
     torch_no_grad_end();
     torch_scope_end();
-    free(order.items);
+    list_free(&order);
 }
 
 void torch_backward(Tensor *t) { torch_backward_with(t, NULL, false); }

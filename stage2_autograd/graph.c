@@ -28,12 +28,17 @@ typedef union NodeSlot {
 static MetaSlot *free_metas;
 static NodeSlot *free_nodes;
 
-static void *pool_get(void **free_list, size_t size) {
+/* A slot of `size` bytes from the pool, contents undefined. */
+static void *pool_take(void **free_list, size_t size) {
     void *p = *free_list;
     if (p) *free_list = *(void **)p;
     else if (!(p = malloc(size))) torch_error("autograd", "out of memory");
-    memset(p, 0, size);
     return p;
+}
+
+/* The same, cleared. */
+static void *pool_get(void **free_list, size_t size) {
+    return memset(pool_take(free_list, size), 0, size);
 }
 
 static void pool_put(void **free_list, void *p) {
@@ -47,18 +52,44 @@ GradFn *grad_fn_new(const char *name) {
     return node;
 }
 
+/* The node of a kernel op, every field set one by one rather than clearing the ~240 bytes
+ * first: most of a node is op, copied whole. (saved_version and extra_version are set by
+ * autograd_set_grad_fn for the tensors op has; ctx.saved is read only below ctx.n_saved.) */
+static GradFn *grad_fn_of(const TorchOp *op) {
+    GradFn *node = pool_take((void **)&free_nodes, sizeof(NodeSlot));
+    node->name = derivative_name(op);
+    node->op = *op;
+    node->released = false;
+    node->leaf = NULL;
+    node->custom = NULL;
+    node->ctx.n_saved = 0;
+    node->ctx.user = NULL;
+    return node;
+}
+
 static void grad_fn_free(GradFn *node) {
     if (node) pool_put((void **)&free_nodes, node);
 }
 
+/* A meta for t, which has none: no gradient, no node. Set field by field, as a node is: of its
+ * AccumulateGrad node only the name and the leaf are ever read (a node with a leaf has no
+ * inputs: grad_fn_num_next). */
+static struct AutogradMeta *meta_new(Tensor *t) {
+    struct AutogradMeta *m = pool_take((void **)&free_metas, sizeof(MetaSlot));
+    m->requires_grad = m->retains_grad = false;
+    m->grad = NULL;
+    m->grad_fn = NULL;
+    m->accumulate.name = "torch::autograd::AccumulateGrad";
+    m->accumulate.leaf = t;
+    m->pending = NULL;
+    m->visit = 0;
+    return t->autograd = m;
+}
+
 struct AutogradMeta *autograd_meta(Tensor *t) {
-    if (!t->autograd) {
-        autograd_enable();
-        t->autograd = pool_get((void **)&free_metas, sizeof(MetaSlot));
-        t->autograd->accumulate.name = "torch::autograd::AccumulateGrad";
-        t->autograd->accumulate.leaf = t;
-    }
-    return t->autograd;
+    if (t->autograd) return t->autograd;
+    autograd_enable();
+    return meta_new(t);
 }
 
 void autograd_set_grad_fn(Tensor *out, GradFn *node) {
@@ -75,12 +106,9 @@ void autograd_set_grad_fn(Tensor *out, GradFn *node) {
 static void record(const TorchOp *op) {
     if (!grad_mode) return;
     bool any = false;
-    for (int i = 0; i < op->n_in; i++) any |= torch_requires_grad(op->in[i]);
-    if (!any) return;
-    GradFn *node = grad_fn_new(NULL);
-    node->op = *op;
-    node->name = derivative_name(op);
-    autograd_set_grad_fn(op->out, node);
+    /* the op has checked its inputs */
+    for (int i = 0; i < op->n_in; i++) any |= requires_grad_unchecked(op->in[i]);
+    if (any) autograd_set_grad_fn(op->out, grad_fn_of(op));
 }
 
 /* Whether node's output is a view of its input (they share storage). */
@@ -183,7 +211,7 @@ Tensor *torch_requires_grad_(Tensor *t, bool requires_grad) {
 
 bool torch_requires_grad(const Tensor *t) {
     tensor_check("torch_requires_grad", t);
-    return t->autograd && (t->autograd->requires_grad || t->autograd->grad_fn);
+    return requires_grad_unchecked(t);
 }
 
 bool torch_is_leaf(const Tensor *t) {

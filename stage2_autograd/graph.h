@@ -36,6 +36,12 @@ struct AutogradMeta {
     uint64_t visit;     /* the walk that last saw this tensor */
 };
 
+/* torch_requires_grad without its check, inline: for a tensor known to be alive (an op's
+ * operand, already checked by the op). */
+static inline bool requires_grad_unchecked(const Tensor *t) {
+    return t->autograd && (t->autograd->requires_grad || t->autograd->grad_fn);
+}
+
 /* The meta of t, created on first use. */
 struct AutogradMeta *autograd_meta(Tensor *t);
 /* Makes out the result of node (out requires grad from now on). */

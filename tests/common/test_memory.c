@@ -103,6 +103,92 @@ END_TEST
 START_TEST(test_free_null_is_a_no_op) { torch_free(NULL); }
 END_TEST
 
+/* tensor_alloc checks a new shape in one pass (torch_empty calls it directly); when that pass
+ * fails, the error is check_new_shape's own, in its order: too many dims, then a negative
+ * size anywhere, then the first size at which the element or the byte count overflows. */
+START_TEST(test_new_shape_errors_in_order) {
+    Shape nine = {9, {1, 1, 1, 1, 1, 1, 1, 1}}, minus = {-1, {0}};
+    CT_EXPECT_ERROR("torch_empty: a tensor has at most 8 dimensions, got 9", torch_empty(nine));
+    CT_EXPECT_ERROR("torch_empty: a tensor has at most 8 dimensions, got -1", torch_empty(minus));
+    /* the product overflows before the negative size is reached */
+    CT_EXPECT_ERROR("torch_empty: Trying to create tensor with negative dimension -1: "
+                    "[4611686018427387903, 4, -1]",
+                    torch_empty(SHAPE(INT64_MAX / 2, 4, -1)));
+    /* two sizes overflow even when a later size is 0, as in libtorch */
+    CT_EXPECT_ERROR("torch_empty: Storage size calculation overflowed with "
+                    "sizes=[4611686018427387903, 4, 0]",
+                    torch_empty(SHAPE(INT64_MAX / 2, 4, 0)));
+    /* 2^61 floats: the element count fits, the byte count does not; 2^60 int64 the same */
+    CT_EXPECT_ERROR("torch_empty: Storage size calculation overflowed with "
+                    "sizes=[2305843009213693952]",
+                    torch_empty(SHAPE((int64_t)1 << 61)));
+    CT_EXPECT_ERROR("torch_empty: Storage size calculation overflowed with "
+                    "sizes=[1, 1152921504606846976]",
+                    torch_empty_dtype(SHAPE(1, (int64_t)1 << 60), TORCH_INT64));
+    /* a 0 first: nothing overflows, an empty tensor */
+    Tensor *empty = torch_empty(SHAPE(0, INT64_MAX, INT64_MAX));
+    ck_assert_int_eq(torch_numel(empty), 0);
+    ck_assert_int_eq(torch_size(empty, 2), INT64_MAX);
+}
+END_TEST
+
+/* A new tensor's storage holds its bytes rounded up to the 64-byte buffer size. */
+START_TEST(test_new_tensor_bytes) {
+    ck_assert_int_eq((int64_t)torch_empty(SHAPE(3, 5))->storage->nbytes, 64);
+    ck_assert_int_eq((int64_t)torch_empty_dtype(SHAPE(3, 3), TORCH_INT64)->storage->nbytes, 128);
+    ck_assert_int_eq((int64_t)torch_empty_dtype(SHAPE(65), TORCH_BOOL)->storage->nbytes, 128);
+    ck_assert_int_eq((int64_t)torch_empty(SHAPE_SCALAR)->storage->nbytes, 64);
+    ck_assert_int_eq((int64_t)torch_empty(SHAPE(0))->storage->nbytes, 64);
+}
+END_TEST
+
+/* 1 the first time header h is one of dirty[0 .. n - 1], else 0. */
+static int newly_reused(const Tensor *h, Tensor *const *dirty, bool *seen, int n) {
+    for (int i = 0; i < n; i++)
+        if (h == dirty[i] && !seen[i]) return seen[i] = true;
+    return 0;
+}
+
+/* Headers are recycled without being cleared: a header that was a view (another offset and
+ * strides) comes back as a new tensor with exactly a new tensor's fields. */
+START_TEST(test_recycled_headers_are_new) {
+    enum { DIRTY = 600 };
+    static Tensor *dirty[DIRTY];
+    static bool seen[DIRTY];
+    Tensor *base = torch_keep(torch_arange(0, 23, 1)); /* 24 elements */
+    torch_scope_begin();
+    for (int i = 0; i < DIRTY; i++) {
+        Tensor *v = torch_transpose(torch_view(torch_narrow(base, 0, 4, 20), SHAPE(5, 2, 2)), 0, 2);
+        dirty[i] = torch_expand(torch_select(v, 1, 1), SHAPE(3, 2, 5)); /* offset 6, a 0 stride */
+    }
+    torch_scope_end();
+    int reused = 0;
+    for (int round = 0; round < 200 && reused < DIRTY; round++) {
+        torch_scope_begin();
+        for (int k = 0; k < 256; k++) {
+            Tensor *t = torch_empty(SHAPE(2, 3));
+            reused += newly_reused(t, dirty, seen, DIRTY);
+            ck_assert_int_eq(t->offset, 0);
+            ck_assert_int_eq(t->stride[0], 3);
+            ck_assert_int_eq(t->stride[1], 1);
+            ck_assert(t->autograd == NULL);
+            ck_assert_int_eq(t->scope, torch_scope_depth());
+            ck_assert(torch_is_contiguous(t));
+            ck_assert(t->storage != base->storage);
+            Tensor *v = torch_unsqueeze(t, 0); /* and as a view */
+            reused += newly_reused(v, dirty, seen, DIRTY);
+            ck_assert_int_eq(v->offset, 0);
+            ck_assert(v->autograd == NULL && v->storage == t->storage);
+            ck_assert_int_eq(v->shape.ndim, 3);
+            ck_assert_int_eq(v->stride[1], 3);
+        }
+        torch_scope_end();
+    }
+    ck_assert_int_eq(reused, DIRTY); /* every dirty header came back */
+    torch_free(base);
+}
+END_TEST
+
 /* A chapter-1 style epoch: after the first one, no buffer comes from malloc again and the
  * live bytes stay exactly the same, epoch after epoch. */
 START_TEST(test_memory_is_flat_over_10000_epochs) {
@@ -142,6 +228,9 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_too_many_scopes);
     tcase_add_test(tc, test_negative_size);
     tcase_add_test(tc, test_free_null_is_a_no_op);
+    tcase_add_test(tc, test_new_shape_errors_in_order);
+    tcase_add_test(tc, test_new_tensor_bytes);
+    tcase_add_test(tc, test_recycled_headers_are_new);
     tcase_add_test(tc, test_memory_is_flat_over_10000_epochs);
     suite_add_tcase(s, tc);
     return s;

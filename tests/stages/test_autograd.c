@@ -654,6 +654,122 @@ START_TEST(test_custom_function_gradient_shape_is_checked) {
 }
 END_TEST
 
+/* ---- the walk's order, large graphs, nested walks, recycled state ------------------------- */
+
+/* x through n pairs of nodes that keep its values: + 0, then * ones (a MulBackward0, which
+ * saves ones to compute x's gradient). */
+static Tensor *long_chain(Tensor *x, int n, Tensor *ones) {
+    for (int k = 0; k < n; k++) x = torch_mul(torch_add_scalar(x, 0), ones);
+    return x;
+}
+
+/* CT_EXPECT_ERROR(expected, torch_backward(loss)) in a function of its own, which the compiler
+ * does not inline (it calls setjmp): no variable of the test is live across the setjmp. */
+static void expect_backward_error(const char *expected, Tensor *loss) {
+    CT_EXPECT_ERROR(expected, torch_backward(loss));
+}
+
+/* A graph of more nodes than the walk keeps on its stack (128): the same gradients, and a
+ * failed backward changes nothing (under valgrind and ASan: and leaves nothing allocated). */
+START_TEST(test_graph_larger_than_the_walk_stack) {
+    Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
+    Tensor *y = long_chain(x, 150, torch_ones(SHAPE(3)));
+    Tensor *loss = torch_sum(torch_mul(y, y));
+    torch_backward_with(loss, NULL, true);
+    CT_ASSERT_BITS_EQ(torch_grad(x), torch_tensor(SHAPE(3), (float[]){2, 4, 6}));
+    torch_backward(loss);
+    CT_ASSERT_BITS_EQ(torch_grad(x), torch_tensor(SHAPE(3), (float[]){4, 8, 12}));
+    expect_backward_error(SECOND_BACKWARD, loss);
+    CT_ASSERT_BITS_EQ(torch_grad(x), torch_tensor(SHAPE(3), (float[]){4, 8, 12}));
+}
+END_TEST
+
+/* The same, failing while sorting: a saved tensor was changed in place. */
+START_TEST(test_large_graph_with_a_changed_saved_tensor) {
+    Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
+    Tensor *ones = torch_ones(SHAPE(3));
+    Tensor *z = long_chain(x, 150, ones);
+    torch_add_(ones, torch_zeros(SHAPE(3)));
+    expect_backward_error(MODIFIED_INPLACE "[CPUFloatType [3]] is at version 1; expected version "
+                                           "0 instead." HINT,
+                          torch_sum(z));
+    ck_assert_ptr_null(torch_grad(x));
+    ck_assert(torch_is_grad_enabled());
+}
+END_TEST
+
+/* The same, failing while walking: a custom backward's gradient has the wrong shape. */
+START_TEST(test_large_graph_with_an_invalid_gradient) {
+    Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
+    int depth = torch_scope_depth();
+    Tensor *w = long_chain(autograd_function_apply(&bad_shape, &x, 1), 150, torch_ones(SHAPE(3)));
+    expect_backward_error("torch_backward: Function BadShapeBackward returned an invalid gradient "
+                          "at index 0 - got [] but expected shape compatible with [3]",
+                          torch_sum(w));
+    ck_assert_ptr_null(torch_grad(x));
+    ck_assert(torch_is_grad_enabled());
+    ck_assert_int_eq(torch_scope_depth(), depth);
+}
+END_TEST
+
+/* A custom backward that runs a backward of its own, through a graph made beforehand: each
+ * walk keeps its own order, small (on the stack) or large. */
+static Tensor *inner_loss;
+static void backward_with_a_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
+    (void)ctx;
+    torch_backward(inner_loss);
+    grad_in[0] = torch_mul_scalar(g, 2);
+}
+static const AutogradFunction nested = {"NestedBackward", double_forward, backward_with_a_backward};
+
+START_TEST(test_backward_inside_a_custom_backward) {
+    int sizes[] = {1, 150};
+    for (int outer_n = 0; outer_n < 2; outer_n++)
+        for (int inner_n = 0; inner_n < 2; inner_n++) {
+            Tensor *ones = torch_ones(SHAPE(3));
+            Tensor *u = leaf(SHAPE(3), (float[]){1, 2, 3});
+            Tensor *x = leaf(SHAPE(3), (float[]){4, 5, 6});
+            Tensor *v = long_chain(u, sizes[inner_n], ones);
+            inner_loss = torch_sum(torch_mul(v, v));
+            Tensor *y = long_chain(autograd_function_apply(&nested, &x, 1), sizes[outer_n], ones);
+            torch_backward(torch_sum(torch_mul(y, y))); /* y = 2x: 8x */
+            CT_ASSERT_BITS_EQ(torch_grad(x), torch_tensor(SHAPE(3), (float[]){32, 40, 48}));
+            CT_ASSERT_BITS_EQ(torch_grad(u), torch_tensor(SHAPE(3), (float[]){2, 4, 6}));
+            ck_assert(torch_is_grad_enabled());
+        }
+}
+END_TEST
+
+/* Metas and nodes come from pools without being cleared: the tensors and nodes made after a
+ * graph was released start with none of its state (a gradient, retain_grad, a node that has
+ * run backward). */
+START_TEST(test_recycled_autograd_state_is_new) {
+    Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
+    for (int round = 0; round < 20; round++) {
+        torch_scope_begin();
+        Tensor *a = leaf(SHAPE(3), (float[]){1, 1, 1});
+        Tensor *y = torch_retain_grad(torch_mul(torch_mul(a, x), torch_exp(x)));
+        torch_backward(torch_sum(y));
+        ck_assert_ptr_nonnull(torch_grad(y));
+        torch_scope_end();
+        torch_scope_begin();
+        for (int k = 0; k < 64; k++) {
+            Tensor *t = torch_ones(SHAPE(3));
+            ck_assert(!torch_requires_grad(t) && torch_is_leaf(t));
+            ck_assert_ptr_null(torch_grad(t));
+            ck_assert_ptr_null(torch_grad_fn(torch_mul_scalar(t, 2)));
+            Tensor *b = torch_requires_grad_(t, true);
+            Tensor *z = torch_mul(b, x); /* a non-leaf that did not ask to retain its grad */
+            ck_assert_str_eq(grad_fn_name(torch_grad_fn(z)), "MulBackward0");
+            torch_backward(torch_sum(z)); /* a recycled node runs once: no "second time" */
+            ck_assert_ptr_null(torch_grad(z));
+            CT_ASSERT_BITS_EQ(torch_grad(b), x);
+        }
+        torch_scope_end();
+    }
+}
+END_TEST
+
 /* R: x$backward() on a leaf: its gradient is 1. */
 START_TEST(test_backward_on_a_leaf) {
     Tensor *x = leaf(SHAPE_SCALAR, (float[]){3});
@@ -882,6 +998,11 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_custom_function_matches_builtin_relu);
     tcase_add_test(tc, test_gradcheck_catches_a_wrong_backward);
     tcase_add_test(tc, test_custom_function_gradient_shape_is_checked);
+    tcase_add_test(tc, test_graph_larger_than_the_walk_stack);
+    tcase_add_test(tc, test_large_graph_with_a_changed_saved_tensor);
+    tcase_add_test(tc, test_large_graph_with_an_invalid_gradient);
+    tcase_add_test(tc, test_backward_inside_a_custom_backward);
+    tcase_add_test(tc, test_recycled_autograd_state_is_new);
     tcase_add_test(tc, test_backward_on_a_leaf);
     tcase_add_test(tc, test_dot_shows_the_network);
     tcase_add_test(tc, test_print_shows_grad_state);
