@@ -562,6 +562,7 @@ static void compare_kernel(CompareOp op, Tensor *out, Tensor *a, Tensor *b) {
 static Shape check_binary(const char *name, const Tensor *a, const Tensor *b) {
     tensor_check_dtype(name, a, TORCH_FLOAT32);
     tensor_check_dtype(name, b, TORCH_FLOAT32);
+    if (shape_equal_p(&a->shape, &b->shape)) return a->shape; /* the common case, in short */
     return broadcast_shapes(name, a->shape, b->shape);
 }
 

@@ -429,10 +429,20 @@ void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t
     if (bias) add_bias(c, m, bias_mat, 0, 0, n, m);
     return;
 #endif
-    MmJob job = {.isa = mm_isa(), .a = mm_mat(a), .b = mm_mat(b), .c = {c, m, 1},
+    const MmIsa *isa = mm_isa();
+    double madds = (double)n * (double)k * (double)m;
+    bool small = madds <= MM_SMALL;
+    if (small && m > MM_NARROW) { /* a small product, on this thread: no job to set up */
+        mm_small(isa, mm_mat(a), mm_mat(b), (MmMat){c, m, 1}, bias_mat, n, k, m);
+        return;
+    }
+    if (m <= MM_NARROW && madds <= MM_PARALLEL_MIN) { /* the same for a narrow one */
+        isa->narrow(mm_mat(a), mm_mat(b), (MmMat){c, m, 1}, bias_mat, 0, n, k, m);
+        return;
+    }
+    MmJob job = {.isa = isa, .a = mm_mat(a), .b = mm_mat(b), .c = {c, m, 1},
                  .bias = bias_mat, .n = n, .k = k, .m = m};
-    bool small = (double)n * (double)k * (double)m <= MM_SMALL;
-    if (m > MM_NARROW && n <= MM_NARROW && !small) { /* few rows: narrow, on c^T = b^T a^T */
+    if (m > MM_NARROW && n <= MM_NARROW) { /* few rows: narrow, on c^T = b^T a^T */
         job.a = mm_transposed(mm_mat(b));
         job.b = mm_transposed(mm_mat(a));
         job.c = (MmMat){c, 1, m};
@@ -441,10 +451,6 @@ void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t
         job.m = n;
     }
     job.narrow = job.m <= MM_NARROW;
-    if (!job.narrow && small) {
-        mm_small(job.isa, job.a, job.b, job.c, bias_mat, n, k, m);
-        return;
-    }
     if (job.narrow) {
         job.unit = job.isa->narrow_rows;
         job.units = (job.n + job.unit - 1) / job.unit;
@@ -456,14 +462,13 @@ void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t
     }
     int threads = torch_get_num_threads();
     if (threads > MM_MAX_PARTS) threads = MM_MAX_PARTS;
-    bool big = (double)n * (double)k * (double)m > MM_PARALLEL_MIN;
-    if (!big) threads = 1;
+    if (madds <= MM_PARALLEL_MIN) threads = 1;
     /* Up to 4 parts per thread, so that the work can even out, but each part packs the
      * whole of one operand (the one not split), and that copy costs more than its size says
      * (it comes from main memory): only as many parts as keep it below about 1/4096 of the
      * multiply-adds. */
     double copied = job.narrow ? 0 : job.split_rows ? (double)k * (double)m : (double)n * (double)k;
-    double per_thread = copied > 0 ? (double)n * (double)k * (double)m / (copied * 4096) : 4;
+    double per_thread = copied > 0 ? madds / (copied * 4096) : 4;
     int parts_per_thread = per_thread >= 4 ? 4 : per_thread >= 1 ? (int)per_thread : 1;
     job.parts = (int)min64(threads > 1 ? parts_per_thread * threads : 1, job.units);
     if (threads > job.parts) threads = job.parts;
@@ -483,11 +488,11 @@ static void check_float_pair(const char *op, const Tensor *a, const Tensor *b) {
 }
 
 /* The inner sizes of two matrices must agree: (n, k) x (k, m). */
-static void check_inner(const char *op, Shape a, Shape b) {
+static void check_inner(const char *op, const Shape *a, const Shape *b) {
     char sa[64], sb[64];
-    if (a.size[1] != b.size[0])
+    if (a->size[1] != b->size[0])
         torch_error(op, "mat1 and mat2 shapes cannot be multiplied (%s and %s)",
-                    shape_str_x(a, sa, sizeof sa), shape_str_x(b, sb, sizeof sb));
+                    shape_str_x(*a, sa, sizeof sa), shape_str_x(*b, sb, sizeof sb));
 }
 
 /* A header-only matrix view of t (no allocation, not recorded), for handing to mm_kernel. */
@@ -510,7 +515,7 @@ Tensor *torch_mm(Tensor *a, Tensor *b) {
     /* libtorch says only "self must be a matrix"; the dims are added as addmm's message has */
     if (a->shape.ndim != 2) torch_error(op, "self must be a matrix, got %d-D tensor", a->shape.ndim);
     if (b->shape.ndim != 2) torch_error(op, "mat2 must be a matrix, got %d-D tensor", b->shape.ndim);
-    check_inner(op, a->shape, b->shape);
+    check_inner(op, &a->shape, &b->shape);
     check_float_pair(op, a, b);
     Tensor *out = tensor_alloc(SHAPE(a->shape.size[0], b->shape.size[1]), TORCH_FLOAT32);
     if (STUDENT_COPY) /* a student copy runs exercise 1.2 here (common/exercise.h) */
@@ -553,7 +558,7 @@ Tensor *torch_matmul(Tensor *a, Tensor *b) {
             torch_error(op, "size mismatch, got %" PRId64 ", %" PRId64 "x%" PRId64 ",%" PRId64, n, n,
                         k, kb);
     } else { /* libtorch's mm, a 1-d a as a (1, k) row */
-        check_inner(op, SHAPE(n, k), b->shape);
+        check_inner(op, &SHAPE(n, k), &b->shape);
     }
     check_float_pair(op, a, b);
 
@@ -585,7 +590,7 @@ Tensor *torch_addmm(Tensor *bias, Tensor *a, Tensor *b) {
     if (a->dtype != b->dtype) torch_error(op, "mat1 and mat2 must have the same dtype");
     if (a->shape.ndim != 2) torch_error(op, "mat1 must be a matrix, got %d-D tensor", a->shape.ndim);
     if (b->shape.ndim != 2) torch_error(op, "mat2 must be a matrix, got %d-D tensor", b->shape.ndim);
-    check_inner(op, a->shape, b->shape);
+    check_inner(op, &a->shape, &b->shape);
     check_float_pair(op, a, b);
     int64_t n = a->shape.size[0], m = b->shape.size[1];
     Shape bias_shape;
