@@ -240,20 +240,25 @@ static bool has_internal_overlap(const Tensor *t) {
  * range of positions per thread; a small one runs here, without parallel_for. */
 static EW_INLINE void ew_run(Shape shape, int n_ops, Tensor *const *ops, EwPiece piece, int op,
                              float s, float s2) {
-    int64_t n = shape_numel(shape);
+    int64_t n = shape_numel_p(&shape);
     if (n == 0) return;
     EwJob job; /* not zeroed: a walk is large, and walk_start sets what is read */
-    walk_start(&job.walk, shape, n_ops, ops);
-    walk_prefer_long_rows(&job.walk);
     job.piece = piece;
     job.op = op;
     job.s = s;
     job.s2 = s2;
-    for (int k = 0; k < n_ops; k++) {
+    for (int k = 0; k < n_ops; k++)
         job.data[k] = ops[k]->dtype == TORCH_BOOL ? (void *)tensor_bool(ops[k])
                                                   : (void *)tensor_f32(ops[k]);
-        job.step[k] = walk_row_stride(&job.walk, k);
+    if (n < 2 * EW_GRAIN && walk_is_flat(shape, n_ops, ops)) { /* one row, here: no walk */
+        static const int64_t at_start[WALK_MAX_OPERANDS];
+        for (int k = 0; k < n_ops; k++) job.step[k] = 1;
+        piece(&job, at_start, n);
+        return;
     }
+    walk_start(&job.walk, shape, n_ops, ops);
+    walk_prefer_long_rows(&job.walk);
+    for (int k = 0; k < n_ops; k++) job.step[k] = walk_row_stride(&job.walk, k);
     if (n < 2 * EW_GRAIN || has_internal_overlap(ops[0])) ew_pieces(&job, &job.walk, 0, n, piece);
     else parallel_for(n, EW_GRAIN, ew_range, &job);
 }
