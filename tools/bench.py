@@ -17,7 +17,7 @@ Writes BUILD/bench/{mm,overhead,epochs,memory}.csv, draws BUILD/bench/mm.png and
 BUILD/bench/epochs.png with gnuplot (tools/bench.gp), and prints the tables with ratios.
 
 A stage program's time per epoch leaves out its start-up: (time of an E-epoch run - time of
-a 1-epoch run) / (E - 1), the best of a few runs. Every timing is wall-clock and the best of
+a 1-epoch run) / (E - 1), each time the best of a few runs. Every timing is wall-clock and the best of
 several: on a machine where something else is running, the best run is the least disturbed.
 Standard library only (the torch side runs in its own process).
 """
@@ -93,12 +93,11 @@ def stage_epoch(build, stage, size, threads, epochs, repeat):
     if size is SCALED and stage < 4:
         args += ["--lr", "1e-9"]  # the SGD stages diverge at this size with lr 1e-4
     args = [str(a) for a in args]
-    best = float("inf")
-    for _ in range(repeat):
-        one = seconds(args + ["--epochs", "1"])
-        many = seconds(args + ["--epochs", str(epochs)])
-        best = min(best, (many - one) / (epochs - 1))
-    return max(best, 0.0)
+    # The best of each kind of run, then their difference: a disturbed 1-epoch run cannot make
+    # the E-epoch run look faster than it was.
+    one = min(seconds(args + ["--epochs", "1"]) for _ in range(repeat))
+    many = min(seconds(args + ["--epochs", str(epochs)]) for _ in range(repeat))
+    return max((many - one) / (epochs - 1), 0.0)
 
 
 def fmt_time(s):
@@ -147,7 +146,7 @@ def main():
     sizes = [64, 256, 1024] if args.quick else [64, 128, 256, 512, 1024, 2048]
     tut_epochs, torch_tut_epochs = (5000, 300) if args.quick else (20000, 2000)
     scaled_epochs = 3 if args.quick else 6
-    repeat = 2 if args.quick else 3
+    repeat = 3 if args.quick else 5
     start = time.perf_counter()
 
     # ---- matrix products ----------------------------------------------------------------
@@ -196,7 +195,7 @@ def main():
     for name, size, t, epochs, t_epochs in runs:
         for k in range(1, 5):
             log(f"bench: stage {k} epoch, {name} size, {t} thread(s)")
-            reps = repeat if name == "tutorial" else (1 if args.quick else 2)
+            reps = repeat if name == "tutorial" else (1 if args.quick else 3)
             mine_s = stage_epoch(build, k, size, t, epochs, reps)
             theirs_s = float("nan")
             if torch_ok:
