@@ -275,9 +275,11 @@ TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_col
             }
         }
         for (int j = 0; j < cols; j++) {
-            if (rows == R && c.rs == 1 && !bias.p) { /* c's rows adjacent: vector stores */
+            if (rows == R && c.rs == 1 && (!bias.p || bias.rs == 0)) { /* vector stores */
+                float bj = bias.p ? bias.p[j * bias.cs] : 0.0f; /* one bias for the column */
                 TILE_UNROLL for (int v = 0; v < rv; v++)
-                    TILE_STORE(c.p + i + v * TILE_VW + j * c.cs, acc[j][v]);
+                    TILE_STORE(c.p + i + v * TILE_VW + j * c.cs,
+                               bias.p ? acc[j][v] + bj : acc[j][v]);
                 continue;
             }
             float out[TILE_NARROW_RV * TILE_VW];
