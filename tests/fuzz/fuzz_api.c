@@ -504,7 +504,7 @@ static void op_view(Bytes *in) {
 static void op_binary(Bytes *in) {
     bool bad = false, ok;
     Tensor *a = operand(in, &bad), *b = operand(in, &bad);
-    int kind = pick(in, 12);
+    int kind = pick(in, 13);
     if (tracing) fprintf(stderr, "  %s: kind %d\n", __func__, kind);
     Tensor *volatile r = NULL;
     TRY(ok, switch (kind) {
@@ -519,6 +519,7 @@ static void op_binary(Bytes *in) {
         case 8: r = torch_masked_fill(a, b, 7.0f); break;
         case 9: r = torch_where(aux(torch_gt_scalar(a, 0)), a, b); break;
         case 10: r = torch_matmul(a, b); break;
+        case 11: r = torch_threshold_backward(a, b, 0.5f); break;
         default: r = torch_addmm(a, b, aux(torch_t(b))); break;
     });
     expect_failed(ok, bad, "a binary op");
