@@ -68,10 +68,11 @@ static inline bool shape_equal_p(const Shape *a, const Shape *b) {
     return true;
 }
 static inline void contiguous_strides_p(const Shape *shape, int64_t *stride) {
-    int64_t s = 1;
+    uint64_t s = 1; /* unsigned: an empty tensor's sizes may multiply past int64 (its strides
+                     * wrap then, as libtorch's do; with no element, nothing reads them) */
     for (int i = shape->ndim - 1; i >= 0; i--) {
-        stride[i] = s;
-        s *= shape->size[i] > 0 ? shape->size[i] : 1;
+        stride[i] = (int64_t)s;
+        s *= (uint64_t)(shape->size[i] > 0 ? shape->size[i] : 1);
     }
 }
 
