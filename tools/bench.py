@@ -17,8 +17,9 @@ Writes BUILD/bench/{mm,overhead,epochs,memory}.csv, draws BUILD/bench/mm.png and
 BUILD/bench/epochs.png with gnuplot (tools/bench.gp), and prints the tables with ratios.
 
 A stage program's time per epoch leaves out its start-up: (time of an E-epoch run - time of
-a 1-epoch run) / (E - 1), each time the best of a few runs. Every timing is wall-clock and the best of
-several: on a machine where something else is running, the best run is the least disturbed.
+a 1-epoch run) / (E - 1), each time the best of a few runs, ctorch's and PyTorch's runs taking
+turns. Every timing is wall-clock and the best of several: on a machine where something else
+is running, the best run is the least disturbed.
 Standard library only (the torch side runs in its own process).
 """
 import argparse
@@ -85,19 +86,35 @@ def seconds(cmd):
     return time.perf_counter() - t
 
 
-def stage_epoch(build, stage, size, threads, epochs, repeat):
-    """Seconds per epoch of a stage program, start-up left out; and its final loss."""
+def stage_args(build, stage, size, threads):
+    """The command line of a stage program at this size, without --epochs."""
     prog = os.path.join(build, STAGES[stage - 1], "train")
     args = [prog, "--n", size["n"], "--d-in", size["d_in"], "--hidden", size["hidden"],
             "--threads", threads, "--every", 0]
     if size is SCALED and stage < 4:
         args += ["--lr", "1e-9"]  # the SGD stages diverge at this size with lr 1e-4
-    args = [str(a) for a in args]
-    # The best of each kind of run, then their difference: a disturbed 1-epoch run cannot make
-    # the E-epoch run look faster than it was.
-    one = min(seconds(args + ["--epochs", "1"]) for _ in range(repeat))
-    many = min(seconds(args + ["--epochs", str(epochs)]) for _ in range(repeat))
-    return max((many - one) / (epochs - 1), 0.0)
+    return [str(a) for a in args]
+
+
+def stage_epochs(build, stage, size, threads, epochs, torch_epochs, rounds, torch_ok):
+    """Seconds per epoch of a stage, ctorch's and PyTorch's (NaN without torch), start-up left
+    out. The two sides take turns, round after round, so that a slow spell of the machine
+    (seconds long on a virtual machine) falls on both; each keeps its best runs. ctorch's
+    epoch is (best E-epoch run - best 1-epoch run) / (E - 1): a disturbed 1-epoch run cannot
+    make the E-epoch run look faster than it was."""
+    args = stage_args(build, stage, size, threads)
+    ones, manys, theirs = [], [], []
+    extra = ["--lr", "1e-9"] if size is SCALED and stage < 4 else []
+    for _ in range(rounds):
+        ones.append(seconds(args + ["--epochs", "1"]))
+        manys.append(seconds(args + ["--epochs", str(epochs)]))
+        if torch_ok:
+            r = rows(run(torch_cmd(threads, "stage", stage, "--n", size["n"], "--d-in",
+                                   size["d_in"], "--hidden", size["hidden"], "--epochs",
+                                   torch_epochs, "--repeat", 1, *extra)))[0]
+            theirs.append(float(r["seconds_per_epoch"]))
+    mine = max((min(manys) - min(ones)) / (epochs - 1), 0.0)
+    return mine, min(theirs) if theirs else float("nan")
 
 
 def fmt_time(s):
@@ -146,7 +163,7 @@ def main():
     sizes = [64, 256, 1024] if args.quick else [64, 128, 256, 512, 1024, 2048]
     tut_epochs, torch_tut_epochs = (5000, 300) if args.quick else (20000, 2000)
     scaled_epochs = 3 if args.quick else 6
-    repeat = 3 if args.quick else 5
+    repeat = 3 if args.quick else 8
     start = time.perf_counter()
 
     # ---- matrix products ----------------------------------------------------------------
@@ -195,16 +212,9 @@ def main():
     for name, size, t, epochs, t_epochs in runs:
         for k in range(1, 5):
             log(f"bench: stage {k} epoch, {name} size, {t} thread(s)")
-            reps = repeat if name == "tutorial" else (1 if args.quick else 3)
-            mine_s = stage_epoch(build, k, size, t, epochs, reps)
-            theirs_s = float("nan")
-            if torch_ok:
-                extra = ["--lr", "1e-9"] if size is SCALED and k < 4 else []
-                r = rows(run(torch_cmd(t, "stage", k, "--n", size["n"], "--d-in", size["d_in"],
-                                       "--hidden", size["hidden"], "--epochs", t_epochs,
-                                       "--repeat", reps,
-                                       *extra)))[0]
-                theirs_s = float(r["seconds_per_epoch"])
+            rounds = repeat if name == "tutorial" else (1 if args.quick else 4)
+            mine_s, theirs_s = stage_epochs(build, k, size, t, epochs, t_epochs, rounds,
+                                            torch_ok)
             ep_lines.append([name, k, size["n"], size["d_in"], size["hidden"], t,
                              f"{mine_s:.9g}", f"{theirs_s:.9g}",
                              f"{ratio(theirs_s, mine_s):.2f}"])
