@@ -13,10 +13,11 @@
  *   mm_reference  the definition, a naive triple loop;
  *   mm_kernel     the fast one (below, and its inner loops in linalg_tile.h): packed panels,
  *                 cache blocks, a register tile of vectors, threads, and an instruction set
- *                 chosen when the program starts (AVX-512, AVX2 or portable C). Products with
- *                 only a few columns (or rows) take a narrow kernel that packs nothing. Every
- *                 vector runs across rows or columns of c, never across p, so each element
- *                 still sums in ascending p.
+ *                 chosen when the program starts (AVX-512, AVX2 or portable C). Small
+ *                 products (operands in the L1 cache) take a kernel that packs nothing, and
+ *                 products with only a few columns (or rows) a narrow one that sums vectors
+ *                 of rows. Every vector runs across rows or columns of c, never across p, so
+ *                 each element still sums in ascending p.
  * The tests check that both give the same bits on odd shapes, views and thread counts.
  */
 #include "exercise.h"
@@ -84,7 +85,8 @@ static MmMat mm_mat(const Tensor *t) {
 
 static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 
-/* Products with at most this many columns (or rows, seen transposed) take the narrow kernel. */
+/* Products with at most this many columns (or rows, seen transposed, unless small) take the
+ * narrow kernel. */
 #define MM_NARROW 4
 
 /* The tile, compiled three times (see linalg_tile.h). The sizes fit each register file: the
