@@ -24,6 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fixtures import FixtureWriter  # noqa: E402
+from gen_train_fixtures import stage1 as stage1_losses  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
@@ -64,37 +65,6 @@ def sum_def(x, dim=None, keepdim=False, mean=False):
         out[idx] = np.float32(acc / n) if mean else np.float32(acc)
     t = torch.from_numpy(out)
     return t.unsqueeze(dim) if keepdim else t
-
-
-# ---- the chapters' network (exercise 1.4) --------------------------------------------------
-
-def stage1_losses(seed, n, d_in, hidden, epochs, lr=1e-4):
-    """Chapter 1's loop in PyTorch: the loss of every epoch."""
-    torch.manual_seed(seed)
-    x = torch.randn(n, d_in)
-    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5 + torch.randn(n, 1)
-    w1 = torch.randn(d_in, hidden)
-    w2 = torch.randn(hidden, 1)
-    b1 = torch.zeros(1, hidden)
-    b2 = torch.zeros(1, 1)
-    losses = []
-    for _ in range(epochs):
-        h = x.mm(w1) + b1
-        h_relu = h.clamp(min=0)
-        y_pred = h_relu.mm(w2) + b2
-        losses.append((y_pred - y).pow(2).sum().item())
-        grad_y_pred = 2 * (y_pred - y)
-        grad_w2 = h_relu.t().mm(grad_y_pred)
-        grad_h = grad_y_pred.mm(w2.t()).clone()
-        grad_h[h < 0] = 0
-        grad_b2 = grad_y_pred.sum()
-        grad_w1 = x.t().mm(grad_h)
-        grad_b1 = grad_h.sum(dim=0)
-        w2 = w2 - lr * grad_w2
-        b2 = b2 - lr * grad_b2
-        w1 = w1 - lr * grad_w1
-        b1 = b1 - lr * grad_b1
-    return torch.tensor(losses, dtype=torch.float32)
 
 
 # ---- helpers --------------------------------------------------------------------------------

@@ -19,24 +19,23 @@ D_IN, D_OUT, N, D_HIDDEN, EPOCHS = 3, 1, 100, 32, 200
 SEEDS = [1, 42]
 
 
-def make_data(seed):
+def make_data(seed, n=N, d_in=D_IN):
     """The chapters' data: x, then y from x's first three columns plus noise."""
     torch.manual_seed(seed)
-    x = torch.randn(N, D_IN)
-    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5 + torch.randn(N, 1)
+    x = torch.randn(n, d_in)
+    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5 + torch.randn(n, 1)
     return x, y
 
 
-def stage1(seed):
-    """Chapter 1: gradients written by hand."""
-    x, y = make_data(seed)
-    w1 = torch.randn(D_IN, D_HIDDEN)
-    w2 = torch.randn(D_HIDDEN, D_OUT)
-    b1 = torch.zeros(1, D_HIDDEN)
+def stage1(seed, n=N, d_in=D_IN, hidden=D_HIDDEN, epochs=EPOCHS, learning_rate=1e-4):
+    """Chapter 1: gradients written by hand. The loss of every epoch."""
+    x, y = make_data(seed, n, d_in)
+    w1 = torch.randn(d_in, hidden)
+    w2 = torch.randn(hidden, D_OUT)
+    b1 = torch.zeros(1, hidden)
     b2 = torch.zeros(1, D_OUT)
-    learning_rate = 1e-4
     losses = []
-    for t in range(1, EPOCHS + 1):
+    for t in range(1, epochs + 1):
         h = x.mm(w1) + b1
         h_relu = h.clamp(min=0)
         y_pred = h_relu.mm(w2) + b2
