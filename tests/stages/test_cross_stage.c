@@ -181,33 +181,29 @@ START_TEST(test_first_loss_from_the_same_data) {
 }
 END_TEST
 
+/* Two stage programs run with config c (b with extra flags) write the same CSV, byte for byte. */
+static void assert_same_csv(const char *a, const char *b, const char *b_flags, const Config *c,
+                            const char *what) {
+    Run ra = run_program(a, c, EPOCHS, ""), rb = run_program(b, c, EPOCHS, b_flags);
+    ck_assert_msg(strcmp(ra.csv, rb.csv) == 0, "seed %llu, n %lld: %s differ at line %d",
+                  (unsigned long long)c->seed, (long long)c->n, what,
+                  first_different_line(ra.csv, rb.csv));
+    free(ra.csv);
+    free(rb.csv);
+}
+
 /* ---- 2. stage 1 = stage 2 -------------------------------------------------------------------- */
 
 START_TEST(test_stage1_is_stage2) {
-    const Config *c = &configs[_i];
-    Run s1 = run_program(STAGE1_TRAIN, c, EPOCHS, "");
-    Run s2 = run_program(STAGE2_TRAIN, c, EPOCHS, "");
-    ck_assert_msg(strcmp(s1.csv, s2.csv) == 0,
-                  "seed %llu, n %lld: stage 1's CSV differs from stage 2's at line %d",
-                  (unsigned long long)c->seed, (long long)c->n,
-                  first_different_line(s1.csv, s2.csv));
-    free(s1.csv);
-    free(s2.csv);
+    assert_same_csv(STAGE1_TRAIN, STAGE2_TRAIN, "", &configs[_i], "stage 1's and stage 2's CSVs");
 }
 END_TEST
 
 /* ---- 3. stage 3 = stage 4 with SGD ----------------------------------------------------------- */
 
 START_TEST(test_stage3_is_stage4_with_sgd) {
-    const Config *c = &configs[_i];
-    Run s3 = run_program(STAGE3_TRAIN, c, EPOCHS, "");
-    Run s4 = run_program(STAGE4_TRAIN, c, EPOCHS, "--optim sgd --lr 1e-4");
-    ck_assert_msg(strcmp(s3.csv, s4.csv) == 0,
-                  "seed %llu, n %lld: stage 3's CSV differs from stage 4 (sgd)'s at line %d",
-                  (unsigned long long)c->seed, (long long)c->n,
-                  first_different_line(s3.csv, s4.csv));
-    free(s3.csv);
-    free(s4.csv);
+    assert_same_csv(STAGE3_TRAIN, STAGE4_TRAIN, "--optim sgd --lr 1e-4", &configs[_i],
+                    "stage 3's and stage 4 (sgd)'s CSVs");
 }
 END_TEST
 
