@@ -11,6 +11,12 @@
 #include "autograd_hook.h"
 #include "tensor.h"
 
+/* The library's two compiler hints (GCC and Clang): a small function that must be inlined
+ * into each caller (each instruction set's copy of a fast loop, say), and a rarely taken path
+ * kept out of line so that the common path stays short. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define COLD __attribute__((cold, noinline))
+
 #define TENSOR_ALIVE 0x7E750A11u
 #define TENSOR_DEAD 0xDEADBEEFu
 

@@ -24,14 +24,6 @@
 
 static TorchMemoryStats stats;
 
-/* For a path taken once in a long while (a new slab): kept out of line, so that the common
- * path is short and saves fewer registers. */
-#if defined(__GNUC__)
-#define SLOW_PATH __attribute__((cold, noinline))
-#else
-#define SLOW_PATH
-#endif
-
 static void out_of_memory(const char *op, size_t nbytes) {
     torch_error(op, "out of memory: could not allocate %zu bytes", nbytes);
 }
@@ -46,8 +38,8 @@ typedef struct Slab {
 static Slab *slabs;
 static Tensor *free_head, *free_tail; /* linked through scope_next */
 
-/* A new slab's headers, appended to the free list. */
-static SLOW_PATH void slab_add(void) {
+/* A new slab's headers, appended to the free list (once in a long while: COLD). */
+static COLD void slab_add(void) {
     Slab *s = calloc(1, sizeof *s);
     if (!s) out_of_memory("torch_empty", sizeof *s);
     s->next = slabs;
