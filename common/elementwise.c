@@ -26,7 +26,7 @@
  * first with torch_to_dtype). Masks and conditions must be bool.
  */
 #include "internal.h"
-#include "parallel.h"
+#include "fast/parallel.h"
 
 #include <math.h>
 #include <string.h>

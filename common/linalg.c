@@ -23,7 +23,7 @@
 #include "exercise.h"
 #include "internal.h"
 #include "linalg_kernels.h"
-#include "parallel.h"
+#include "fast/parallel.h"
 
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -209,12 +209,11 @@ enum { KC = 256, MC = 144, NC = 4096 };
 
 /* Each worker thread's packing buffers. They grow to the largest size asked for and are kept, so
  * products after the first allocate nothing. */
-#define MM_MAX_PARTS 64
 typedef struct PackBuffers {
     float *a, *b;
     size_t a_floats, b_floats;
 } PackBuffers;
-static PackBuffers pack_buffers[MM_MAX_PARTS];
+static PackBuffers pack_buffers[PARALLEL_MAX_THREADS];
 
 static float *buffer_at_least(float **buf, size_t *have, size_t floats) {
     if (*have < floats) {
@@ -463,7 +462,7 @@ void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t
         job.units = job.split_rows ? (n + MC - 1) / MC : (m + job.isa->nr - 1) / job.isa->nr;
     }
     int threads = torch_get_num_threads();
-    if (threads > MM_MAX_PARTS) threads = MM_MAX_PARTS;
+    if (threads > PARALLEL_MAX_THREADS) threads = PARALLEL_MAX_THREADS;
     if (madds <= MM_PARALLEL_MIN) threads = 1;
     /* Up to 4 parts per thread, so that the work can even out, but each part packs the
      * whole of one operand (the one not split), and that copy costs more than its size says

@@ -19,7 +19,7 @@
  */
 #include "exercise.h"
 #include "internal.h"
-#include "parallel.h"
+#include "fast/parallel.h"
 #include "reduce_kernels.h"
 
 #include <math.h>

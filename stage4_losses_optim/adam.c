@@ -10,7 +10,7 @@
  * same bits (adam_elements_*, optim_internal.h).
  */
 #include "optim_internal.h"
-#include "parallel.h"
+#include "fast/parallel.h"
 
 #include <math.h>
 #include <string.h>

@@ -16,7 +16,7 @@
  * does too, with an explicit fmaf, so those match torch bit for bit.
  */
 #include "optim_internal.h"
-#include "parallel.h"
+#include "fast/parallel.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,25 +1,8 @@
-/* parallel.c: a plain pthreads parallel-for. */
+/* parallel.c: a plain pthreads parallel-for (parallel.h). */
 #include "parallel.h"
-#include "tensor.h"
+#include "../backend.h"
 
 #include <pthread.h>
-#include <unistd.h>
-
-static int num_threads; /* 0 = not set yet: every core */
-
-/* Asked once: sysconf reads the system's files, which would cost more than a small op. */
-static int cores(void) {
-    static int count;
-    if (count == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        count = n > 0 ? (int)n : 1;
-    }
-    return count;
-}
-
-void torch_set_num_threads(int n) { num_threads = n > 0 ? n : cores(); }
-
-int torch_get_num_threads(void) { return num_threads > 0 ? num_threads : cores(); }
 
 typedef struct Chunk {
     void (*fn)(int64_t, int64_t, void *);
@@ -35,15 +18,16 @@ static void *run_chunk(void *arg) {
 
 void parallel_for(int64_t n, int64_t grain, void (*fn)(int64_t, int64_t, void *), void *ctx) {
     int threads = torch_get_num_threads();
-    if (threads > 64) threads = 64;
+    if (threads > PARALLEL_MAX_THREADS) threads = PARALLEL_MAX_THREADS;
     if (grain < 1) grain = 1;
     if (n / grain < threads) threads = (int)(n / grain);
     if (threads <= 1) {
         if (n > 0) fn(0, n, ctx);
         return;
     }
-    Chunk chunks[64];
-    pthread_t ids[64];
+    fast_isa(); /* the instruction set is settled before any worker can ask for it */
+    Chunk chunks[PARALLEL_MAX_THREADS];
+    pthread_t ids[PARALLEL_MAX_THREADS];
     for (int i = 0; i < threads; i++)
         chunks[i] = (Chunk){fn, ctx, n * i / threads, n * (i + 1) / threads};
     int started = 1; /* chunk 0 runs here */
