@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include "autograd.h"
-#include "linalg_kernels.h"
+#include "backend.h"
 #include "losses.h"
 #include "nn.h"
 #include "optim.h"
@@ -51,6 +51,24 @@ static long arg_long(const char *flag, const char *value) {
 
 /* ---- mm: GFLOPS by size ------------------------------------------------------------------ */
 
+/* Which kernel runs the products: the fast backend's, with its instruction set (or "blas"), or
+ * "reference" (-Dkernels=reference: mm, the definition). */
+static const char *kernels_name(void) {
+#if CTORCH_FAST
+    return fast_mm_name();
+#else
+    return "reference";
+#endif
+}
+
+static bool kernels_use(const char *isa) {
+#if CTORCH_FAST
+    return fast_isa_use(isa);
+#else
+    return strcmp(isa, "reference") == 0;
+#endif
+}
+
 static int bench_mm(int argc, char **argv) {
     int threads = 1;
     long sizes[32];
@@ -58,7 +76,7 @@ static int bench_mm(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0) threads = (int)arg_long("--threads", argv[++i]);
         else if (strcmp(argv[i], "--isa") == 0) {
-            if (!mm_isa_use(argv[++i] ? argv[i] : "")) {
+            if (!kernels_use(argv[++i] ? argv[i] : "")) {
                 fprintf(stderr, "bench_ops: this CPU cannot run the %s kernel\n", argv[i]);
                 return 2;
             }
@@ -85,7 +103,7 @@ static int bench_mm(int argc, char **argv) {
             spent += t;
             if (t < best) best = t;
         }
-        printf("%ld,%d,%s,%.6g,%.2f\n", n, threads, mm_isa_name(), best, flops / best / 1e9);
+        printf("%ld,%d,%s,%.6g,%.2f\n", n, threads, kernels_name(), best, flops / best / 1e9);
         fflush(stdout);
         torch_free(a);
         torch_free(b);

@@ -53,6 +53,9 @@ typedef struct AdamElements {
  * bias_cs] (torch_addmm). mm's bits (common/linalg.c). */
 void fast_mm(const Tensor *a, const Tensor *b, const float *bias, int64_t bias_rs,
              int64_t bias_cs, Tensor *out);
+/* The kernel fast_mm runs: its instruction set (fast_isa_name), or "blas" when built with
+ * -Dblas=true (the system's cblas_sgemm, which sums in its own order: not mm's bits). */
+const char *fast_mm_name(void);
 
 /* Sums (fast/sum.c): src seen as (outer, n, inner) -> dst (outer, inner), sum_lanes's bits
  * (common/reduce.c). */

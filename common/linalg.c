@@ -5,508 +5,29 @@
  * element (i, j) of a (n, k) times b (k, m) is accumulated in one float, starting at 0.0f,
  * adding a[i][p] * b[p][j] for p = 0, 1, ..., k - 1 in that order, each product and each sum
  * rounded to float (no fused multiply-add: the build uses -ffp-contract=off). So the result
- * depends only on the values, never on strides, blocking, or threads.
+ * depends only on the values, never on strides or on how the work is split.
  * libtorch calls a BLAS that sums in another order, so torch's results agree to about 1e-6
  * relative, not bit for bit.
  *
- * Two kernels compute it (declared in linalg_kernels.h for the tests):
- *   mm_reference  the definition, a naive triple loop;
- *   mm_kernel     the fast one (below, and its inner loops in linalg_tile.h): packed panels,
- *                 cache blocks, a register tile of vectors, threads, and an instruction set
- *                 chosen when the program starts (AVX-512, AVX2 or portable C). Small
- *                 products (operands in the L1 cache) take a kernel that packs nothing, and
- *                 products with only a few columns (or rows) a narrow one that sums vectors
- *                 of rows. Every vector runs across rows or columns of c, never across p, so
- *                 each element still sums in ascending p.
- * The tests check that both give the same bits on odd shapes, views and thread counts.
+ * The file reads top down: the three public products, the checks they share, then mm, the
+ * definition above written as a triple loop (exercise 1.2). The fast backend's product
+ * (common/fast/mm.c: packed panels, register tiles, threads) gives the same bits; mm_kernel
+ * at the end is the one place that chooses between them (common/backend.h).
  */
-#include "exercise.h"
+#include "backend.h"
 #include "internal.h"
 #include "linalg_kernels.h"
-#include "fast/parallel.h"
 
 #include <inttypes.h>
-#include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 
-static int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
-
-/* ---- the definition ------------------------------------------------------------------------- */
-
-void mm_reference(const Tensor *a, const Tensor *b, Tensor *out) {
-    /* a (n, k), b (k, m) -> out (n, m), out contiguous */
-    /* BEGIN EXERCISE 1.2: the matrix product, by definition */
-    int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
-    const float *pa = tensor_f32(a), *pb = tensor_f32(b);
-    float *c = tensor_f32(out);
-    for (int64_t i = 0; i < n; i++) {
-        for (int64_t j = 0; j < m; j++) {
-            float acc = 0.0f;
-            for (int64_t p = 0; p < k; p++)
-                acc = acc + pa[i * a->stride[0] + p * a->stride[1]] *
-                                pb[p * b->stride[0] + j * b->stride[1]];
-            c[i * m + j] = acc;
-        }
-    }
-    /* END EXERCISE 1.2 */
-}
-
-/* ---- the fast kernel ------------------------------------------------------------------------ */
-/*
- * docs/performance.md tells the story of each step. In short, a product of size n x k x m
- * does n*k*m multiply-adds on n*k + k*m inputs, so each input is used many times; the fast
- * kernel arranges the work so that those uses find the input in a register or a nearby cache:
- *   - register tile: an MR x NR corner of c is summed in vector registers while p runs
- *     (linalg_tile.h), so each loaded b vector serves MR rows and each a value NR columns;
- *   - packing: before the tiles run, a block of b (KC x NC) is copied into NR-wide column
- *     panels and a block of a (MC x KC) into MR-tall row panels, in exactly the order the tile
- *     reads them, whatever the operands' strides (a transposed view costs nothing more);
- *   - blocking: the sizes are picked so that one b panel (KC x NR) stays in the L1 cache while
- *     the tile runs down the a block (MC x KC, in L2), and the b block sits in L3;
- *   - threads: large products split c into column (or row) ranges, which the threads take in
- *     turn, each with its own packing buffers;
- *   - instruction sets: the tile is compiled for AVX-512, AVX2 and plain C and the CPU picks.
- * A pass over p covers KC steps; the next pass starts from the partial sums the last one left
- * in c, so every element still adds its products in ascending p, from 0.0f: mm_reference's
- * numbers, bit for bit.
- */
-
-/* A matrix seen through its strides: element (i, j) is p[i * rs + j * cs]. Swapping rs and
- * cs is a transpose, for free. */
-typedef struct MmMat {
-    float *p;
-    int64_t rs, cs;
-} MmMat;
-
-static MmMat mm_mat(const Tensor *t) {
-    return (MmMat){tensor_f32(t), t->stride[0], t->stride[1]};
-}
-
-static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
-
-/* Products with at most this many columns (or rows, seen transposed, unless small) take the
- * narrow kernel. */
-#define MM_NARROW 4
-
-/* The tile, compiled three times (see linalg_tile.h). The sizes fit each register file: the
- * accumulators (MR x NV vectors) plus NV b vectors and a broadcast a value must fit in 32
- * registers with AVX-512 and in 16 with AVX2 or SSE. */
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define MM_X86 1
-#define TILE_ISA avx512
-#define TILE_TARGET __attribute__((target("avx512f,avx512vl")))
-#define TILE_VW 8
-#define TILE_MR 12
-#define TILE_NV 2
-#define TILE_SMALL_MR 4
-#define TILE_SMALL_NV 4
-#include "linalg_tile.h"
-#undef TILE_ISA
-#undef TILE_TARGET
-#undef TILE_VW
-#undef TILE_MR
-#undef TILE_NV
-#undef TILE_SMALL_MR
-#undef TILE_SMALL_NV
-#define TILE_ISA avx2
-#define TILE_TARGET __attribute__((target("avx2")))
-#define TILE_VW 8
-#define TILE_MR 6
-#define TILE_NV 2
-#define TILE_SMALL_MR 2
-#define TILE_SMALL_NV 4
-#include "linalg_tile.h"
-#undef TILE_ISA
-#undef TILE_TARGET
-#undef TILE_VW
-#undef TILE_MR
-#undef TILE_NV
-#undef TILE_SMALL_MR
-#undef TILE_SMALL_NV
-#endif
-#define TILE_ISA portable
-#define TILE_TARGET
-#define TILE_VW 4
-#define TILE_MR 4
-#define TILE_NV 2
-#define TILE_SMALL_MR 2
-#define TILE_SMALL_NV 4
-#include "linalg_tile.h"
-#undef TILE_ISA
-#undef TILE_TARGET
-#undef TILE_VW
-#undef TILE_MR
-#undef TILE_NV
-#undef TILE_SMALL_MR
-#undef TILE_SMALL_NV
-
-/* One instruction set's kernels and the shape of its tile. */
-typedef struct MmIsa {
-    const char *name;
-    int mr, nr;
-    void (*tile)(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc, bool first);
-    void (*narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0, int64_t i1, int64_t k,
-                   int64_t m);
-    void (*small)(MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t n,
-                  int64_t k, int64_t m);
-    int narrow_rows; /* rows the narrow kernel sums side by side, at most */
-    int small_nr;    /* columns of the small kernel's tile */
-} MmIsa;
-
-static const MmIsa mm_isas[] = {
-#ifdef MM_X86
-    {"avx512", 12, 16, tile_avx512, narrow_avx512, small_avx512, 32, 32},
-    {"avx2", 6, 16, tile_avx2, narrow_avx2, small_avx2, 32, 32},
-#endif
-    {"portable", 4, 8, tile_portable, narrow_portable, small_portable, 16, 16},
-};
-#define MM_N_ISAS ((int)(sizeof mm_isas / sizeof *mm_isas))
-
-/* Whether this CPU can run isa (the portable one runs everywhere). */
-static bool isa_supported(const MmIsa *isa) {
-#ifdef MM_X86
-    __builtin_cpu_init();
-    if (strcmp(isa->name, "avx512") == 0)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-    if (strcmp(isa->name, "avx2") == 0) return __builtin_cpu_supports("avx2");
-#endif
-    return strcmp(isa->name, "portable") == 0;
-}
-
-static const MmIsa *isa_in_use;
-
-/* The best instruction set this CPU has, chosen at the first product. */
-static const MmIsa *mm_isa(void) {
-    if (!isa_in_use)
-        for (int i = 0; i < MM_N_ISAS && !isa_in_use; i++)
-            if (isa_supported(&mm_isas[i])) isa_in_use = &mm_isas[i];
-    return isa_in_use;
-}
-
-const char *mm_isa_name(void) {
-#ifdef CTORCH_BLAS
-    return "blas";
-#else
-    return mm_isa()->name;
-#endif
-}
-
-bool mm_isa_use(const char *name) {
-    for (int i = 0; i < MM_N_ISAS; i++)
-        if (strcmp(mm_isas[i].name, name) == 0 && isa_supported(&mm_isas[i])) {
-            isa_in_use = &mm_isas[i];
-            return true;
-        }
-    return false;
-}
-
-/* Block sizes (in floats): KC steps of p per pass, MC rows of a and NC columns of b packed at
- * once. A b panel is KC x NR x 4 = 16 KB (L1 holds 32 KB or more), the a block MC x KC x 4 =
- * 144 KB (L2: 512 KB or more), the b block KC x NC x 4 = 4 MB (L3). MC is a multiple of every
- * MR, NC of every NR. */
-enum { KC = 256, MC = 144, NC = 4096 };
-
-/* Each worker thread's packing buffers. They grow to the largest size asked for and are kept, so
- * products after the first allocate nothing. */
-typedef struct PackBuffers {
-    float *a, *b;
-    size_t a_floats, b_floats;
-} PackBuffers;
-static PackBuffers pack_buffers[PARALLEL_MAX_THREADS];
-
-static float *buffer_at_least(float **buf, size_t *have, size_t floats) {
-    if (*have < floats) {
-        free(*buf);
-        *buf = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
-        if (!*buf) torch_error("torch_mm", "out of memory: could not allocate a packing buffer");
-        *have = floats;
-    }
-    return *buf;
-}
-
-/* b rows p0 .. p0 + kc - 1, columns j0 .. j0 + nc - 1 -> bp: panels of nr columns, panel q at
- * bp + q * kc * nr holding bp[p * nr + jj] = b[p0 + p][j0 + q * nr + jj] (zeros past nc), the
- * order in which the tile reads it. */
-static void pack_b(MmMat b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, float *bp) {
-    for (int64_t q = 0; q < nc; q += nr, bp += kc * nr) {
-        int64_t cols = min64(nr, nc - q);
-        const float *src = b.p + p0 * b.rs + (j0 + q) * b.cs;
-        if (cols < nr) memset(bp, 0, sizeof(float) * (size_t)(kc * nr)); /* the edge panel */
-        if (b.cs == 1) { /* rows of b are contiguous: copy a row piece per step */
-            for (int64_t p = 0; p < kc; p++)
-                for (int64_t jj = 0; jj < cols; jj++) bp[p * nr + jj] = src[p * b.rs + jj];
-        } else { /* any strides: read down each column (contiguous for a transposed b) */
-            for (int64_t jj = 0; jj < cols; jj++)
-                for (int64_t p = 0; p < kc; p++) bp[p * nr + jj] = src[p * b.rs + jj * b.cs];
-        }
-    }
-}
-
-/* a rows i0 .. i0 + mc - 1, depths p0 .. p0 + kc - 1 -> ap: panels of mr rows, panel at
- * ap + (r0 / mr) * kc * mr holding ap[p * mr + r] = a[i0 + r0 + r][p0 + p] (zeros past mc). */
-static void pack_a(MmMat a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float *ap) {
-    for (int64_t r0 = 0; r0 < mc; r0 += mr, ap += kc * mr) {
-        int64_t rows = min64(mr, mc - r0);
-        const float *src = a.p + (i0 + r0) * a.rs + p0 * a.cs;
-        if (rows < mr) memset(ap, 0, sizeof(float) * (size_t)(kc * mr)); /* the edge panel */
-        if (a.rs == 1) { /* columns of a are contiguous (a transposed matrix) */
-            for (int64_t p = 0; p < kc; p++)
-                for (int64_t r = 0; r < rows; r++) ap[p * mr + r] = src[p * a.cs + r];
-        } else { /* read along each row of a */
-            for (int64_t r = 0; r < rows; r++)
-                for (int64_t p = 0; p < kc; p++) ap[p * mr + r] = src[r * a.rs + p * a.cs];
-        }
-    }
-}
-
-/* One tile at c (row stride ldc), of which only rows x cols are inside c: a full tile runs in
- * place; an edge tile runs on a copy and only its inside goes back. */
-static void run_tile(const MmIsa *isa, int64_t kc, const float *ap, const float *bp, float *c,
-                     int64_t ldc, int64_t rows, int64_t cols, bool first) {
-    if (rows == isa->mr && cols == isa->nr) {
-        isa->tile(kc, ap, bp, c, ldc, first);
-        return;
-    }
-    float edge[16 * 64]; /* MR x NR of any instruction set fits */
-    int nr = isa->nr;
-    if (!first)
-        for (int64_t r = 0; r < rows; r++)
-            for (int64_t jj = 0; jj < cols; jj++) edge[r * nr + jj] = c[r * ldc + jj];
-    isa->tile(kc, ap, bp, edge, nr, first);
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t jj = 0; jj < cols; jj++) c[r * ldc + jj] = edge[r * nr + jj];
-}
-
-/* The epilogue of torch_addmm: c[i][j] = c[i][j] + bias[i][j] for a finished rows x cols
- * corner of c at row i, column j, while it is still in the L1 cache; the same rounded add
- * that torch_add(torch_mm(a, b), bias) would make, one pass over c fewer. */
-static void add_bias(float *c, int64_t ldc, MmMat bias, int64_t i, int64_t j, int64_t rows,
-                     int64_t cols) {
-    for (int64_t r = 0; r < rows; r++) {
-        float *restrict cr = c + r * ldc; /* out is new: the bias is never part of it */
-        const float *restrict br = bias.p + (i + r) * bias.rs + j * bias.cs;
-        if (bias.cs == 1)
-            for (int64_t jj = 0; jj < cols; jj++) cr[jj] = cr[jj] + br[jj];
-        else
-            for (int64_t jj = 0; jj < cols; jj++) cr[jj] = cr[jj] + br[jj * bias.cs];
-    }
-}
-
-/* The blocked product for rows i0 .. i1 - 1 and columns j0 .. j1 - 1 of c (contiguous, row
- * stride ldc), with the packing buffers of one thread. Loops from the outside in: column
- * blocks of NC, passes of KC over p (ascending), row blocks of MC, then the tiles. A bias
- * (bias.p not NULL) is added to each tile after its last pass. */
-static void mm_blocked(const MmIsa *isa, MmMat a, MmMat b, MmMat bias, float *c, int64_t ldc,
-                       int64_t k, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
-                       PackBuffers *buf) {
-    int mr = isa->mr, nr = isa->nr;
-    int64_t kc_max = min64(KC, k);
-    int64_t mc_max = min64(MC, (i1 - i0 + mr - 1) / mr * mr);
-    int64_t nc_max = min64(NC, (j1 - j0 + nr - 1) / nr * nr);
-    float *ap = buffer_at_least(&buf->a, &buf->a_floats, (size_t)(mc_max * kc_max));
-    float *bp = buffer_at_least(&buf->b, &buf->b_floats, (size_t)(kc_max * nc_max));
-    for (int64_t jc = j0; jc < j1; jc += NC) {
-        int64_t nc = min64(NC, j1 - jc);
-        for (int64_t pc = 0; pc < k; pc += KC) {
-            int64_t kc = min64(KC, k - pc);
-            pack_b(b, pc, kc, jc, nc, nr, bp);
-            for (int64_t ic = i0; ic < i1; ic += MC) {
-                int64_t mc = min64(MC, i1 - ic);
-                pack_a(a, ic, mc, pc, kc, mr, ap);
-                for (int64_t jr = 0; jr < nc; jr += nr)
-                    for (int64_t ir = 0; ir < mc; ir += mr) {
-                        float *ct = c + (ic + ir) * ldc + jc + jr;
-                        int64_t rows = min64(mr, mc - ir), cols = min64(nr, nc - jr);
-                        run_tile(isa, kc, ap + ir * kc, bp + jr * kc, ct, ldc, rows, cols, pc == 0);
-                        if (bias.p && pc + kc == k) /* the last pass: the tile is done */
-                            add_bias(ct, ldc, bias, ic + ir, jc + jr, rows, cols);
-                    }
-            }
-        }
-    }
-}
-
-/* Products of at most this many multiply-adds take the small kernel: their operands fit in
- * the L1 cache, where packing a would cost more than it saves. */
-#define MM_SMALL 65536.0
-
-/* The small kernel reads b's rows as whole vectors, small_nr columns at a time: b itself when
- * its rows are contiguous and m is a multiple of small_nr, else a copy with contiguous rows and zeros past m
- * (in the calling thread's packing buffer: small products never run on other threads). */
-static void mm_small(const MmIsa *isa, MmMat a, MmMat b, MmMat c, MmMat bias, int64_t n,
-                     int64_t k, int64_t m) {
-    const float *bp = b.p;
-    int64_t ldb = b.rs;
-    if (b.cs != 1 || m % isa->small_nr != 0) {
-        ldb = (m + isa->small_nr - 1) / isa->small_nr * isa->small_nr;
-        PackBuffers *buf = &pack_buffers[0];
-        float *copy = buffer_at_least(&buf->b, &buf->b_floats, (size_t)(k * ldb));
-        for (int64_t p = 0; p < k; p++) {
-            for (int64_t j = 0; j < m; j++) copy[p * ldb + j] = b.p[p * b.rs + j * b.cs];
-            for (int64_t j = m; j < ldb; j++) copy[p * ldb + j] = 0.0f;
-        }
-        bp = copy;
-    }
-    isa->small(a, bp, ldb, c, bias, n, k, m);
-}
-
-/* How a product is split over threads: `parts` ranges of rows (or columns), in units of
- * `unit` rows (columns). The threads take the parts in turn, each the next one not yet taken
- * (next_part), so that a thread slowed down (by another program on its core, say) takes
- * fewer, and none waits idle for the slowest. */
-typedef struct MmJob {
-    const MmIsa *isa;
-    MmMat a, b, c;
-    MmMat bias;       /* added to c at the end (torch_addmm); bias.p NULL: none */
-    int64_t n, k, m;
-    bool narrow;      /* the narrow kernel, split by rows */
-    bool split_rows;  /* the blocked kernel, split by rows (else by columns) */
-    int64_t units, unit;
-    int parts;
-    atomic_int next_part;
-} MmJob;
-
-/* One thread's work: parts of the job until none is left. parallel_for hands each thread its
- * own index `worker`, which picks its packing buffers. Every element of c is summed by one
- * part, in full, so neither the split nor which thread ran a part changes a bit. */
-static void mm_worker(int64_t worker, int64_t worker_end, void *ctx) {
-    MmJob *job = ctx;
-    (void)worker_end;
-    for (;;) {
-        int part = atomic_fetch_add(&job->next_part, 1);
-        if (part >= job->parts) break;
-        int64_t begin = job->units * part / job->parts * job->unit;
-        int64_t end = min64(job->units * (part + 1) / job->parts * job->unit,
-                            job->narrow || job->split_rows ? job->n : job->m);
-        if (job->narrow)
-            job->isa->narrow(job->a, job->b, job->c, job->bias, begin, end, job->k, job->m);
-        else if (job->split_rows)
-            mm_blocked(job->isa, job->a, job->b, job->bias, job->c.p, job->c.rs, job->k, begin,
-                       end, 0, job->m, &pack_buffers[worker]);
-        else
-            mm_blocked(job->isa, job->a, job->b, job->bias, job->c.p, job->c.rs, job->k, 0,
-                       job->n, begin, end, &pack_buffers[worker]);
-    }
-}
-
-/* Products with more multiply-adds than this are split over threads: below it, starting the
- * threads would cost more than they save. */
-#define MM_PARALLEL_MIN 4000000.0
-
-#ifdef CTORCH_BLAS
-#include <cblas.h>
-
-/* -Dblas=true: the system's cblas_sgemm instead (for comparison; it sums in its own order). */
-static void mm_blas(const Tensor *a, const Tensor *b, Tensor *out) {
-    int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
-    Tensor *ac = tensor_contiguous_raw((Tensor *)a), *bc = tensor_contiguous_raw((Tensor *)b);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)m, (int)k, 1.0f,
-                tensor_f32(ac), (int)(k > 0 ? k : 1), tensor_f32(bc), (int)(m > 0 ? m : 1),
-                0.0f, tensor_f32(out), (int)(m > 0 ? m : 1));
-    if (ac != a) torch_free(ac);
-    if (bc != b) torch_free(bc);
-}
-#endif
-
-void mm_kernel(const Tensor *a, const Tensor *b, Tensor *out) {
-    mm_kernel_bias(a, b, NULL, 0, 0, out);
-}
-
-void mm_kernel_bias(const Tensor *a, const Tensor *b, const float *bias, int64_t bias_rs,
-                    int64_t bias_cs, Tensor *out) {
-    /* a (n, k), b (k, m), bias (n, m) seen through its strides -> out (n, m), contiguous */
-    int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
-    float *c = tensor_f32(out);
-    MmMat bias_mat = {(float *)bias, bias_rs, bias_cs};
-    if (n == 0 || m == 0) return;
-    if (k == 0) { /* an empty sum */
-        memset(c, 0, sizeof(float) * (size_t)(n * m));
-        if (bias) add_bias(c, m, bias_mat, 0, 0, n, m);
-        return;
-    }
-#ifdef CTORCH_BLAS
-    mm_blas(a, b, out);
-    if (bias) add_bias(c, m, bias_mat, 0, 0, n, m);
-    return;
-#endif
-    const MmIsa *isa = mm_isa();
-    double madds = (double)n * (double)k * (double)m;
-    bool small = madds <= MM_SMALL;
-    if (small && m > MM_NARROW) { /* a small product, on this thread: no job to set up */
-        mm_small(isa, mm_mat(a), mm_mat(b), (MmMat){c, m, 1}, bias_mat, n, k, m);
-        return;
-    }
-    if (m <= MM_NARROW && madds <= MM_PARALLEL_MIN) { /* the same for a narrow one */
-        isa->narrow(mm_mat(a), mm_mat(b), (MmMat){c, m, 1}, bias_mat, 0, n, k, m);
-        return;
-    }
-    MmJob job = {.isa = isa, .a = mm_mat(a), .b = mm_mat(b), .c = {c, m, 1},
-                 .bias = bias_mat, .n = n, .k = k, .m = m};
-    if (m > MM_NARROW && n <= MM_NARROW) { /* few rows: narrow, on c^T = b^T a^T */
-        job.a = mm_transposed(mm_mat(b));
-        job.b = mm_transposed(mm_mat(a));
-        job.c = (MmMat){c, 1, m};
-        job.bias = mm_transposed(bias_mat);
-        job.n = m;
-        job.m = n;
-    }
-    job.narrow = job.m <= MM_NARROW;
-    if (job.narrow) {
-        job.unit = job.isa->narrow_rows;
-        job.units = (job.n + job.unit - 1) / job.unit;
-    } else {
-        /* copying the smaller operand once per thread costs least: split the other one */
-        job.split_rows = (double)n * (double)k > (double)k * (double)m;
-        job.unit = job.split_rows ? MC : job.isa->nr;
-        job.units = job.split_rows ? (n + MC - 1) / MC : (m + job.isa->nr - 1) / job.isa->nr;
-    }
-    int threads = torch_get_num_threads();
-    if (threads > PARALLEL_MAX_THREADS) threads = PARALLEL_MAX_THREADS;
-    if (madds <= MM_PARALLEL_MIN) threads = 1;
-    /* Up to 4 parts per thread, so that the work can even out, but each part packs the
-     * whole of one operand (the one not split), and that copy costs more than its size says
-     * (it comes from main memory): only as many parts as keep it below about 1/4096 of the
-     * multiply-adds. */
-    double copied = job.narrow ? 0 : job.split_rows ? (double)k * (double)m : (double)n * (double)k;
-    double per_thread = copied > 0 ? madds / (copied * 4096) : 4;
-    int parts_per_thread = per_thread >= 4 ? 4 : per_thread >= 1 ? (int)per_thread : 1;
-    job.parts = (int)min64(threads > 1 ? parts_per_thread * threads : 1, job.units);
-    if (threads > job.parts) threads = job.parts;
-    atomic_init(&job.next_part, 0);
-    parallel_for(threads, 1, mm_worker, &job); /* worker i: [i, i + 1) */
-}
-
-/* ---- checks shared by the products ------------------------------------------------------- */
-
-/* libtorch names the first operand's dtype as expected; ctorch computes in float32 only. */
-static void check_float_pair(const char *op, const Tensor *a, const Tensor *b) {
-    if (a->dtype != b->dtype)
-        torch_error(op, "expected scalar type %s but found %s", dtype_name(a->dtype),
-                    dtype_name(b->dtype));
-    if (a->dtype != TORCH_FLOAT32)
-        torch_error(op, "expected scalar type Float but found %s", dtype_name(a->dtype));
-}
-
-/* The inner sizes of two matrices must agree: (n, k) x (k, m). */
-static void check_inner(const char *op, const Shape *a, const Shape *b) {
-    char sa[64], sb[64];
-    if (a->size[1] != b->size[0])
-        torch_error(op, "mat1 and mat2 shapes cannot be multiplied (%s and %s)",
-                    shape_str_x(*a, sa, sizeof sa), shape_str_x(*b, sb, sizeof sb));
-}
-
-/* A header-only matrix view of t (no allocation, not recorded), for handing to mm_kernel. */
+/* defined below */
+static void check_float_pair(const char *op, const Tensor *a, const Tensor *b);
+static void check_inner(const char *op, const Shape *a, const Shape *b);
 static Tensor as_matrix(const Tensor *t, int64_t rows, int64_t cols, int64_t row_stride,
-                        int64_t col_stride) {
-    Tensor v = *t;
-    v.shape = SHAPE(rows, cols);
-    v.stride[0] = row_stride;
-    v.stride[1] = col_stride;
-    return v;
-}
-
-/* ---- the public products -------------------------------------------------------------------- */
+                        int64_t col_stride);
+static void mm_kernel(const Tensor *a, const Tensor *b, const float *bias, int64_t bias_rs,
+                      int64_t bias_cs, Tensor *out);
 
 /* R: x$mm(w). a (n, k), b (k, m) -> (n, m). */
 Tensor *torch_mm(Tensor *a, Tensor *b) {
@@ -519,10 +40,7 @@ Tensor *torch_mm(Tensor *a, Tensor *b) {
     check_inner(op, &a->shape, &b->shape);
     check_float_pair(op, a, b);
     Tensor *out = tensor_alloc(SHAPE(a->shape.size[0], b->shape.size[1]), TORCH_FLOAT32);
-    if (STUDENT_COPY) /* a student copy runs exercise 1.2 here (common/exercise.h) */
-        mm_reference(a, b, out);
-    else
-        mm_kernel(a, b, out);
+    mm_kernel(a, b, NULL, 0, 0, out);
     torch_record(&(TorchOp){.kind = TORCH_OP_MM, .out = out, .n_in = 2, .in = {a, b}});
     return out;
 }
@@ -573,7 +91,7 @@ Tensor *torch_matmul(Tensor *a, Tensor *b) {
     Tensor bm = db == 2 ? as_matrix(b, k, m, b->stride[0], b->stride[1])
                         : as_matrix(b, k, 1, b->stride[0], 0);
     Tensor om = as_matrix(out, n, m, m, 1);
-    mm_kernel(&am, &bm, &om);
+    mm_kernel(&am, &bm, NULL, 0, 0, &om);
     torch_record(&(TorchOp){.kind = TORCH_OP_MATMUL, .out = out, .n_in = 2, .in = {a, b}});
     return out;
 }
@@ -599,7 +117,79 @@ Tensor *torch_addmm(Tensor *bias, Tensor *a, Tensor *b) {
     expand_geometry(op, bias, SHAPE(n, m), &bias_shape, bs);
 
     Tensor *out = tensor_alloc(SHAPE(n, m), TORCH_FLOAT32);
-    mm_kernel_bias(a, b, tensor_f32(bias), bs[0], bs[1], out); /* the product, then the bias */
+    mm_kernel(a, b, tensor_f32(bias), bs[0], bs[1], out); /* the product, then the bias */
     torch_record(&(TorchOp){.kind = TORCH_OP_ADDMM, .out = out, .n_in = 3, .in = {bias, a, b}});
     return out;
+}
+
+/* ---- checks shared by the products ------------------------------------------------------- */
+
+/* libtorch names the first operand's dtype as expected; ctorch computes in float32 only. */
+static void check_float_pair(const char *op, const Tensor *a, const Tensor *b) {
+    if (a->dtype != b->dtype)
+        torch_error(op, "expected scalar type %s but found %s", dtype_name(a->dtype),
+                    dtype_name(b->dtype));
+    if (a->dtype != TORCH_FLOAT32)
+        torch_error(op, "expected scalar type Float but found %s", dtype_name(a->dtype));
+}
+
+/* The inner sizes of two matrices must agree: (n, k) x (k, m). */
+static void check_inner(const char *op, const Shape *a, const Shape *b) {
+    char sa[64], sb[64];
+    if (a->size[1] != b->size[0])
+        torch_error(op, "mat1 and mat2 shapes cannot be multiplied (%s and %s)",
+                    shape_str_x(*a, sa, sizeof sa), shape_str_x(*b, sb, sizeof sb));
+}
+
+/* A header-only matrix view of t (no allocation, not recorded), for handing to mm_kernel. */
+static Tensor as_matrix(const Tensor *t, int64_t rows, int64_t cols, int64_t row_stride,
+                        int64_t col_stride) {
+    Tensor v = *t;
+    v.shape = SHAPE(rows, cols);
+    v.stride[0] = row_stride;
+    v.stride[1] = col_stride;
+    return v;
+}
+
+/* ---- the product, by definition ------------------------------------------------------------ */
+
+void mm_reference(const Tensor *a, const Tensor *b, Tensor *out) {
+    /* a (n, k), b (k, m) -> out (n, m), out contiguous; a and b through their strides */
+    /* BEGIN EXERCISE 1.2: the matrix product, by definition */
+    int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
+    const float *pa = tensor_f32(a), *pb = tensor_f32(b);
+    float *c = tensor_f32(out);
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t j = 0; j < m; j++) {
+            float acc = 0.0f;
+            for (int64_t p = 0; p < k; p++)
+                acc = acc + pa[i * a->stride[0] + p * a->stride[1]] *
+                                pb[p * b->stride[0] + j * b->stride[1]];
+            c[i * m + j] = acc;
+        }
+    }
+    /* END EXERCISE 1.2 */
+}
+
+#if !CTORCH_FAST /* the fast backend adds the bias inside its product */
+/* out (n, m) += bias, bias seen as (n, m) through (bias_rs, bias_cs): stride 0 along a dim it
+ * broadcasts over. One rounded add per element, as torch_add(torch_mm(a, b), bias). */
+static void add_bias(Tensor *out, const float *bias, int64_t bias_rs, int64_t bias_cs) {
+    int64_t n = out->shape.size[0], m = out->shape.size[1];
+    float *c = tensor_f32(out);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < m; j++) c[i * m + j] = c[i * m + j] + bias[i * bias_rs + j * bias_cs];
+}
+#endif
+
+/* The seam (common/backend.h): a (n, k) @ b (k, m) [+ bias] -> out (n, m), computed by mm, or by
+ * the fast backend's product with the same bits. */
+static void mm_kernel(const Tensor *a, const Tensor *b, const float *bias, int64_t bias_rs,
+                      int64_t bias_cs, Tensor *out) {
+#if CTORCH_FAST
+    fast_mm(a, b, bias, bias_rs, bias_cs, out);
+#else
+    mm_reference(a, b, out);
+    if (bias) add_bias(out, bias, bias_rs, bias_cs);
+#endif
 }

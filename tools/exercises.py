@@ -18,9 +18,11 @@ two marker lines and stops with the library's ordinary error:
 
 Whatever the stub leaves unused (a parameter, a local made before the region, a static
 helper) is named in a "(void)name;" line, found by compiling the stubbed file; variables the
-region declared and the code after it reads are declared in the stub. The copy's
-common/exercise.h says STUDENT_COPY 1 (torch_mm then runs the student's mm_reference, and the
-sums the student's sum_lanes).
+region declared and the code after it reads are declared in the stub. The copy builds the
+reference kernels by default (meson_options.txt: kernels 'reference', common/backend.h), so
+that every function an exercise writes is the one that runs: torch_mm, torch_matmul and
+torch_addmm (nn_linear) run the student's mm_reference, every sum and mean the student's
+sum_lanes, the optimizers the student's loops.
 
 Usage (./course student and ./course grade call these):
   tools/exercises.py list                       the exercises: id, title, files
@@ -52,7 +54,8 @@ SOURCE_DIRS = ["common", "stage1_tensors", "stage2_autograd", "stage3_modules",
 # Instructors only: never part of a student copy.
 INSTRUCTOR_ONLY = ["tests/hidden/", "tools/gradescope/", "tools/gen_grading_fixtures.py"]
 MANIFEST = "tests/grading/manifest.txt"
-SWITCH = "common/exercise.h"  # "#define STUDENT_COPY 0" here, 1 in a student copy
+OPTIONS = "meson_options.txt"  # its kernels option defaults to 'reference' in a student copy
+KERNELS_FAST = "option('kernels', type : 'combo', choices : ['fast', 'reference'], value : 'fast',"
 
 BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)/\* BEGIN EXERCISE (?P<id>\d+\.\d+): "
                       r"(?P<title>.*?) \*/\s*$")
@@ -227,7 +230,8 @@ def unused_warnings(root, rel):
     """[(line, name)] of what the compiler finds unused in root/rel."""
     cc = os.environ.get("CC", "cc")
     includes = [f"-I{os.path.join(root, d)}" for d in SOURCE_DIRS]
-    cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-O0", "-c",
+    cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-DCTORCH_FAST=0", "-Wall", "-Wextra",
+           "-O0", "-c",
            "-o", os.devnull] + includes + [os.path.join(root, rel)]
     env = dict(os.environ, LC_ALL="C")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -391,14 +395,7 @@ def make_student_copy(dest, root=ROOT, quiet=False):
         stub_file(dest, rel, set(all_ids))
     if os.path.isfile(os.path.join(dest, MANIFEST)):
         filter_manifest(os.path.join(dest, MANIFEST))
-    switch = os.path.join(dest, SWITCH)
-    if os.path.isfile(switch):
-        with open(switch, encoding="utf-8") as f:
-            text = f.read()
-        if "#define STUDENT_COPY 0\n" not in text:
-            raise ExerciseError(f"{SWITCH} has no line '#define STUDENT_COPY 0'")
-        with open(switch, "w", encoding="utf-8") as f:
-            f.write(text.replace("#define STUDENT_COPY 0\n", "#define STUDENT_COPY 1\n"))
+    use_reference_kernels(dest)
     refresh_docs(dest)
     if not quiet:
         print(f"student copy: {dest}")
@@ -408,6 +405,18 @@ def make_student_copy(dest, root=ROOT, quiet=False):
               f"{MANIFEST}")
         print(f"  next: cd {dest} && git init && git add . && git commit -m 'ctorch exercises'")
     return all_ids
+
+
+def use_reference_kernels(dest):
+    """Makes the copy in dest build the reference kernels by default (-Dkernels=reference)."""
+    path = os.path.join(dest, OPTIONS)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if KERNELS_FAST not in text:
+        raise ExerciseError(f"{OPTIONS} has no line \"{KERNELS_FAST}\"")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(KERNELS_FAST, KERNELS_FAST.replace("value : 'fast'",
+                                                                "value : 'reference'")))
 
 
 # ---- putting a submission's regions into a tree ---------------------------------------------

@@ -6,9 +6,10 @@
  *           rounded), computed by torch's float32 elementwise ops: compared bit for bit;
  *   .torch  torch's own result (OpenBLAS sums in another order): compared with rtol 1e-5 and
  *           an atol scaled by the sizes of the products.
- * Then the fast kernel against the reference kernel, bit for bit, on odd shapes, transposed
- * and strided views, and several thread counts, with every instruction set this CPU runs
- * (AVX-512, AVX2, portable C) and with torch_addmm's bias added as the tiles finish;
+ * Then, in a fast build (-Dkernels=fast), the two backends: fast_mm against mm_reference, bit
+ * for bit, on odd shapes, transposed and strided views, and several thread counts, with every
+ * instruction set this CPU runs (AVX-512, AVX2, portable C); in either build, torch_addmm's
+ * bias against the product followed by an add, and torch_mm at several thread counts;
  * libtorch's error messages; the autograd records.
  * Built with -Dblas=true, torch_mm sums in the BLAS's order, so this suite is skipped.
  */
@@ -18,6 +19,7 @@
 
 #include "ct_test.h"
 #include "internal.h"
+#include "backend.h"
 #include "linalg_kernels.h"
 
 static Fixtures *fixtures(void) {
@@ -141,12 +143,13 @@ static Tensor *filled(Shape shape, uint32_t seed) {
     return t;
 }
 
-/* mm_kernel and mm_reference agree bit for bit on a (n, k) . b (k, m). */
+#if CTORCH_FAST
+/* The two backends, fast_mm and mm_reference, agree bit for bit on a (n, k) . b (k, m). */
 static void assert_kernels_agree(Tensor *a, Tensor *b, const char *what) {
     Shape s = SHAPE(a->shape.size[0], b->shape.size[1]);
     Tensor *ref = torch_empty(s), *fast = torch_empty(s);
     mm_reference(a, b, ref);
-    mm_kernel(a, b, fast);
+    fast_mm(a, b, NULL, 0, 0, fast);
     ct_assert_bits_eq(fast, ref, what, __FILE__, __LINE__);
 }
 
@@ -206,37 +209,37 @@ static const int64_t isa_shapes[][3] = {
     {40, 40, 40},   {40, 41, 40},   {31, 7, 25},
 };
 
-/* mm_kernel with every instruction set this CPU has, at 1 and 3 threads, against one
+/* fast_mm with every instruction set this CPU has, at 1 and 3 threads, against one
  * mm_reference result. */
 static void assert_every_isa_agrees(Tensor *a, Tensor *b, const char *what) {
     const char *isas[] = {"avx512", "avx2", "portable"};
-    const char *was = mm_isa_name();
+    const char *was = fast_isa_name();
     Shape s = SHAPE(a->shape.size[0], b->shape.size[1]);
     Tensor *ref = torch_empty(s);
     mm_reference(a, b, ref);
     for (int i = 0; i < 3; i++) {
-        if (!mm_isa_use(isas[i])) continue; /* this CPU cannot run it */
-        ck_assert_str_eq(mm_isa_name(), isas[i]);
+        if (!fast_isa_use(isas[i])) continue; /* this CPU cannot run it */
+        ck_assert_str_eq(fast_isa_name(), isas[i]);
         for (int threads = 1; threads <= 3; threads += 2) {
             torch_set_num_threads(threads);
             Tensor *fast = torch_empty(s);
-            mm_kernel(a, b, fast);
+            fast_mm(a, b, NULL, 0, 0, fast);
             char full[160];
             snprintf(full, sizeof full, "%s, %s, %d threads", what, isas[i], threads);
             ct_assert_bits_eq(fast, ref, full, __FILE__, __LINE__);
         }
     }
     torch_set_num_threads(0);
-    ck_assert(mm_isa_use(was));
+    ck_assert(fast_isa_use(was));
 }
 
 /* Every instruction set, thread counts, contiguous and through views: mm_reference's bits. */
 START_TEST(test_kernel_every_isa) {
-    const char *best = mm_isa_name();
-    ck_assert(mm_isa_use("portable")); /* runs everywhere */
-    ck_assert(!mm_isa_use("no-such-isa"));
-    ck_assert_str_eq(mm_isa_name(), "portable");
-    ck_assert(mm_isa_use(best));
+    const char *best = fast_isa_name();
+    ck_assert(fast_isa_use("portable")); /* runs everywhere */
+    ck_assert(!fast_isa_use("no-such-isa"));
+    ck_assert_str_eq(fast_isa_name(), "portable");
+    ck_assert(fast_isa_use(best));
     for (size_t c = 0; c < sizeof isa_shapes / sizeof *isa_shapes; c++) {
         int64_t n = isa_shapes[c][0], k = isa_shapes[c][1], m = isa_shapes[c][2];
         char what[96];
@@ -251,6 +254,8 @@ START_TEST(test_kernel_every_isa) {
     }
 }
 END_TEST
+
+#endif
 
 /* torch_addmm's bias, added as each tile (or narrow group) finishes, gives the bits of the
  * product followed by a separate add, for every bias shape nn_linear and users pass. */
@@ -291,10 +296,13 @@ START_TEST(test_kernel_threads) {
         ct_assert_bits_eq(torch_mm(a, b), one, what, __FILE__, __LINE__);
     }
     torch_set_num_threads(0);
+#if CTORCH_FAST
     assert_kernels_agree(a, b, "default threads");
+#endif
 }
 END_TEST
 
+#if CTORCH_FAST
 /* Infinities, NaN and signed zeros go through both kernels the same way. */
 START_TEST(test_kernel_special_values) {
     for (int big = 0; big < 2; big++) { /* the small path and the packed path */
@@ -307,7 +315,7 @@ START_TEST(test_kernel_special_values) {
         for (int64_t p = 0; p < k; p++) tensor_f32(a)[2 * k + p] = -0.0f; /* row 2: only -0 */
         Tensor *ref = torch_empty(SHAPE(n, m)), *fast = torch_empty(SHAPE(n, m));
         mm_reference(a, b, ref);
-        mm_kernel(a, b, fast);
+        fast_mm(a, b, NULL, 0, 0, fast);
         CT_ASSERT_CLOSE(fast, ref, 0.0, 0.0); /* exact, NaN matching NaN */
         /* a sum that starts at +0 stays +0 when every product is -0 or +0 */
         ck_assert(!signbit(tensor_f32(fast)[2 * m + 1]));
@@ -315,6 +323,7 @@ START_TEST(test_kernel_special_values) {
     }
 }
 END_TEST
+#endif
 
 /* ---- errors ------------------------------------------------------------------------------------ */
 
@@ -462,12 +471,14 @@ static Suite *suite(void) {
 
     tc = ct_tcase("kernels");
     tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_kernel_threads);
+    tcase_add_test(tc, test_kernel_bias_epilogue);
+#if CTORCH_FAST /* the two backends on the same inputs */
     tcase_add_test(tc, test_kernel_contiguous);
     tcase_add_test(tc, test_kernel_views);
-    tcase_add_test(tc, test_kernel_threads);
     tcase_add_test(tc, test_kernel_special_values);
     tcase_add_test(tc, test_kernel_every_isa);
-    tcase_add_test(tc, test_kernel_bias_epilogue);
+#endif
     suite_add_tcase(s, tc);
 
     tc = ct_tcase("errors");
@@ -482,9 +493,11 @@ static Suite *suite(void) {
 int main(void) {
     /* -Dblas=true: the BLAS sums in its own order, so mm_reference's bits (this suite's
      * subject) are not the contract there. */
-    if (strcmp(mm_isa_name(), "blas") == 0) {
+#if CTORCH_FAST
+    if (strcmp(fast_mm_name(), "blas") == 0) {
         printf("1..0 # SKIP built with -Dblas=true: torch_mm sums in the BLAS's order\n");
         return 0;
     }
+#endif
     return ct_run(suite());
 }

@@ -8,11 +8,13 @@
  * in double in row-major order); max, min and argmax are "exact" (bits and indices). An input
  * "name@T" is the transpose of a stored matrix, a strided view built with tensor_view_of.
  * The hand-written tests pin down the contract other stages rely on: one rounding at the end
- * of a double sum, the same bits for the same elements whichever function sums them; and the
- * fast kernel sum_fast gives the definition's bits (sum_reference, exercise 1.3's sum_lanes:
- * common/reduce_kernels.h) on odd shapes, views, every instruction set and 1 or 2 threads.
+ * of a double sum, the same bits for the same elements whichever function sums them; and, in a
+ * fast build, the two backends: fast_sum gives the definition's bits (sum_reference, exercise
+ * 1.3's sum_lanes: common/reduce_kernels.h) on odd shapes, views, every instruction set and 1
+ * or 2 threads.
  */
 #include "ct_test.h"
+#include "backend.h"
 #include "internal.h"
 #include "reduce_kernels.h"
 
@@ -395,7 +397,7 @@ START_TEST(test_errors_dtype_and_null) {
 }
 END_TEST
 
-/* The public sums add many neighbouring lanes side by side (sum_fast): each lane is still its
+/* The fast backend adds many neighbouring lanes side by side (fast_sum): each lane is still its
  * own double sum in index order, rounded once. Wider lanes than one chunk, a chunk and a bit,
  * and every dim, against that loop written out here. */
 START_TEST(test_sums_of_many_lanes) {
@@ -457,29 +459,7 @@ static void fill_rounding(float *v, int64_t count, uint64_t seed) {
     for (int64_t i = 0; i < count; i++) v[i] = ldexpf(hashed(seed, i, 0, 0), (int)(i % 41) - 20);
 }
 
-/* sum_fast against sum_reference on src seen as (outer, n, inner), sum and mean, with the
- * instruction set and thread count in use. `want` holds sum_reference's sums, then its means
- * (outer * inner each). */
-static void assert_fast_matches(const float *src, int64_t outer, int64_t n, int64_t inner,
-                                const float *want, const char *what) {
-    int64_t count = outer * inner;
-    float *got = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
-    ck_assert_ptr_nonnull(got);
-    for (int mean = 0; mean < 2; mean++) {
-        memset(got, 0xff, sizeof(float) * (size_t)count); /* every lane must be written */
-        sum_fast(src, outer, n, inner, got, mean);
-        int64_t j = 0; /* the first lane that differs (a check per lane would be slow) */
-        while (j < count && same_bits(got[j], want[mean * count + j])) j++;
-        if (j < count)
-            ck_abort_msg("%s (%ld, %ld, %ld) %s, %s, %d threads: lane %ld is %a, not %a", what,
-                         (long)outer, (long)n, (long)inner, mean ? "mean" : "sum",
-                         sum_isa_name(), torch_get_num_threads(), (long)j, (double)got[j],
-                         (double)want[mean * count + j]);
-    }
-    free(got);
-}
-
-/* sum_reference's sums and means of src (outer, n, inner), for assert_fast_matches. */
+/* sum_reference's sums and means of src (outer, n, inner), to compare with. */
 static float *reference_sums(const float *src, int64_t outer, int64_t n, int64_t inner) {
     int64_t count = outer * inner;
     float *want = malloc(sizeof(float) * (size_t)(2 * count > 0 ? 2 * count : 1));
@@ -489,32 +469,55 @@ static float *reference_sums(const float *src, int64_t outer, int64_t n, int64_t
     return want;
 }
 
-/* sum_fast with every instruction set this CPU has, at 1 and 2 threads. */
+#if CTORCH_FAST /* the two backends on the same inputs */
+/* fast_sum against sum_reference on src seen as (outer, n, inner), sum and mean, with the
+ * instruction set and thread count in use. `want` holds sum_reference's sums, then its means
+ * (outer * inner each). */
+static void assert_fast_matches(const float *src, int64_t outer, int64_t n, int64_t inner,
+                                const float *want, const char *what) {
+    int64_t count = outer * inner;
+    float *got = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
+    ck_assert_ptr_nonnull(got);
+    for (int mean = 0; mean < 2; mean++) {
+        memset(got, 0xff, sizeof(float) * (size_t)count); /* every lane must be written */
+        fast_sum(src, outer, n, inner, got, mean);
+        int64_t j = 0; /* the first lane that differs (a check per lane would be slow) */
+        while (j < count && same_bits(got[j], want[mean * count + j])) j++;
+        if (j < count)
+            ck_abort_msg("%s (%ld, %ld, %ld) %s, %s, %d threads: lane %ld is %a, not %a", what,
+                         (long)outer, (long)n, (long)inner, mean ? "mean" : "sum",
+                         fast_isa_name(), torch_get_num_threads(), (long)j, (double)got[j],
+                         (double)want[mean * count + j]);
+    }
+    free(got);
+}
+
+/* fast_sum with every instruction set this CPU has, at 1 and 2 threads. */
 static void assert_fast_everywhere(const float *src, int64_t outer, int64_t n, int64_t inner,
                                    const char *what) {
-    static const char *const isas[] = {"avx2", "portable"};
-    const char *was = sum_isa_name();
+    static const char *const isas[] = {"avx512", "avx2", "portable"};
+    const char *was = fast_isa_name();
     int threads_were = torch_get_num_threads();
     float *want = reference_sums(src, outer, n, inner);
     for (int i = 0; i < COUNT(isas); i++) {
-        if (!sum_isa_use(isas[i])) continue; /* this CPU cannot run it */
+        if (!fast_isa_use(isas[i])) continue; /* this CPU cannot run it */
         for (int threads = 1; threads <= 2; threads++) {
             torch_set_num_threads(threads);
             assert_fast_matches(src, outer, n, inner, want, what);
         }
     }
     torch_set_num_threads(threads_were);
-    ck_assert(sum_isa_use(was));
+    ck_assert(fast_isa_use(was));
     free(want);
 }
 
 START_TEST(test_fast_isa_choice) {
-    const char *best = sum_isa_name();
-    ck_assert(sum_isa_use("portable")); /* runs everywhere */
-    ck_assert_str_eq(sum_isa_name(), "portable");
-    ck_assert(!sum_isa_use("no-such-isa"));
-    ck_assert_str_eq(sum_isa_name(), "portable");
-    ck_assert(sum_isa_use(best));
+    const char *best = fast_isa_name();
+    ck_assert(fast_isa_use("portable")); /* runs everywhere */
+    ck_assert_str_eq(fast_isa_name(), "portable");
+    ck_assert(!fast_isa_use("no-such-isa"));
+    ck_assert_str_eq(fast_isa_name(), "portable");
+    ck_assert(fast_isa_use(best));
 }
 END_TEST
 
@@ -598,6 +601,8 @@ START_TEST(test_fast_threads) {
 }
 END_TEST
 
+#endif
+
 /* The bias gradient's sum over dim 0 of a large matrix, through torch_sum_dim and
  * torch_mean_dim, at 1 and 2 threads: sum_reference's bits. */
 START_TEST(test_public_sums_threads) {
@@ -675,10 +680,12 @@ static Suite *suite(void) {
     tcase_add_test(num, test_sum_accumulates_in_double);
     tcase_add_test(num, test_same_elements_same_bits);
     tcase_add_test(num, test_sums_of_many_lanes);
+#if CTORCH_FAST
     tcase_add_test(num, test_fast_isa_choice);
     tcase_add_test(num, test_fast_odd_shapes);
     tcase_add_test(num, test_fast_threads);
     tcase_add_test(num, test_fast_exact_chains);
+#endif
     tcase_add_test(num, test_public_sums_threads);
     tcase_add_test(num, test_public_sums_of_views);
     tcase_add_test(num, test_result_shapes);

@@ -70,8 +70,8 @@ START_TEST(test_mm_reference_bits) {
 }
 END_TEST
 
-/* A narrow product, as the chapter's h_relu.mm(w2). In a student copy torch_mm multiplies
- * with mm_reference (common/exercise.h). */
+/* A narrow product, as the chapter's h_relu.mm(w2). A student copy builds the reference
+ * kernels, so torch_mm multiplies with mm_reference (common/backend.h). */
 START_TEST(test_torch_mm_narrow) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
     Tensor *x = fixture_tensor(fx, "ex1_2_x"), *w = fixture_tensor(fx, "ex1_2_w");

@@ -1,6 +1,6 @@
 /*
- * linalg_tile.h: the two inner kernels of the fast matrix product, written once and compiled
- * once per instruction set. linalg.c includes this file three times, each time with
+ * mm_tile.h: the two inner kernels of the fast matrix product, written once and compiled
+ * once per instruction set. mm.c includes this file three times, each time with
  *   TILE_ISA     the suffix of the functions' names (avx512, avx2, portable),
  *   TILE_TARGET  the function attribute that lets the compiler use that instruction set
  *                (__attribute__((target("avx2"))), or nothing for the portable build),
@@ -8,7 +8,7 @@
  *   TILE_MR      rows of the register tile,
  *   TILE_NV      vectors per row of the register tile (so NR = TILE_NV * TILE_VW columns),
  *   TILE_SMALL_MR, TILE_SMALL_NV  the same for the small-product kernel,
- * and the CPU picks one set when the program starts (linalg.c, mm_isa).
+ * and the CPU picks one set when the program starts (cpu.c, fast_isa).
  *
  * The vectors are GCC's vector extension (also Clang's): `vf` holds TILE_VW floats, and
  * `acc + a * b` on vectors is TILE_VW separate float multiplies, then TILE_VW separate float
@@ -36,7 +36,7 @@ typedef float TILE_FN(vfu)
 
 /* docs:begin tile */
 /*
- * The register tile: ap (kc, MR) and bp (kc, NR), both packed (linalg.c) -> the full (MR, NR)
+ * The register tile: ap (kc, MR) and bp (kc, NR), both packed (mm.c) -> the full (MR, NR)
  * corner of c at c, row stride ldc. The MR x NV accumulators stay in registers for the whole
  * pass over p: each step loads NV vectors of b, then for each row broadcasts one a value and
  * adds its products to that row's accumulators. On the first pass over p (first) the
@@ -72,7 +72,7 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
 
 /*
  * Small products: c (n, m) = a (n, k) . b (k, m), where nothing is worth packing, because
- * every operand fits in the L1 cache (linalg.c decides). A register tile as in `tile`, but
+ * every operand fits in the L1 cache (mm.c decides). A register tile as in `tile`, but
  * shorter and wider (SMALL_MR x SMALL_NR: fewer rows of a to address, since a is read where
  * it lies, one value per row and step, any strides) and b read from rows of SMALL_NR-wide
  * panels that are contiguous: b itself when its rows are, or a copy (bp, row stride ldb,
@@ -81,7 +81,7 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
  * accumulators in registers). A bias (bias.p not NULL) is added to each sum as it is stored.
  */
 #define TILE_BIASED(sum, i, j) (bias.p ? (sum) + bias.p[(i) * bias.rs + (j) * bias.cs] : (sum))
-TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(small_rows)(
+TILE_TARGET ALWAYS_INLINE void TILE_FN(small_rows)(
     MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t i, int64_t j,
     int64_t cols, int64_t k, const int rows) {
     typedef TILE_FN(vf) vf;
@@ -164,7 +164,7 @@ enum { TILE_FN(narrow_steps) = 64 }; /* steps of p copied at once when a's rows 
 
 /* acc[j][v] += a's values of steps 0 .. steps - 1 (rv * VW adjacent values per step, at
  * ar + p * lda) times b[p0 + p][j], for each of the `cols` columns. */
-TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_add)(
+TILE_TARGET ALWAYS_INLINE void TILE_FN(narrow_add)(
     TILE_FN(narrow_acc) acc[], const float *ar, int64_t lda, MmMat b, int64_t p0, int64_t steps,
     const int cols, const int rv) {
     typedef TILE_FN(vf) vf;
@@ -181,7 +181,7 @@ TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_add
 #if TILE_VW == 8 || TILE_VW == 4
 /* x[0 .. VW-1] are VW rows of VW floats; on return, x[q] holds column q of that square. Three
  * rounds of shuffles (two for VW = 4), each interleaving pairs of vectors. */
-TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(transpose)(
+TILE_TARGET ALWAYS_INLINE void TILE_FN(transpose)(
     TILE_FN(vf) x[TILE_VW]) {
     typedef TILE_FN(vf) vf;
 #define TILE_SHUF __builtin_shufflevector
@@ -217,7 +217,7 @@ TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(transpose)
 /* acc[j][v] += a's rv * VW rows at ai (row stride lda, steps adjacent: a.cs == 1) times
  * b[p][j], p ascending: VW steps at a time, each VW x VW square transposed in registers, then
  * the last k % VW steps gathered one value at a time. */
-TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_add_rows)(
+TILE_TARGET ALWAYS_INLINE void TILE_FN(narrow_add_rows)(
     TILE_FN(narrow_acc) acc[], const float *ai, int64_t lda, MmMat b, int64_t k, const int cols,
     const int rv) {
     typedef TILE_FN(vf) vf;
@@ -240,7 +240,7 @@ TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_add
 }
 #endif
 
-TILE_TARGET static inline __attribute__((always_inline)) void TILE_FN(narrow_cols)(
+TILE_TARGET ALWAYS_INLINE void TILE_FN(narrow_cols)(
     MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0, int64_t i1, int64_t k, const int cols,
     const int rv) {
     typedef TILE_FN(vf) vf;
