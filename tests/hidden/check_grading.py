@@ -13,7 +13,12 @@
      exercise's file does not compile, and the copy's own ./course grade exactly 1.1's
      visible points;
   5. in the student copy, chapter 1's program stops at each of chapter 1's exercises in turn
-     as they are solved (so torch_mm runs the student's mm_reference), then runs.
+     as they are solved (so torch_mm runs the student's mm_reference), then runs;
+  6. the student copy builds the reference kernels, so no fast kernel bypasses an exercise:
+     with every exercise solved but one whose function the fast backend also implements,
+     stages 3 and 4 (nn_linear's addmm, the losses' sums) stop with that exercise's message;
+     with every exercise solved, each stage program writes the same loss file, byte for byte,
+     as the build under test (the fast kernels: the two backends give the same bits).
 Prints TAP. Under valgrind (CT_PROGRAM_WRAPPER set) it does 1 and 2 without building the
 copy: it runs no C code of its own that valgrind would check.
 """
@@ -301,7 +306,58 @@ def steps(args, src, exercises, ids, tmp, env):
         code, prog = run([stage1, "--epochs", "2", "--every", "0"])
         check(code == 0, "with chapter 1 solved, the student copy's chapter 1 program runs",
               "" if code == 0 else prog[-1000:] + out[-1000:])
+
+        # ---- 6. no fast kernel bypasses an exercise -----------------------------------------
+        exercises.inject(src, student, set(ids), log=lambda m: None)
+        programs = {k: os.path.join(sbuild, d, "train") for k, d in STAGES.items()}
+        for ex_id, stages in SEAM_EXERCISES.items():
+            run(tool + ["stub", student, ex_id])
+            status, out = run(["ninja", "-C", sbuild])
+            for k in stages:
+                code, prog = run([programs[k], "--epochs", "2", "--every", "0"])
+                check(code == 1 and f"exercise {ex_id}: not implemented yet" in prog,
+                      f"every exercise solved but {ex_id}: stage {k}'s program stops with "
+                      f"exercise {ex_id}'s message", "" if code == 1 else prog[-800:] + out[-800:])
+            exercises.inject(src, student, {ex_id}, log=lambda m: None)
+        seams = seam_files(src, exercises)
+        missing = [f"{r.path}: exercise {r.id}" for e in exercises.exercises(src)
+                   for r in e["regions"] if r.path in seams and r.id not in SEAM_EXERCISES
+                   and r.id not in NOT_IN_FAST]
+        check(not missing, "every exercise in a file with a backend seam is in SEAM_EXERCISES "
+              "or NOT_IN_FAST", "\n".join(missing))
+        status, out = run(["ninja", "-C", sbuild])
+        for k, d in STAGES.items():
+            mine, theirs = os.path.join(tmp, f"student{k}.csv"), os.path.join(tmp, f"ref{k}.csv")
+            code1, out1 = run([programs[k], "--every", "0", "--csv", mine])
+            code2, out2 = run([os.path.join(os.path.abspath(args.build), d, "train"), "--every",
+                               "0", "--csv", theirs])
+            same = code1 == 0 and code2 == 0 and open(mine).read() == open(theirs).read()
+            check(same, f"every exercise solved: the student copy's stage {k} (reference "
+                  "kernels) writes the same losses as the build under test, byte for byte",
+                  "" if same else out1[-800:] + out2[-800:])
     return finish(tmp, args.keep)
+
+
+STAGES = {1: "stage1_tensors", 2: "stage2_autograd", 3: "stage3_modules",
+          4: "stage4_losses_optim"}
+# The exercises whose function the fast backend implements too (common/backend.h), with the
+# stage programs that must stop at their stub: the product (nn_linear computes torch_addmm)
+# and the sums (every loss sums).
+SEAM_EXERCISES = {"1.2": [1, 2, 3, 4], "1.3": [1, 2, 3, 4]}
+# Exercises in a file with a seam whose code is not a kernel the fast backend has: Adam's bias
+# corrections are computed before the loop in both backends, SGD's momentum has no fast loop.
+NOT_IN_FAST = {"4.5", "4.6"}
+
+
+def seam_files(src, exercises):
+    """The library's files that choose a backend (#if CTORCH_FAST)."""
+    found = set()
+    for rel in exercises.list_files(src):
+        if rel.endswith(".c") and not rel.startswith("tests/"):
+            with open(os.path.join(src, rel), encoding="utf-8", errors="replace") as f:
+                if "#if CTORCH_FAST" in f.read():
+                    found.add(rel)
+    return found
 
 
 def finish(tmp, keep):
