@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """./course bench: ctorch against PyTorch, side by side, on this machine.
 
-    python3 tools/bench.py --build BUILD [--quick] [--no-torch] [--threads 1,2]
+    python3 tools/bench.py --build BUILD [--reference-build RBUILD] [--quick] [--no-torch]
+                           [--threads 1,2]
 
 Runs, for ctorch (BUILD/bench/bench_ops and the four stage programs) and, when Debian's
 python3-torch is installed (/usr/bin/python3 -c 'import torch'), for PyTorch
@@ -13,6 +14,10 @@ python3-torch is installed (/usr/bin/python3 -c 'import torch'), for PyTorch
   - memory: chapter 4's loop over 20,000 epochs (tutorial size) and a few at the scaled
     size: the bytes of tensors alive at the peak, the process's peak resident memory, and
     the buffers obtained from the system after epoch 2 and at the end.
+With --reference-build (a build with -Dkernels=reference: the code the chapters teach, see
+common/backend.h), the same measures of that build stand beside the fast one's: products up
+to 512, the small ops, every stage's tutorial-size epoch, and chapter 4's scaled epoch at 1
+thread (the full run only: its naive products take half a minute an epoch).
 Writes BUILD/bench/{mm,overhead,epochs,memory}.csv, draws BUILD/bench/mm.png and
 BUILD/bench/epochs.png with gnuplot (tools/bench.gp), and prints the tables with ratios.
 
@@ -44,6 +49,8 @@ def parse():
     p.add_argument("--quick", action="store_true",
                    help="fewer sizes and epochs (about a minute; less precise)")
     p.add_argument("--no-torch", action="store_true", help="ctorch only")
+    p.add_argument("--reference-build", default=None,
+                   help="a build with -Dkernels=reference, measured beside BUILD")
     p.add_argument("--threads", default=None,
                    help="thread counts for the large runs, e.g. 1,2 (default: 1 and every core)")
     return p.parse_args()
@@ -94,6 +101,17 @@ def stage_args(build, stage, size, threads):
     if size is SCALED and stage < 4:
         args += ["--lr", "1e-9"]  # the SGD stages diverge at this size with lr 1e-4
     return [str(a) for a in args]
+
+
+def reference_epoch(rbuild, stage, size, threads, epochs, rounds):
+    """Seconds per epoch of a stage in the reference build, as stage_epochs measures ctorch's
+    (NaN without a reference build)."""
+    if not rbuild:
+        return float("nan")
+    args = stage_args(rbuild, stage, size, threads)
+    ones = [seconds(args + ["--epochs", "1"]) for _ in range(rounds)]
+    manys = [seconds(args + ["--epochs", str(epochs)]) for _ in range(rounds)]
+    return max((min(manys) - min(ones)) / (epochs - 1), 0.0)
 
 
 def stage_epochs(build, stage, size, threads, epochs, torch_epochs, rounds, torch_ok):
@@ -148,6 +166,7 @@ def write_csv(path, header, lines):
 def main():
     args = parse()
     build = os.path.abspath(args.build)
+    rbuild = os.path.abspath(args.reference_build) if args.reference_build else None
     out = os.path.join(build, "bench")
     os.makedirs(out, exist_ok=True)
     bench_ops = os.path.join(build, "bench", "bench_ops")
@@ -174,6 +193,12 @@ def main():
                 old[r["size"]] = r
         return old
 
+    ref_mm = {}  # the reference build's products, 1 thread (it runs on one)
+    if rbuild:
+        log("bench: mm GFLOPS, reference kernels")
+        ref_mm = {r["size"]: r for r in rows(run(
+            [os.path.join(rbuild, "bench", "bench_ops"), "mm", "--threads", "1"] +
+            [str(s) for s in sizes if s <= 512]))}
     for t in threads:
         mine, theirs = {}, {}
         # two rounds, ctorch and PyTorch in turn: a moment when something else runs on the
@@ -188,21 +213,26 @@ def main():
             m = mine[str(s)]
             g = float(m["gflops"])
             tg = float(theirs[str(s)]["gflops"]) if str(s) in theirs else float("nan")
-            mm_lines.append([s, t, m["isa"], f"{g:.2f}", f"{tg:.2f}", f"{ratio(g, tg):.2f}"])
+            rg = float(ref_mm[str(s)]["gflops"]) if t == 1 and str(s) in ref_mm else float("nan")
+            mm_lines.append([s, t, m["isa"], f"{g:.2f}", f"{tg:.2f}", f"{ratio(g, tg):.2f}",
+                             f"{rg:.2f}"])
     mm_header = ["size", "threads", "ctorch_isa", "ctorch_gflops", "torch_gflops",
-                 "ctorch_over_torch"]
+                 "ctorch_over_torch", "reference_gflops"]
     write_csv(os.path.join(out, "mm.csv"), mm_header, mm_lines)
 
     # ---- small ops ----------------------------------------------------------------------
     log("bench: per-op cost")
     mine = rows(run([bench_ops, "overhead"]))
     theirs = {r["op"]: r for r in rows(run(torch_cmd(1, "overhead")))} if torch_ok else {}
+    ref_ov = {r["op"]: r for r in rows(run([os.path.join(rbuild, "bench", "bench_ops"),
+                                             "overhead"]))} if rbuild else {}
     ov_lines = []
     for r in mine:
         c = float(r["ns_per_op"])
         p = float(theirs[r["op"]]["ns_per_op"]) if r["op"] in theirs else float("nan")
-        ov_lines.append([r["op"], f"{c:.1f}", f"{p:.1f}", f"{ratio(p, c):.1f}"])
-    ov_header = ["op", "ctorch_ns", "torch_ns", "torch_over_ctorch"]
+        rc = float(ref_ov[r["op"]]["ns_per_op"]) if r["op"] in ref_ov else float("nan")
+        ov_lines.append([r["op"], f"{c:.1f}", f"{p:.1f}", f"{ratio(p, c):.1f}", f"{rc:.1f}"])
+    ov_header = ["op", "ctorch_ns", "torch_ns", "torch_over_ctorch", "reference_ns"]
     write_csv(os.path.join(out, "overhead.csv"), ov_header, ov_lines)
 
     # ---- epochs -------------------------------------------------------------------------
@@ -215,11 +245,17 @@ def main():
             rounds = repeat if name == "tutorial" else (1 if args.quick else 4)
             mine_s, theirs_s = stage_epochs(build, k, size, t, epochs, t_epochs, rounds,
                                             torch_ok)
+            ref_s = float("nan")
+            if name == "tutorial":
+                ref_s = reference_epoch(rbuild, k, size, t, epochs // 10, 3)
+            elif k == 4 and t == 1 and not args.quick:
+                log("bench: stage 4 epoch, scaled size, reference kernels (about 2 minutes)")
+                ref_s = reference_epoch(rbuild, k, size, t, 2, 1)
             ep_lines.append([name, k, size["n"], size["d_in"], size["hidden"], t,
                              f"{mine_s:.9g}", f"{theirs_s:.9g}",
-                             f"{ratio(theirs_s, mine_s):.2f}"])
+                             f"{ratio(theirs_s, mine_s):.2f}", f"{ref_s:.9g}"])
     ep_header = ["size", "stage", "n", "d_in", "hidden", "threads", "ctorch_seconds",
-                 "torch_seconds", "torch_over_ctorch"]
+                 "torch_seconds", "torch_over_ctorch", "reference_seconds"]
     write_csv(os.path.join(out, "epochs.csv"), ep_header, ep_lines)
 
     # ---- memory -------------------------------------------------------------------------
@@ -241,15 +277,19 @@ def main():
     write_csv(os.path.join(out, "memory.csv"), mem_header, mem_lines)
 
     # ---- report -------------------------------------------------------------------------
-    print("\nMatrix products, GFLOPS (n x n x n)")
-    print(table(["size", "threads", "ctorch", "torch", "ctorch/torch"],
-                [[l[0], l[1], f"{l[3]} ({l[2]})", l[4], l[5]] for l in mm_lines]))
+    nan = "nan"
+    print("\nMatrix products, GFLOPS (n x n x n); reference: -Dkernels=reference, the code the "
+          "chapters teach")
+    print(table(["size", "threads", "ctorch", "torch", "ctorch/torch", "reference"],
+                [[l[0], l[1], f"{l[3]} ({l[2]})", l[4], l[5], "-" if l[6] == nan else l[6]]
+                 for l in mm_lines]))
     print("\nOne op (ns), 1 thread")
-    print(table(["op", "ctorch", "torch", "torch/ctorch"], ov_lines))
+    print(table(["op", "ctorch", "torch", "torch/ctorch", "reference"],
+                [l[:4] + ["-" if l[4] == nan else l[4]] for l in ov_lines]))
     print("\nOne epoch (best of the runs; start-up left out)")
-    print(table(["size", "stage", "threads", "ctorch", "torch", "torch/ctorch"],
-                [[l[0], l[1], l[5], fmt_time(float(l[6])), fmt_time(float(l[7])), l[8]]
-                 for l in ep_lines]))
+    print(table(["size", "stage", "threads", "ctorch", "torch", "torch/ctorch", "reference"],
+                [[l[0], l[1], l[5], fmt_time(float(l[6])), fmt_time(float(l[7])), l[8],
+                  fmt_time(float(l[9]))] for l in ep_lines]))
     print("\nMemory, chapter 4's loop. needed: data, parameters, gradients, Adam's state and "
           "the graph at its largest;\npeak RSS: above the process's size before the first "
           "tensor (at the tutorial size, mostly the program's code)")
