@@ -148,11 +148,23 @@ static PackBuffers pack_buffers[PARALLEL_MAX_THREADS];
 static float *buffer_at_least(float **buf, size_t *have, size_t floats) {
     if (*have < floats) {
         free(*buf);
+        *have = 0;
         *buf = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
         if (!*buf) torch_error("torch_mm", "out of memory: could not allocate a packing buffer");
         *have = floats;
     }
     return *buf;
+}
+
+/* Grows buf to what the blocked kernel can ask for in any part of an (n, k) x (k, m) product
+ * (mm_blocked: at most MC rows of a and NC columns of b by KC steps). */
+static void buffers_reserve(PackBuffers *buf, const MmIsa *isa, int64_t n, int64_t k,
+                            int64_t m) {
+    int64_t kc = min64(KC, k);
+    buffer_at_least(&buf->a, &buf->a_floats,
+                    (size_t)(min64(MC, (n + isa->mr - 1) / isa->mr * isa->mr) * kc));
+    buffer_at_least(&buf->b, &buf->b_floats,
+                    (size_t)(kc * min64(NC, (m + isa->nr - 1) / isa->nr * isa->nr)));
 }
 
 /* b rows p0 .. p0 + kc - 1, columns j0 .. j0 + nc - 1 -> bp: panels of nr columns, panel q at
@@ -400,6 +412,10 @@ void fast_mm(const Tensor *a, const Tensor *b, const float *bias, int64_t bias_r
     job.parts = (int)min64(threads > 1 ? parts_per_thread * threads : 1, job.units);
     if (threads > job.parts) threads = job.parts;
     atomic_init(&job.next_part, 0);
+    /* Every buffer a worker can need is allocated here, on the calling thread, so that an
+     * error (out of memory) is raised where the caller can catch it, never on a worker. */
+    if (!job.narrow)
+        for (int w = 0; w < threads; w++) buffers_reserve(&pack_buffers[w], isa, n, k, m);
     parallel_for(threads, 1, mm_worker, &job); /* worker i: [i, i + 1) */
 }
 
