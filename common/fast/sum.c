@@ -3,7 +3,7 @@
  * common/reduce.c: each lane adds its elements in increasing k, in double, and rounds once.
  *
  * Summed one after the other, the 32 lanes of a (100, 32) gradient are 32 chains of 100 adds,
- * each add waiting for the one before. sum_fast sums up to 32 neighbouring lanes side by side,
+ * each add waiting for the one before. fast_sum sums up to 32 neighbouring lanes side by side,
  * reading each row of the chunk in memory order, with their running sums in vector registers:
  * the adds of different lanes are independent, so they overlap, four to a vector instruction.
  * A large block is read a few rows at a time instead (sum_block says why); lanes of one

@@ -543,7 +543,7 @@ START_TEST(test_fast_odd_shapes) {
 END_TEST
 
 /* A chain whose elements span few binades is summed in interleaved order (every add exact,
- * reduce.c's sum_is_exact); any other goes in order. Both must give sum_lanes's bits: chains
+ * fast/sum.c's sum_is_exact); any other goes in order. Both must give sum_lanes's bits: chains
  * of gradients (values of one size), of zeros, -0 and subnormals, with an infinity or a NaN,
  * and the hardest case for the exactness bound: half the elements 2^s times larger than the
  * others, a quarter added before the small ones and the same values taken away after them, so
