@@ -669,8 +669,9 @@ def check_r_to_c():
 #      repository (for example ../elsewhere/x): the repository cites only itself.
 #   6. Examples: a word right after "e.g.", "for example", "such as", "a new file" or
 #      "your own" is an example name, not checked.
-#   7. A student copy (no tests/hidden/) leaves the instructors' files out: paths into them
-#      (INSTRUCTOR_ONLY of tools/exercises.py) are checked only where tests/hidden/ exists.
+#   7. A student copy (no tests/hidden/) is the instructors' tree, checked there, minus the
+#      instructors' files (INSTRUCTOR_ONLY of tools/exercises.py): in it, paths into those
+#      files and bare file names (which may be theirs) are not checked.
 
 LINKS_CHECKED_IN = ("README.md", "docs/")
 C_COMMENT_DIRS = ("common", "tests", "bench", "harness", "tools")   # and every stage*/
@@ -940,6 +941,8 @@ def check_mentions(tree, path, text, names_in, skip, programs):
         glob = as_glob(word)
         here = os.path.normpath(os.path.join(os.path.dirname(path), word))
         if kind == "name":
+            if tree.student_copy:
+                continue
             if word not in tree.names and not (glob and tree.matches(glob, name_only=True)):
                 problems.append(f"{where}: no file of that name in the repository")
         elif kind == "up":
@@ -948,8 +951,8 @@ def check_mentions(tree, path, text, names_in, skip, programs):
         elif kind == "page":
             if not (tree.exists(here) or tree.exists(word)):
                 problems.append(f"{where}: no such page in the repository")
-        elif tree.exists(word) or word in programs or (tree.student_copy and
-                                                        word.startswith(skip)):
+        elif tree.exists(word) or word in programs or (tree.student_copy and any(
+                word == s.rstrip("/") or word.startswith(s) for s in skip)):
             continue
         elif glob:
             if not tree.matches(glob):
