@@ -693,9 +693,10 @@ Tensor *torch_log(Tensor *a) { return unary_op("torch_log", U_LOG, TORCH_OP_LOG,
 Tensor *torch_sqrt(Tensor *a) { return unary_op("torch_sqrt", U_SQRT, TORCH_OP_SQRT, a, 0, 0); }
 Tensor *torch_abs(Tensor *a) { return unary_op("torch_abs", U_ABS, TORCH_OP_ABS, a, 0, 0); }
 
-/* libtorch's shortcuts for x.pow(e) (Pow.cpp and cpu/PowKernel.cpp in 1.13): 0 fills with 1,
- * 1 copies, 2 and 3 multiply, 0.5 / -0.5 / -1 / -2 use sqrt and a division; any other
- * exponent calls pow. The shortcuts are what make (y_pred - y)$pow(2) exact. */
+/* libtorch's shortcuts for x.pow(e) (ATen's native/Pow.cpp and native/cpu/PowKernel.cpp in
+ * 1.13): 0 fills with 1, 1 copies, 2 and 3 multiply, 0.5 / -0.5 / -1 / -2 use sqrt and a
+ * division; any other exponent calls pow. The shortcuts are what make (y_pred - y)$pow(2)
+ * exact. */
 static UnaryOp pow_op(float e) {
     if (e == 0.0f) return U_ONE;
     if (e == 1.0f) return U_COPY;

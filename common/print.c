@@ -8,7 +8,7 @@
  *      "[ CPUFloatType{2,3} ]" (no newline after it).
  *   2. R's print(x, n = 30) (torch_fprint_n) writes "torch_tensor", then that text cut to
  *      the first n lines plus the type line, then the autograd suffix and a newline.
- * The rules, quirks included, are in specs/torch-fidelity.md section 1f; the tests compare
+ * The rules, quirks included, are described in docs/internals/printing.md; the tests compare
  * the output byte for byte with text printed by libtorch 1.13 (tests/fixtures/print.txt).
  */
 #include "internal.h"

@@ -2,17 +2,17 @@
  * random.c: random numbers drawn exactly as libtorch draws them on x86-64.
  *
  * With the same seed, every function here returns the same bits as torch 1.13 (the AVX2 build
- * that PyTorch and R torch use). The algorithms are in specs/torch-fidelity.md (beside COURSE.md),
- * sections 1a-1e; the section numbers below point there. Read the file in this order:
+ * that PyTorch and R torch use). docs/internals/random.md describes the algorithms, as measured
+ * against libtorch, and the tests that prove them; this file follows its sections:
  *
- *   1. The generator (1a): MT19937, seeding, 32- and 64-bit draws.
- *   2. Uniform numbers (1b): one 32-bit draw per float, a fused multiply-add to scale it.
- *   3. LOG and SINCOS (1c): the single-precision polynomials libtorch's AVX2 kernel uses.
- *   4. The two normal paths (1c): 16-element Box-Muller blocks for big contiguous tensors,
+ *   1. The generator: MT19937, seeding, 32- and 64-bit draws.
+ *   2. Uniform numbers: one 32-bit draw per float, a fused multiply-add to scale it.
+ *   3. LOG and SINCOS: the single-precision polynomials libtorch's AVX2 kernel uses.
+ *   4. The two normal paths: 16-element Box-Muller blocks for big contiguous tensors,
  *      a scalar double Box-Muller (with a cached second sample) for everything else.
  *   5. The order in which libtorch visits the elements of a strided tensor.
  *   6. The fills that combine 2-5.
- *   7. The public functions: input checks first, then the fill; randint and randperm (1e).
+ *   7. The public functions: input checks first, then the fill; randint and randperm.
  *
  * Why fmaf() appears where it does: libtorch's AVX2 code is written as separate multiplies and
  * adds, and GCC fused some of those pairs into single-rounding FMA instructions. To get the same
@@ -28,7 +28,7 @@
 #include <string.h>
 
 /* ========================================================================================== */
-/* 1. The generator (spec 1a)                                                                  */
+/* 1. The generator                                                                            */
 /* ========================================================================================== */
 
 #define MT_N 624 /* words of state */
@@ -101,7 +101,7 @@ static uint64_t random64(Generator *g) {
 }
 
 /* ========================================================================================== */
-/* 2. Uniform numbers (spec 1b)                                                                */
+/* 2. Uniform numbers                                                                          */
 /* ========================================================================================== */
 
 /* A float in [0, 1 - 2^-24]: the low 24 bits of one 32-bit draw, scaled exactly. */
@@ -122,7 +122,7 @@ static float uniform_f32(Generator *g, float from, float range) {
 }
 
 /* ========================================================================================== */
-/* 3. LOG and SINCOS: the Cephes-style float polynomials of libtorch's AVX2 kernel (spec 1c)   */
+/* 3. LOG and SINCOS: the Cephes-style float polynomials of libtorch's AVX2 kernel             */
 /* ========================================================================================== */
 
 static float float_from_bits(uint32_t b) {
@@ -233,7 +233,7 @@ static void cephes_sincos(float x, float *sin_out, float *cos_out) {
 }
 
 /* ========================================================================================== */
-/* 4. The two normal paths (spec 1c)                                                           */
+/* 4. The two normal paths                                                                     */
 /* ========================================================================================== */
 
 /* ---- 4a. The block path: float32, contiguous, numel >= 16 -------------------------------- */

@@ -141,7 +141,7 @@ Tensor *torch_zeros_like(const Tensor *t);
 Tensor *torch_ones_like(const Tensor *t);
 
 /* ---------------------------------------------------------------------------------------- */
-/* Random numbers, drawn exactly as libtorch draws them (specs/torch-fidelity.md)           */
+/* Random numbers, drawn exactly as libtorch draws them (docs/internals/random.md)          */
 /* ---------------------------------------------------------------------------------------- */
 void torch_manual_seed(uint64_t seed);
 uint64_t torch_initial_seed(void);

@@ -3,7 +3,7 @@
  *
  * Each case reads: the forward the kernel computed (as a comment), then the gradient of
  * each input given g, the gradient of the output. The formulas are libtorch's
- * (tools/autograd/derivatives.yaml in PyTorch) written with ctorch's own tensor functions,
+ * (pytorch/tools/autograd/derivatives.yaml) written with ctorch's own tensor functions,
  * in the same order of operations, so the numbers match torch's. They run with grad mode off
  * (backward.c), so nothing here is recorded.
  *

@@ -19,7 +19,7 @@ A snippet "FILE#NAME" is, in this order of preference:
     block). The stage programs share these section comments, so no markers are needed there.
 "FILE" alone is the whole file. Marker comment lines never appear in what is shown.
 
-An output "PROGRAM.c[#PART] [ARGS...]" runs the program built from PROGRAM.c (ARGS passed
+An output "<program>.c[#PART] [ARGS...]" runs the program built from that source (ARGS passed
 through) and shows its standard output, or only the part after its "==> PART" line (see
 docs/examples/example.h). Programs are found from --example SRC=EXE pairs (the meson test
 passes every one) or in --build DIR (build/docs/NAME, build/STAGE/train).
@@ -32,8 +32,10 @@ Besides the chapters, it writes and checks:
                                     manifest records the sha256 of each picture and of the files
                                     it was drawn from, so the check knows a picture is current
                                     without needing Graphviz or gnuplot itself
-and checks that every C name in the C column of docs/r-to-c.md exists in a header, and that
-every program in docs/examples is shown somewhere.
+and checks that every C name in the C column of docs/r-to-c.md exists in a header, that
+every program in docs/examples is shown somewhere, and that every link and every repository
+path named in the pages (README.md, docs/**/*.md) and in the sources' comments leads to a
+file of the repository (the rules: "links and paths" below).
 
 Usage:
   tools/docs.py --check [--tap] [--build DIR] [--example SRC=EXE ...]   exit 1 with a diff
@@ -261,7 +263,7 @@ class Programs:
         return proc.stdout
 
     def output(self, spec):
-        """The text a '<!-- output: PROGRAM.c[#PART] [ARGS] -->' block shows."""
+        """The text a '<!-- output: <program>.c[#PART] [ARGS] -->' block shows."""
         words = shlex.split(spec)
         src, _, part = words[0].partition("#")
         text = self.run(src, words[1:])
@@ -637,6 +639,351 @@ def check_r_to_c():
     return missing
 
 
+# ---- links and paths ------------------------------------------------------------------------
+#
+# Every link and every repository path named in the pages or in the code's comments must lead
+# somewhere inside the repository. What is read:
+#   - the pages: README.md and docs/**/*.md, code blocks included;
+#   - the comments of the sources: C in common/, stage*/, tests/, bench/, harness/, tools/;
+#     Python (comments and docstrings) in tools/ and tests/; the '#' comment lines of
+#     meson.build files, shell, gnuplot and R scripts, ./course and .ci/run.
+# The rules:
+#   1. Links (pages only): every [text](target), ![alt](target), [name]: target and HTML
+#      href/src without a scheme (http:, mailto: ...) is a path from the page's directory to a
+#      file or directory of the repository. A #anchor into a markdown page must be one of its
+#      headings (GitHub's slug) or one of its <a id="...">.
+#   2. Paths: a word starting with a top-level directory (common/, docs/, tests/, .ci/ ...)
+#      is a path from the root and must exist, or name a program a meson.build makes there
+#      (stage1_tensors/train). A word right after a letter, '/', '.', '$' or '~' is not one
+#      (build/docs/NAME, /tmp/x, a/stage1_tensors/train.c, $root/tools/x): build directories,
+#      absolute and temporary paths never start with a top-level directory of the repository.
+#   3. Patterns: a path with a wildcard (*, ?, [...], <...>) or a placeholder (one capital
+#      after a small letter: stageN.csv, stageA-to-stageB.md; a component in capitals after a
+#      directory: docs/examples/PROGRAM.c) must match at least one file.
+#   4. File names: a bare source or page name (tensor.h, test_random.c, exercises.md) must be
+#      the name of a file of the repository; <math.h>, in angle brackets, is the system's.
+#      In the pages, code blocks and inline code of more than one word are left out:
+#      commands name files the reader makes.
+#   5. Pages: a relative path to a markdown page (for example notes/x.md) must resolve from
+#      the file's directory or from the root, and no relative path may climb out of the
+#      repository (for example ../elsewhere/x): the repository cites only itself.
+#   6. Examples: a word right after "e.g.", "for example", "such as", "a new file" or
+#      "your own" is an example name, not checked.
+#   7. A student copy (no tests/hidden/) is the instructors' tree, checked there, minus the
+#      instructors' files (INSTRUCTOR_ONLY of tools/exercises.py): in it, paths into those
+#      files and bare file names (which may be theirs) are not checked.
+
+LINKS_CHECKED_IN = ("README.md", "docs/")
+C_COMMENT_DIRS = ("common", "tests", "bench", "harness", "tools")   # and every stage*/
+HASH_COMMENT_FILES = ("course", ".ci/run")         # and meson.build, *.sh, *.gp, *.R
+NAME_EXTS = ("c", "h", "cpp", "py", "md", "sh", "gp", "R")
+
+LINK_RE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+REFDEF_RE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)", re.M)
+HTML_LINK_RE = re.compile(r"<(?:a|img)\b[^>]*?\b(?:href|src)=\"([^\"]+)\"", re.I)
+HTML_ID_RE = re.compile(r"<a\b[^>]*?\b(?:id|name)=\"([^\"]+)\"", re.I)
+HEADING_RE = re.compile(r"^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+WILDCARD_RE = re.compile(r"[*?\[\]{}<>]")
+NOT_AFTER = r"(?<![\w./$~\-])"                     # rule 2: not after a letter, / . $ ~ -
+NAME_RE = re.compile(r"(?<![\w./$~\-<])([A-Za-z0-9_][\w-]*\.(?:" + "|".join(NAME_EXTS) +
+                     r"))(?![\w/-])")
+PAGE_RE = re.compile(NOT_AFTER + r"((?:\.\.?/)*[\w-][\w.-]*(?:/[\w.-]+)+\.md)(?![\w/-])")
+UP_RE = re.compile(NOT_AFTER + r"((?:\./)?(?:\.\./)+[\w.\-/]*)")
+EXAMPLE_RE = re.compile(r"(?:\be\.g\.|\bfor example|\bsuch as|\ba new file|\byour own)"
+                        r"[\s`*(\"]*$", re.I)
+
+
+def is_build_dir(path):
+    return (os.path.isfile(os.path.join(path, "build.ninja")) or
+            os.path.isdir(os.path.join(path, "meson-private")))
+
+
+class Tree:
+    """The repository's files and directories (paths from the root), without .git, Python's
+    caches and build directories."""
+
+    def __init__(self, root):
+        self.files, self.dirs, self.names = set(), {""}, set()
+        for top, dirs, files in os.walk(root):
+            rel = os.path.relpath(top, root)
+            rel = "" if rel == "." else rel + "/"
+            dirs[:] = [d for d in dirs if d not in (".git", "__pycache__")
+                       and not is_build_dir(os.path.join(top, d))]
+            self.dirs.update(rel + d for d in dirs)
+            self.files.update(rel + f for f in files)
+            self.names.update(files)
+        self.tops = sorted(d for d in self.dirs if d and "/" not in d)
+        self.student_copy = "tests/hidden" not in self.dirs
+        self.anchor_cache = {}
+
+    def exists(self, rel):
+        rel = os.path.normpath(rel)
+        return rel in self.files or rel in self.dirs or rel == "."
+
+    def matches(self, glob, name_only=False):
+        """Whether a glob (* any text, ? one character, [...] a class) matches at least one
+        path (or, name_only, the name of at least one file)."""
+        rx = re.compile("".join(".*" if c == "*" else "[^/]" if c == "?" else
+                                c if c in "[]" else re.escape(c)
+                                for c in glob.rstrip("/")) + "/?")
+        return any(rx.fullmatch(p) for p in (self.names if name_only else self.files | self.dirs))
+
+
+def as_glob(word):
+    """The glob a path or name with wildcards or placeholders stands for (rule 3), or None."""
+    glob = re.sub(r"<[^<>/]*>", "*", word)
+    glob = re.sub(r"(?<=[a-z0-9])[A-Z](?![A-Za-z])", "*", glob)
+    glob = re.sub(r"(?<=/)[A-Z][A-Z0-9_]*(?=\.\w+$|/|$)", "*", glob)
+    return glob if glob != word or WILDCARD_RE.search(word) else None
+
+
+def instructor_only():
+    """The paths a student copy leaves out, as tools/exercises.py (beside this file) lists
+    them."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    try:
+        import exercises
+        return tuple(exercises.INSTRUCTOR_ONLY)
+    except ImportError:
+        return ()
+    finally:
+        sys.path.pop(0)
+
+
+# -- where the comments are: (start, end) spans of a source's text
+
+def c_comments(text):
+    spans, i, n = [], 0, len(text)
+    while i < n:
+        if text.startswith("/*", i) or text.startswith("//", i):
+            end = text.find("*/", i + 2) + 2 if text[i + 1] == "*" else text.find("\n", i)
+            end = n if end < i + 2 else end
+            spans.append((i, end))
+            i = end
+        elif text[i] in "\"'":  # a string or character literal: skip it
+            quote, i = text[i], i + 1
+            while i < n and text[i] not in (quote, "\n"):
+                i += 2 if text[i] == "\\" else 1
+            i += 1
+        else:
+            i += 1
+    return spans
+
+
+def python_comments(text):
+    """Comments, and strings that stand alone as a statement (docstrings)."""
+    import io
+    import tokenize
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    offset = lambda row_col: starts[row_col[0] - 1] + row_col[1]
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return [(0, len(text))]
+    spans, prev = [], tokenize.NEWLINE
+    for k, tok in enumerate(tokens):
+        alone = (prev in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT) and
+                 k + 1 < len(tokens) and tokens[k + 1].type in (tokenize.NEWLINE,
+                                                                tokenize.ENDMARKER))
+        if tok.type == tokenize.COMMENT or (tok.type == tokenize.STRING and alone):
+            spans.append((offset(tok.start), offset(tok.end)))
+        if tok.type not in (tokenize.COMMENT, tokenize.NL):
+            prev = tok.type
+    return spans
+
+
+def hash_comments(text):
+    return [m.span(1) for m in re.finditer(r"^[ \t]*(#.*)$", text, re.M)]
+
+
+def comments_only(text, spans):
+    """text with everything outside the spans blanked (newlines kept, so lines still count)."""
+    out = [c if c == "\n" else " " for c in text]
+    for start, end in spans:
+        out[start:end] = text[start:end]
+    return "".join(out)
+
+
+def comment_sources(tree):
+    """{path: its comment finder} for every source whose comments are checked."""
+    out = {}
+    for f in sorted(tree.files):
+        top, base = f.split("/")[0], os.path.basename(f)
+        ext = base.rpartition(".")[2] if "." in base else ""
+        if ext in ("c", "h", "cpp") and (top in C_COMMENT_DIRS or re.match(r"stage\d+_", top)):
+            out[f] = c_comments
+        elif ext == "py" and top in ("tools", "tests"):
+            out[f] = python_comments
+        elif base == "meson.build" or ext in ("sh", "gp", "R") or f in HASH_COMMENT_FILES:
+            out[f] = hash_comments
+    return out
+
+
+def link_pages(tree):
+    return sorted(f for f in tree.files if f.endswith(".md") and f.startswith(LINKS_CHECKED_IN))
+
+
+# -- links (rule 1)
+
+def without_code(text, keep_words=False):
+    """Markdown with its fenced code blocks and inline code blanked (lengths kept, so positions
+    still count); keep_words keeps inline code of one word (a file name, not a command)."""
+    out, fence = [], None
+    for line in text.split("\n"):
+        m = FENCE_RE.match(line)
+        if fence is None and m:
+            fence = m.group(1)[:3]
+        elif fence is not None:
+            fence = None if line.strip().startswith(fence) else fence
+        else:
+            out.append(re.sub(r"(`+)(.+?)\1", lambda s: s.group(0) if keep_words and
+                              not re.search(r"\s", s.group(2)) else " " * len(s.group(0)),
+                              line))
+            continue
+        out.append(" " * len(line))
+    return "\n".join(out)
+
+
+def github_slug(heading, seen):
+    """The anchor GitHub gives a heading; seen counts the earlier ones (duplicates get -1...)."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)
+    text = re.sub(r"<[^>]+>", "", text).lower()
+    slug = re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+    n = seen.get(slug, 0)
+    seen[slug] = n + 1
+    return slug if n == 0 else f"{slug}-{n}"
+
+
+def anchors(tree, page):
+    if page not in tree.anchor_cache:
+        text, seen = read(page), {}
+        found = {github_slug(m.group(1), seen)
+                 for m in map(HEADING_RE.match, without_code(text).split("\n")) if m}
+        tree.anchor_cache[page] = found | set(HTML_ID_RE.findall(text))
+    return tree.anchor_cache[page]
+
+
+def without_link_targets(text):
+    """Markdown with the targets of its links blanked (lengths kept)."""
+    def blank(m):
+        start, end = m.start(1) - m.start(0), m.end(1) - m.start(0)
+        return m.group(0)[:start] + " " * (end - start) + m.group(0)[end:]
+
+    for rx in (LINK_RE, REFDEF_RE, HTML_LINK_RE):
+        text = rx.sub(blank, text)
+    return text
+
+
+def line_of(text, pos):
+    return text.count("\n", 0, pos) + 1
+
+
+def check_links(tree, page):
+    from urllib.parse import unquote
+    text = without_code(read(page))
+    problems = []
+    targets = sorted((m.start(1), m.group(1)) for rx in (LINK_RE, REFDEF_RE, HTML_LINK_RE)
+                     for m in rx.finditer(text))
+    for pos, target in targets:
+        if re.match(r"[A-Za-z][\w+.-]*:|//", target):
+            continue  # http:, https:, mailto: ...
+        path, _, anchor = target.partition("#")
+        where = f"{page}:{line_of(text, pos)}: link {target}"
+        rel = os.path.normpath(os.path.join(os.path.dirname(page), unquote(path))) if path else page
+        if rel == ".." or rel.startswith("../") or os.path.isabs(path):
+            problems.append(f"{where} leads out of the repository")
+        elif not tree.exists(rel):
+            problems.append(f"{where}: no file {rel}")
+        elif anchor and rel.endswith(".md") and anchor not in anchors(tree, rel):
+            problems.append(f"{where}: {rel} has no heading or <a id> '{anchor}'")
+    return problems
+
+
+# -- paths and names (rules 2-7)
+
+def built_programs(tree):
+    """{"DIR/NAME"} for every executable('NAME', ...) in DIR/meson.build."""
+    found = set()
+    for f in tree.files:
+        if os.path.basename(f) == "meson.build":
+            d = os.path.dirname(f)
+            found.update(os.path.join(d, name) for name in
+                         re.findall(r"\bexecutable\(\s*'([\w.-]+)'", read(f)))
+    return found
+
+
+def mentions(tree, text, names_in):
+    """(position, word, kind) for every path from the root ('path'), relative page path
+    ('page'), climbing path ('up') in text, and every bare file name ('name') in names_in (text
+    itself, or text with what may name files the reader makes blanked); examples left out."""
+    root_path = re.compile(NOT_AFTER + r"(?:" + "|".join(map(re.escape, tree.tops)) +
+                           r")/[\w.+\-*?\[\]{}<>/]*")
+    found = []
+    for m in root_path.finditer(text):
+        word = re.sub(r"[.,;:)\]'\"]+$", "", m.group(0))
+        found.append((m.start(), word.rstrip(">") if "<" not in word else word, "path"))
+    for rx, kind, source in ((UP_RE, "up", text), (PAGE_RE, "page", text),
+                             (NAME_RE, "name", names_in)):
+        taken = {pos for pos, _, _ in found}  # one kind per word, the first that applies
+        found += [(m.start(1), m.group(1), kind) for m in rx.finditer(source)
+                  if m.start(1) not in taken]
+    line_start = lambda pos: text.rfind("\n", 0, pos) + 1
+    return [f for f in found if not EXAMPLE_RE.search(text[line_start(f[0]):f[0]])]
+
+
+def check_mentions(tree, path, text, names_in, skip, programs):
+    problems = []
+    for pos, word, kind in mentions(tree, text, names_in):
+        where = f"{path}:{line_of(text, pos)}: {word}"
+        glob = as_glob(word)
+        here = os.path.normpath(os.path.join(os.path.dirname(path), word))
+        if kind == "name":
+            if tree.student_copy:
+                continue
+            if word not in tree.names and not (glob and tree.matches(glob, name_only=True)):
+                problems.append(f"{where}: no file of that name in the repository")
+        elif kind == "up":
+            if here == ".." or here.startswith("../"):
+                problems.append(f"{where}: leads out of the repository")
+        elif kind == "page":
+            if not (tree.exists(here) or tree.exists(word)):
+                problems.append(f"{where}: no such page in the repository")
+        elif tree.exists(word) or word in programs or (tree.student_copy and any(
+                word == s.rstrip("/") or word.startswith(s) for s in skip)):
+            continue
+        elif glob:
+            if not tree.matches(glob):
+                problems.append(f"{where}: the pattern matches no file")
+        else:
+            problems.append(f"{where}: no such file or directory")
+    return problems
+
+
+def check_links_and_paths():
+    """{what is checked: [problems]}: the pages' links, the pages' paths, the comments' paths."""
+    tree = Tree(ROOT)
+    skip, programs = instructor_only(), built_programs(tree)
+    pages, sources = link_pages(tree), comment_sources(tree)
+    links, in_pages, in_comments = [], [], []
+    for page in pages:
+        links += check_links(tree, page)
+        text = without_link_targets(read(page))  # links are checked from the page, above
+        in_pages += check_mentions(tree, page, text, without_code(text, keep_words=True),
+                                   skip, programs)
+    for path, find in sources.items():
+        text = read(path)
+        text = comments_only(text, find(text))
+        in_comments += check_mentions(tree, path, text, text, skip, programs)
+    return {
+        f"every relative link in the {len(pages)} pages leads to a file (and heading)": links,
+        f"every repository path named in the {len(pages)} pages exists": in_pages,
+        f"every path named in the comments of {len(sources)} sources exists": in_comments,
+    }
+
+
 # ---- check and write ------------------------------------------------------------------------
 
 class Report:
@@ -752,6 +1099,10 @@ def run(write, tap, programs):
     missing = check_r_to_c()
     report.result(not missing, f"every C function named in {R_TO_C} is declared in a header",
                   "not found in any header: " + ", ".join(missing))
+
+    # 6. every link and every path named in the pages and the comments leads somewhere
+    for what, problems in check_links_and_paths().items():
+        report.result(not problems, what, "\n".join(problems))
     return report.finish()
 
 

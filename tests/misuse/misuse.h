@@ -10,8 +10,9 @@
  *     the process stops with status 1 and "Error in <message>" on stderr.
  *
  * The catalogue is one table per stage (cases_stageN.c), listed in misuse_catalogues.
- * Adding stage 4: write cases_stage4.c with `const MisuseCase misuse_stage4[]`, declare it
- * below, add it to misuse_catalogues (misuse_support.c) and to tests/misuse/meson.build.
+ * Adding stage 4: write a new file cases_stage4.c with `const MisuseCase misuse_stage4[]`,
+ * declare it below, add it to misuse_catalogues (misuse_support.c) and to
+ * tests/misuse/meson.build.
  */
 #ifndef CTORCH_MISUSE_H
 #define CTORCH_MISUSE_H

@@ -1,6 +1,7 @@
 /*
- * test_cross_stage.c: the cross-stage contract of COURSE.md, proved on the four stage programs
- * themselves, for seeds 1, 42 and 7 and for another size (--n 64 --d-in 5 --hidden 16):
+ * test_cross_stage.c: the cross-stage contract (docs/internals/cross-stage.md), proved on the
+ * four stage programs themselves, for seeds 1, 42 and 7 and for another size (--n 64 --d-in 5
+ * --hidden 16):
  *
  *   - the same data in every stage: the four train.c files hold the same lines, letter for
  *     letter, from torch_manual_seed to the end of their "generate training data" section, and
