@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "elementwise_ops.h"
 #include "tensor.h"
 
 #ifndef CTORCH_FAST
@@ -60,6 +61,11 @@ const char *fast_mm_name(void);
 /* Sums (fast/sum.c): src seen as (outer, n, inner) -> dst (outer, inner), sum_lanes's bits
  * (common/reduce.c). */
 void fast_sum(const float *src, int64_t outer, int64_t n, int64_t inner, float *dst, bool mean);
+
+/* Elementwise ops (fast/elementwise.c): the op e describes (elementwise_ops.h), a row at a
+ * time with vector loops, a large one split over threads. elementwise_reference's bits
+ * (common/elementwise.c). */
+void fast_elementwise(const ElementwiseOp *e);
 
 /* Adam (fast/adam.c): the reference loop's operations, 8 elements at a time, a large
  * parameter split over threads. */

@@ -56,6 +56,13 @@ static inline size_t dtype_size(Dtype dtype) {
 }
 const char *dtype_name(Dtype dtype); /* "Float", "Long", "Bool" as libtorch names them */
 
+/* Converts n elements, src[i * ss] of src_dtype -> dst[i * ds] of dst_dtype (strides in
+ * elements), as libtorch converts them on x86-64: float -> int64 truncates, and gives
+ * INT64_MIN for NaN, infinities and values out of range; -> bool is "not zero" (convert.c).
+ * One element is n = 1. dst and src do not overlap. */
+void dtype_convert(void *dst, Dtype dst_dtype, int64_t ds, const void *src, Dtype src_dtype,
+                   int64_t ss, int64_t n);
+
 /* Row-major strides of a contiguous tensor of this shape. */
 void contiguous_strides(Shape shape, int64_t *stride);
 
@@ -97,9 +104,24 @@ static inline int64_t *tensor_i64(const Tensor *t) {
     return (int64_t *)t->storage->data + t->offset;
 }
 static inline bool *tensor_bool(const Tensor *t) { return (bool *)t->storage->data + t->offset; }
+/* The same, untyped, for code that works on any dtype. */
+static inline void *tensor_data(const Tensor *t) {
+    return (char *)t->storage->data + (size_t)t->offset * dtype_size(t->dtype);
+}
 
-/* Offset (in elements, from element 0) of the element with this row-major linear index. */
+/* Offset (in elements, from element 0) of the element with this row-major linear index: for
+ * reading single elements. To go through many, walk them (walk.h). */
 int64_t strided_offset(const Tensor *t, int64_t linear);
+
+/* Whether two of t's positions are one memory location: a stride 0 along a dim of size > 1
+ * (an expanded view). Writing such a t would write one element twice. */
+bool tensor_has_internal_overlap(const Tensor *t);
+/* Stops with libtorch's error when t, about to be written, has internal overlap. */
+void check_no_internal_overlap(const char *op, const Tensor *t);
+
+/* dst <- src, position by position: src broadcasts to dst's shape and its elements convert
+ * to dst's dtype (dtype_convert). No checks, nothing recorded (views.c). */
+void tensor_copy_elements(Tensor *dst, const Tensor *src);
 
 /* A contiguous copy of t with the same dtype (t itself when already contiguous), for
  * kernels that want flat loops. Not recorded for autograd. */

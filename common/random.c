@@ -391,15 +391,6 @@ static void fill_normal(Tensor *t, double mean, double std) {
 /* 7. The public functions                                                                     */
 /* ========================================================================================== */
 
-/* libtorch refuses to fill a tensor in which two elements share memory (an expanded view). */
-static void check_no_internal_overlap(const char *op, const Tensor *t) {
-    for (int i = 0; i < t->shape.ndim; i++)
-        if (t->stride[i] == 0 && t->shape.size[i] > 1)
-            torch_error(op, "unsupported operation: more than one element of the written-to "
-                            "tensor refers to a single memory location. Please clone() the "
-                            "tensor before performing the operation.");
-}
-
 /* R: torch_manual_seed(seed). Only the low 32 bits seed the state; also drops the cached
  * normal sample. */
 void torch_manual_seed(uint64_t seed) {

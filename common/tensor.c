@@ -2,7 +2,6 @@
 #include "internal.h"
 
 #include <inttypes.h>
-#include <string.h>
 
 /* ---- shapes ---------------------------------------------------------------------------- */
 
@@ -97,12 +96,7 @@ Tensor *tensor_contiguous_raw(Tensor *t) {
     tensor_check("torch_is_contiguous", t); /* torch_is_contiguous(t), inline */
     if (is_contiguous(t)) return t;
     Tensor *out = tensor_alloc(t->shape, t->dtype);
-    int64_t n = shape_numel(t->shape);
-    size_t es = dtype_size(t->dtype);
-    char *dst = (char *)out->storage->data;
-    const char *src = (const char *)t->storage->data + (size_t)t->offset * es;
-    for (int64_t i = 0; i < n; i++)
-        memcpy(dst + (size_t)i * es, src + (size_t)strided_offset(t, i) * es, es);
+    tensor_copy_elements(out, t);
     return out;
 }
 
@@ -119,6 +113,19 @@ void tensor_check_failed(const char *op, const Tensor *t) {
 _Noreturn void tensor_check_dtype_failed(const char *op, const Tensor *t, Dtype dtype) {
     torch_error(op, "expected scalar type %s but found %s", dtype_name(dtype),
                 dtype_name(t->dtype));
+}
+
+bool tensor_has_internal_overlap(const Tensor *t) {
+    for (int d = 0; d < t->shape.ndim; d++)
+        if (t->stride[d] == 0 && t->shape.size[d] > 1) return true;
+    return false;
+}
+
+void check_no_internal_overlap(const char *op, const Tensor *t) {
+    if (tensor_has_internal_overlap(t))
+        torch_error(op, "unsupported operation: more than one element of the written-to tensor "
+                        "refers to a single memory location. Please clone() the tensor before "
+                        "performing the operation.");
 }
 
 int dim_wrap(const char *op, int dim, int ndim) {

@@ -9,22 +9,21 @@
  *   - transpose swaps two sizes and their strides;
  *   - expand repeats elements with stride 0;
  *   - view regroups dims, which needs strides that can be regrouped (view_strides below).
- * Only clone, contiguous (of a non-contiguous tensor), reshape (when no view is possible) and
- * copy_ move data.
+ * Only clone, contiguous (of a non-contiguous tensor), reshape (when no view is possible),
+ * copy_ and to_dtype move data, all through tensor_copy_elements.
  *
  * Every function checks its arguments first and raises libtorch's error (under its own C name),
  * then builds the result, then describes itself to autograd with torch_record.
  */
 #include "internal.h"
 #include "linalg_kernels.h"
+#include "walk.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
 /* ---- small helpers ----------------------------------------------------------------------- */
-
-static void copy_elements(Tensor *dst, const Tensor *src, const int64_t *sstride); /* below */
 
 /* A shape argument must have 0 to TORCH_MAX_DIMS dims. */
 static void check_shape_arg(const char *op, Shape shape) {
@@ -246,7 +245,7 @@ Tensor *torch_view(Tensor *t, Shape shape) {
 /* A contiguous copy, recorded as a clone (shared by clone, contiguous and reshape). */
 static Tensor *clone_recorded(Tensor *t) {
     Tensor *out = tensor_alloc(t->shape, t->dtype);
-    copy_elements(out, t, t->stride);
+    tensor_copy_elements(out, t);
     return record1((TorchOp){.kind = TORCH_OP_CLONE, .out = out}, t);
 }
 
@@ -430,84 +429,21 @@ Tensor *torch_expand(Tensor *t, Shape shape) {
 
 /* ---- copies ------------------------------------------------------------------------------ */
 
-/* float -> int64 as x86-64 converts (truncation; NaN and out-of-range give INT64_MIN), written
- * out because that conversion is undefined behaviour in C. */
-static int64_t float_to_i64(float v) {
-    if (!(v >= -9223372036854775808.0f && v < 9223372036854775808.0f)) return INT64_MIN;
-    return (int64_t)v;
-}
-
-/* Copies n elements, src[i * ss] -> dst[i * ds] (strides in elements), converting the dtype. */
-static void copy_run(Tensor *dst, int64_t doff, int64_t ds, const Tensor *src, int64_t soff,
-                     int64_t ss, int64_t n) {
-    switch (dst->dtype) {
-    case TORCH_FLOAT32: {
-        float *d = tensor_f32(dst) + doff;
-        if (src->dtype == TORCH_FLOAT32) {
-            const float *s = tensor_f32(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss];
-        } else if (src->dtype == TORCH_INT64) {
-            const int64_t *s = tensor_i64(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = (float)s[i * ss];
-        } else {
-            const bool *s = tensor_bool(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss] ? 1.0f : 0.0f;
-        }
-        break;
-    }
-    case TORCH_INT64: {
-        int64_t *d = tensor_i64(dst) + doff;
-        if (src->dtype == TORCH_FLOAT32) {
-            const float *s = tensor_f32(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = float_to_i64(s[i * ss]);
-        } else if (src->dtype == TORCH_INT64) {
-            const int64_t *s = tensor_i64(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss];
-        } else {
-            const bool *s = tensor_bool(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss];
-        }
-        break;
-    }
-    case TORCH_BOOL: {
-        bool *d = tensor_bool(dst) + doff;
-        if (src->dtype == TORCH_FLOAT32) {
-            const float *s = tensor_f32(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss] != 0.0f; /* NaN is true */
-        } else if (src->dtype == TORCH_INT64) {
-            const int64_t *s = tensor_i64(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss] != 0;
-        } else {
-            const bool *s = tensor_bool(src) + soff;
-            for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss];
-        }
-        break;
-    }
-    }
-}
-
-/* dst (shape S) <- src read through sstride (src's strides broadcast to S, 0 where stretched).
- * Walks dst in row-major order: one run along the last dim at a time, then an odometer over
- * the other dims that moves both offsets by their strides. */
-static void copy_elements(Tensor *dst, const Tensor *src, const int64_t *sstride) {
-    int nd = dst->shape.ndim;
-    int64_t n = shape_numel(dst->shape);
-    if (n == 0) return;
-    int64_t run = nd ? dst->shape.size[nd - 1] : 1;
-    int64_t ds = nd ? dst->stride[nd - 1] : 0, ss = nd ? sstride[nd - 1] : 0;
-    int64_t idx[TORCH_MAX_DIMS] = {0};
-    int64_t doff = 0, soff = 0;
-    for (int64_t done = 0; done < n; done += run) {
-        copy_run(dst, doff, ds, src, soff, ss, run);
-        for (int d = nd - 2; d >= 0; d--) {
-            doff += dst->stride[d];
-            soff += sstride[d];
-            if (++idx[d] < dst->shape.size[d]) break;
-            doff -= dst->stride[d] * dst->shape.size[d];
-            soff -= sstride[d] * dst->shape.size[d];
-            idx[d] = 0;
-        }
-    }
+/* The copy machinery under clone, contiguous, reshape, copy_ and to_dtype: a walk over dst's
+ * positions (walk.h), a row at a time, each row converted by dtype_convert. A contiguous
+ * tensor is one row, copied as one block. */
+void tensor_copy_elements(Tensor *dst, const Tensor *src) {
+    if (shape_numel_p(&dst->shape) == 0) return;
+    StridedWalk w;
+    walk_start(&w, &dst->shape, 2, (const Tensor *[]){dst, src});
+    char *d = tensor_data(dst);
+    const char *s = tensor_data(src);
+    size_t d_size = dtype_size(dst->dtype), s_size = dtype_size(src->dtype);
+    int64_t len = walk_row_length(&w), ds = walk_row_stride(&w, 0), ss = walk_row_stride(&w, 1);
+    do {
+        dtype_convert(d + (size_t)w.offset[0] * d_size, dst->dtype, ds,
+                      s + (size_t)w.offset[1] * s_size, src->dtype, ss, len);
+    } while (walk_next_row(&w));
 }
 
 /* libtorch's is_non_overlapping_and_dense: the elements fill one block of memory, each address
@@ -562,12 +498,7 @@ Tensor *torch_copy_(Tensor *dst, Tensor *src) {
                      dst->dtype == src->dtype && shape_equal(dst->shape, src->shape) &&
                      memcmp(dst->stride, src->stride,
                             sizeof(int64_t) * (size_t)dst->shape.ndim) == 0;
-    if (!dense_non_overlapping(dst))
-        for (int i = 0; i < dst->shape.ndim; i++)
-            if (dst->stride[i] == 0 && dst->shape.size[i] > 1)
-                torch_error(op, "unsupported operation: more than one element of the "
-                                "written-to tensor refers to a single memory location. Please "
-                                "clone() the tensor before performing the operation.");
+    check_no_internal_overlap(op, dst);
     if (!same_data && partial_overlap(dst, src))
         torch_error(op, "unsupported operation: some elements of the input tensor and the "
                         "written-to tensor refer to a single memory location. Please clone() "
@@ -579,17 +510,27 @@ Tensor *torch_copy_(Tensor *dst, Tensor *src) {
     Tensor *from = src;
     if (src->storage == dst->storage) {
         from = tensor_alloc(src->shape, src->dtype);
-        copy_elements(from, src, src->stride);
+        tensor_copy_elements(from, src);
     }
-    /* src's strides seen from dst's shape: aligned from the right, 0 for broadcast dims */
-    int64_t sstride[TORCH_MAX_DIMS] = {0};
-    for (int i = 0; i < dst->shape.ndim; i++) {
-        int j = i - (dst->shape.ndim - from->shape.ndim);
-        sstride[i] = j >= 0 && from->shape.size[j] != 1 ? from->stride[j] : 0;
-    }
-    copy_elements(dst, from, sstride);
+    tensor_copy_elements(dst, from); /* from broadcasts to dst's shape */
     if (from != src) torch_free(from);
     return dst;
+}
+
+/* R: x$to(dtype = torch_long()). Always a new contiguous tensor (libtorch returns x itself
+ * when the dtype already matches; the values are the same), its elements converted as
+ * dtype_convert says. Only float -> float is recorded for autograd: no gradient flows
+ * through bool or int64. */
+Tensor *torch_to_dtype(Tensor *t, Dtype dtype) {
+    const char *op = "torch_to_dtype";
+    tensor_check(op, t);
+    if (dtype != TORCH_FLOAT32 && dtype != TORCH_INT64 && dtype != TORCH_BOOL)
+        torch_error(op, "unknown dtype %d", (int)dtype);
+    Tensor *out = tensor_alloc(t->shape, dtype);
+    tensor_copy_elements(out, t);
+    if (t->dtype == TORCH_FLOAT32 && dtype == TORCH_FLOAT32)
+        record1((TorchOp){.kind = TORCH_OP_TO_FLOAT, .out = out}, t);
+    return out;
 }
 
 /* R: x$clone(). A contiguous copy with its own storage. */

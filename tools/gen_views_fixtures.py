@@ -15,6 +15,7 @@ Layout of the file (names are read by the C test):
   <op>.<i>.shares             1 if the result shares the input's storage (a view), else 0
   write.<i>.*                 writes through views: the base after copy_ into a view of it
   copy.<i>.*                  copy_ with broadcasting and dtype conversion
+  convert.<dtype>[.to_<dtype>] conversions at their edges (NaN, infinities, out of range)
   err.<name>                  libtorch's error messages, word for word
 """
 import os
@@ -204,6 +205,24 @@ def main():
             dst.copy_(src)
             w.tensor(f"copy.{i}.src", src)
             w.tensor(f"copy.{i}.expected", dst)
+
+        # Conversions at their edges (common/convert.c): float -> int64 truncates, and gives
+        # INT64_MIN on x86-64 for NaN, infinities and values outside int64; -> bool is "not
+        # zero" (NaN is true); int64 -> float rounds to the nearest float.
+        nan, inf = float("nan"), float("inf")
+        edges = {
+            "f32": torch.tensor([nan, inf, -inf, 1e19, -1e19, 2.0**63, -2.0**63,
+                                 float.fromhex("0x1.fffffep62"), 2.75, -2.75, -0.0, 0.5, -0.5,
+                                 16777217.0, 1e-40, -1e30]),
+            "i64": torch.tensor([0, -3, 2**24 + 1, 2**53 + 1, 2**63 - 1, -2**63],
+                                dtype=torch.int64),
+            "bool": torch.tensor([True, False, True]),
+        }
+        for name, src in edges.items():
+            w.tensor(f"convert.{name}", src)
+            for to, dtype in [("float", torch.float32), ("long", torch.int64),
+                              ("bool", torch.bool)]:
+                w.tensor(f"convert.{name}.to_{to}", src.to(dtype))
 
         x34, z = B["x34"], torch.zeros
         errors = {

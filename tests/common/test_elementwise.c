@@ -10,10 +10,16 @@
  * every other element of its last dim, both views built here with tensor_view_of, so every
  * kernel is also run on strided operands.
  * The hand-written tests check what fixtures cannot: storage sharing, in-place ops through
- * views, stride independence, what is recorded for autograd, and every error message.
+ * views, stride independence, each position's formula on every broadcast and stride pattern,
+ * the strided walk itself, what is recorded for autograd, and every error message. In a fast
+ * build (backend.h) the two kernels, elementwise_reference and fast_elementwise, are also
+ * compared bit for bit on the same inputs, at every instruction set and at 1, 2 and 3 threads.
  */
+#include "backend.h"
 #include "ct_test.h"
+#include "elementwise_ops.h"
 #include "internal.h"
+#include "walk.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -476,11 +482,11 @@ END_TEST
 
 /* ---- what autograd is told ------------------------------------------------------------------- */
 
-/* ---- the kernels' fast paths against a naive loop ------------------------------------------ */
-/* The kernels take flat loops when operands are contiguous, merge dims, and give rows with a
- * broadcast scalar or bias, or a bool mask, loops of their own (compiled for AVX2 too). Each
- * result here is checked, bit for bit, against the formula applied one element at a time,
- * reading each operand through its strides as broadcasting says. */
+/* ---- each position's formula, on every broadcast and stride pattern ------------------------ */
+/* Each result here is checked, bit for bit, against the formula applied one element at a time
+ * in the test itself, reading each operand through its strides as broadcasting says: the
+ * patterns the fast kernel gives loops of its own (contiguous operands, a broadcast scalar or
+ * bias, a bool mask), merged dims, transposed views. Both builds run these. */
 
 /* varied() with NaN, infinities and signed zeros sprinkled in. */
 static Tensor *special(Shape shape, unsigned seed) {
@@ -544,18 +550,18 @@ static void assert_elementwise(Tensor *out, Tensor *x, Tensor *y, Tensor *z, For
 }
 
 /* Shapes that broadcast to (4, 6, 10): every pattern the row loops special-case. */
-static const Shape fast_shapes[] = {
+static const Shape broadcast_shapes_4_6_10[] = {
     {3, {4, 6, 10}}, {0, {0}},         {1, {1}},          {1, {10}},
     {2, {6, 1}},     {3, {4, 1, 10}}, {3, {1, 6, 10}}, {3, {4, 6, 1}},
 };
-#define N_FAST_SHAPES ((int)(sizeof fast_shapes / sizeof *fast_shapes))
+#define N_BROADCAST_SHAPES ((int)(sizeof broadcast_shapes_4_6_10 / sizeof *broadcast_shapes_4_6_10))
 
-START_TEST(test_fast_binary) {
+START_TEST(test_formula_binary) {
     Tensor *(*fns[])(Tensor *, Tensor *) = {torch_add, torch_sub, torch_mul, torch_div};
     Formula formulas[] = {f_add, f_sub, f_mul, f_div};
     Tensor *full_t = torch_transpose(special(SHAPE(10, 6, 4), 40), 0, 2); /* (4, 6, 10) view */
-    for (int s = 0; s < N_FAST_SHAPES; s++) {
-        Tensor *other = special(fast_shapes[s], 41 + (unsigned)s);
+    for (int s = 0; s < N_BROADCAST_SHAPES; s++) {
+        Tensor *other = special(broadcast_shapes_4_6_10[s], 41 + (unsigned)s);
         Tensor *full = special(SHAPE(4, 6, 10), 50 + (unsigned)s);
         for (int op = 0; op < 4; op++) {
             char what[64];
@@ -575,7 +581,7 @@ START_TEST(test_fast_binary) {
 }
 END_TEST
 
-START_TEST(test_fast_compare) {
+START_TEST(test_formula_compare) {
     Tensor *(*fns[])(Tensor *, Tensor *) = {torch_lt, torch_le, torch_gt, torch_ge, torch_eq,
                                             torch_ne};
     Tensor *(*scalar_fns[])(Tensor *, float) = {torch_lt_scalar, torch_le_scalar,
@@ -586,8 +592,8 @@ START_TEST(test_fast_compare) {
     Tensor *full_t = torch_transpose(special(SHAPE(10, 6, 4), 71), 0, 2);
     const float scalars[] = {0.0f, -0.0f, 1.25f, NAN, INFINITY};
     for (int op = 0; op < 6; op++) {
-        for (int s = 0; s < N_FAST_SHAPES; s++) {
-            Tensor *other = special(fast_shapes[s], 72 + (unsigned)s);
+        for (int s = 0; s < N_BROADCAST_SHAPES; s++) {
+            Tensor *other = special(broadcast_shapes_4_6_10[s], 72 + (unsigned)s);
             assert_elementwise(torch_to_dtype(fns[op](full, other), TORCH_FLOAT32), full, other,
                                NULL, formulas[op], "compare, broadcast");
             assert_elementwise(torch_to_dtype(fns[op](full_t, other), TORCH_FLOAT32), full_t,
@@ -605,7 +611,7 @@ START_TEST(test_fast_compare) {
 END_TEST
 
 /* masked_fill (the copy and the fill in one pass, a branch-free choice) and where. */
-START_TEST(test_fast_select) {
+START_TEST(test_formula_select) {
     const float values[] = {0.0f, -0.0f, NAN, 2.5f};
     Tensor *sources[] = {special(SHAPE(4, 6, 10), 80), special(SHAPE(1, 6, 10), 81),
                          torch_transpose(special(SHAPE(10, 6, 4), 82), 0, 2),
@@ -672,7 +678,7 @@ static float f_clamp(float x, float y, float z) {
 }
 static float f_mul3(float x, float y, float z) { (void)y, (void)z; return x * 3.0f; }
 
-START_TEST(test_fast_unary) {
+START_TEST(test_formula_unary) {
     Tensor *inputs[] = {special(SHAPE(4, 6, 10), 100),
                         torch_transpose(special(SHAPE(10, 6, 4), 101), 0, 2),
                         torch_slice(special(SHAPE(4, 6, 20), 102), 2, 1, INT64_MAX, 2)};
@@ -956,41 +962,300 @@ START_TEST(test_errors_released_and_null) {
 }
 END_TEST
 
-/* Large ops are split over threads (parallel_for): the result must not change by a bit. The
- * shape (613, 317) has 194,321 positions, enough for two threads, and two threads split it in
- * the middle of a row; the transposed operand makes the walk step with strides. */
-START_TEST(test_threads_same_bits) {
-    int saved = torch_get_num_threads();
-    torch_manual_seed(7);
-    Tensor *x = torch_randn(SHAPE(613, 317));
-    Tensor *b = torch_randn(SHAPE(317));
-    Tensor *xt = transposed(torch_randn(SHAPE(317, 613)));
-    Tensor *sum[2], *mask[2], *filled[2], *thresholded[2];
-    for (int t = 0; t < 2; t++) {
-        torch_set_num_threads(t + 1);
-        sum[t] = torch_add(xt, b);            /* (613, 317) + (317) broadcast down the rows */
-        mask[t] = torch_lt_scalar(x, 0);      /* a comparison with a stack scalar */
-        filled[t] = torch_masked_fill(xt, mask[t], 0.5f);
-        thresholded[t] = torch_threshold_backward(x, xt, 0.25f);
+/* ---- the strided walk ------------------------------------------------------------------------ */
+
+/* walk.h's promise: every position of the shape once, in row-major order, with each operand's
+ * offset there (a broadcast operand's too), one position at a time or a row at a time. Checked
+ * against strided_offset, on views that merge into one row, transposed, sliced, expanded
+ * (stride 0), selected, 0-dim and empty. */
+START_TEST(test_walk_visits_row_major) {
+    Tensor *base = varied(SHAPE(4, 6, 10), 3);
+    Tensor *views[] = {base,
+                       torch_transpose(base, 0, 2),
+                       torch_slice(base, 2, 1, 10, 3),
+                       torch_expand(torch_narrow(base, 1, 2, 1), SHAPE(4, 5, 10)),
+                       torch_select(base, 1, 2),
+                       torch_unsqueeze(torch_select(base, 2, 7), 1),
+                       torch_scalar(1),
+                       torch_zeros(SHAPE(0, 3))};
+    for (int v = 0; v < (int)(sizeof views / sizeof *views); v++) {
+        Tensor *t = views[v];
+        int64_t n = torch_numel(t), last = t->shape.ndim ? t->shape.size[t->shape.ndim - 1] : 1;
+        /* a second operand: one row of `last` elements, broadcast down every other dim */
+        Tensor *row = t->shape.ndim ? varied(SHAPE(last), 4) : torch_scalar(2);
+        const Tensor *ops[] = {t, row};
+        StridedWalk w;
+        walk_start(&w, &t->shape, 2, ops);
+        for (int64_t p = 0; p < n; p++) {
+            if (w.offset[0] != strided_offset(t, p) || w.offset[1] != p % last)
+                ck_abort_msg("view %d, position %lld: offsets %lld and %lld, expected %lld and "
+                             "%lld", v, (long long)p, (long long)w.offset[0],
+                             (long long)w.offset[1], (long long)strided_offset(t, p),
+                             (long long)(p % last));
+            if (walk_next(&w) != (p + 1 < n))
+                ck_abort_msg("view %d: walk_next wrong at position %lld", v, (long long)p);
+        }
+        if (n == 0) continue;
+        walk_start(&w, &t->shape, 2, ops);
+        int64_t p = 0;
+        do {
+            for (int64_t i = 0; i < walk_row_length(&w); i++, p++)
+                if (w.offset[0] + i * walk_row_stride(&w, 0) != strided_offset(t, p) ||
+                    w.offset[1] + i * walk_row_stride(&w, 1) != p % last)
+                    ck_abort_msg("view %d: the rows differ at position %lld", v, (long long)p);
+        } while (walk_next_row(&w));
+        ck_assert_int_eq(p, n);
     }
-    torch_set_num_threads(saved);
-    CT_ASSERT_BITS_EQ(sum[1], sum[0]);
-    CT_ASSERT_BITS_EQ(mask[1], mask[0]);
-    CT_ASSERT_BITS_EQ(filled[1], filled[0]);
-    CT_ASSERT_BITS_EQ(thresholded[1], thresholded[0]);
-    CT_ASSERT_BITS_EQ(thresholded[0], torch_masked_fill(x, torch_le_scalar(xt, 0.25f), 0));
-    /* and the values are the formula's, element by element */
-    const float *xv = tensor_f32(xt), *bv = tensor_f32(b), *x0 = tensor_f32(x);
-    for (int64_t i = 0; i < 613; i++) {
-        for (int64_t j = 0; j < 317; j++) {
-            float e = xv[i * xt->stride[0] + j * xt->stride[1]];
-            ck_assert_float_eq(tensor_f32(sum[1])[i * 317 + j], e + bv[j]);
-            float want = x0[i * 317 + j] < 0 ? 0.5f : e;
-            ck_assert_float_eq(tensor_f32(filled[1])[i * 317 + j], want);
+    /* a contiguous (4, 6, 10) is one row; the transposed view is not */
+    StridedWalk w;
+    walk_start(&w, &base->shape, 1, (const Tensor *[]){base});
+    ck_assert_int_eq(w.shape.ndim, 1);
+    ck_assert_int_eq(walk_row_length(&w), 240);
+    walk_start(&w, &views[1]->shape, 1, (const Tensor *[]){views[1]});
+    ck_assert_int_eq(w.shape.ndim, 3);
+}
+END_TEST
+
+#if CTORCH_FAST
+/* ---- the two backends on the same inputs (fast builds) ----------------------------------- */
+
+/* A view of t (same shape, strides and offset) over a copy of t's whole storage. */
+static Tensor *storage_copy(const Tensor *t) {
+    size_t es = dtype_size(t->dtype);
+    int64_t elements = (int64_t)(t->storage->nbytes / es);
+    Tensor *base = torch_empty_dtype(SHAPE(elements), t->dtype);
+    memcpy(base->storage->data, t->storage->data, t->storage->nbytes);
+    return tensor_view_of(base, t->shape, t->stride, t->offset);
+}
+
+/* e with its output replaced by out (and every input that was the output, as in place). */
+static ElementwiseOp with_output(const ElementwiseOp *e, const Tensor *out) {
+    ElementwiseOp r = *e;
+    for (int k = 0; k < e->n_operands; k++)
+        if (e->operand[k] == e->operand[0]) r.operand[k] = out;
+    return r;
+}
+
+/* The storage elements from the first to the last that t can reach, [*first, *end). */
+static void storage_span(const Tensor *t, int64_t *first, int64_t *end) {
+    *first = *end = t->offset;
+    for (int d = 0; d < t->shape.ndim; d++) {
+        int64_t span = (t->shape.size[d] - 1) * t->stride[d];
+        if (span < 0) *first += span;
+        else *end += span;
+    }
+    *end += 1;
+}
+
+/* The storages behind two outputs hold the same elements over the span the output reaches
+ * (the positions it has, and those between them that it skips), bit for bit, except that two
+ * NaNs are equal whatever their sign and payload: of two NaN operands, x + y returns one, and
+ * which one depends on the order the compiler gave the instruction its operands (in a vector
+ * loop or not), as in libtorch. One check per comparison, naming the first element that
+ * differs. */
+static void assert_same_storage(const Tensor *fast, const Tensor *ref, const char *what,
+                                const char *isa, int threads) {
+    if (torch_numel(ref) == 0) return;
+    int64_t first, end;
+    storage_span(ref, &first, &end);
+    size_t es = dtype_size(ref->dtype);
+    const unsigned char *a = fast->storage->data, *b = ref->storage->data;
+    if (memcmp(a + first * es, b + first * es, (size_t)(end - first) * es) == 0) return;
+    for (size_t i = (size_t)first; i < (size_t)end; i++) {
+        if (memcmp(a + i * es, b + i * es, es) == 0) continue;
+        uint32_t fa = 0, fb = 0;
+        memcpy(&fa, a + i * es, es < 4 ? es : 4);
+        memcpy(&fb, b + i * es, es < 4 ? es : 4);
+        if (ref->dtype == TORCH_FLOAT32 && isnan(((const float *)a)[i]) &&
+            isnan(((const float *)b)[i]))
+            continue;
+        ck_abort_msg("%s (%s, %d threads): storage element %zu is 0x%08x, the reference "
+                     "wrote 0x%08x", what, isa, threads, i, fa, fb);
+    }
+}
+
+/* Runs e with elementwise_reference, then with fast_elementwise at every instruction set this
+ * CPU has and at 1, 2 and 3 threads, each time into a fresh copy of the output's storage (so
+ * elements the output view skips must stay as they were too); the bytes must be the same. */
+static void assert_backends_agree(const ElementwiseOp *e, const char *what) {
+    static const char *const isas[] = {"portable", "avx2", "avx512"};
+    const char *saved_isa = fast_isa_name();
+    int saved_threads = torch_get_num_threads(), runs = 0;
+    Tensor *ref = storage_copy(e->operand[0]);
+    ElementwiseOp r = with_output(e, ref);
+    elementwise_reference(&r);
+    for (int i = 0; i < 3; i++) {
+        if (!fast_isa_use(isas[i])) continue; /* this CPU cannot run it */
+        for (int threads = 1; threads <= 3; threads++, runs++) {
+            Tensor *fast = storage_copy(e->operand[0]);
+            ElementwiseOp f = with_output(e, fast);
+            torch_set_num_threads(threads);
+            fast_elementwise(&f);
+            assert_same_storage(fast, ref, what, isas[i], threads);
+            torch_free(fast);
+        }
+    }
+    torch_set_num_threads(saved_threads);
+    ck_assert(fast_isa_use(saved_isa));
+    ck_assert_int_ge(runs, 3);
+    torch_free(ref);
+}
+
+/* Outputs for an input of shape (4, 6, 10): a fresh contiguous tensor, and a transposed
+ * view of one (written with strides). */
+static Tensor *fresh_output(int which, Dtype dtype) {
+    Tensor *t = torch_empty_dtype(SHAPE(10, 6, 4), dtype);
+    memset(t->storage->data, 0x5a, t->storage->nbytes); /* neither backend's doing */
+    if (which == 0) return torch_reshape(t, SHAPE(4, 6, 10));
+    return torch_transpose(t, 0, 2);
+}
+
+/* Every unary op, with a few scalar pairs, on contiguous, transposed, sliced and expanded
+ * inputs, into new outputs and in place; 0-dim and empty tensors; fill_ into an expanded
+ * view (each location written many times, never split over threads). */
+START_TEST(test_backends_unary) {
+    Tensor *base = special(SHAPE(10, 6, 4), 200);
+    Tensor *inputs[] = {special(SHAPE(4, 6, 10), 201), torch_transpose(base, 0, 2),
+                        torch_slice(special(SHAPE(4, 6, 20), 202), 2, 1, INT64_MAX, 2),
+                        torch_expand(special(SHAPE(6, 1), 203), SHAPE(4, 6, 10))};
+    const float scalars[][2] = {{0.5f, 2.0f}, {-0.0f, NAN}, {INFINITY, -1.0f}, {3.0f, 1.5f}};
+    char what[96];
+    for (int op = U_ADD; op <= U_CLAMP; op++)
+        for (int in = 0; in < 4; in++)
+            for (int sc = 0; sc < 4; sc++) {
+                ElementwiseOp e = {.kind = EW_UNARY, .op = op, .s = scalars[sc][0],
+                                   .s2 = scalars[sc][1], .n_operands = 2};
+                snprintf(what, sizeof what, "unary op %d, input %d, scalars %d", op, in, sc);
+                for (int out = 0; out < 2; out++) {
+                    e.operand[0] = fresh_output(out, TORCH_FLOAT32);
+                    e.operand[1] = inputs[in];
+                    assert_backends_agree(&e, what);
+                }
+                if (in < 3) { /* in place: the input is the output (its copy, each run) */
+                    e.operand[0] = e.operand[1] = inputs[in];
+                    assert_backends_agree(&e, what);
+                }
+            }
+    Tensor *zero_dim = torch_scalar(NAN), *empty = torch_zeros(SHAPE(0, 6, 10));
+    ElementwiseOp e = {.kind = EW_UNARY, .op = U_EXP, .n_operands = 2,
+                       .operand = {torch_empty(SHAPE_SCALAR), zero_dim}};
+    assert_backends_agree(&e, "0-dim");
+    e.operand[0] = torch_empty(SHAPE(0, 6, 10));
+    e.operand[1] = empty;
+    assert_backends_agree(&e, "empty");
+    Tensor *expanded = torch_expand(torch_zeros(SHAPE(6, 1)), SHAPE(4, 6, 10));
+    e = (ElementwiseOp){.kind = EW_UNARY, .op = U_FILL, .s = -2.5f, .n_operands = 2,
+                        .operand = {expanded, expanded}};
+    assert_backends_agree(&e, "fill_ into an expanded view");
+}
+END_TEST
+
+/* Every binary op and comparison on each broadcast pattern of (4, 6, 10), in both operand
+ * orders and with a transposed operand, into new outputs (a transposed one too) and in
+ * place. */
+START_TEST(test_backends_binary_compare) {
+    Tensor *full = special(SHAPE(4, 6, 10), 210);
+    Tensor *full_t = torch_transpose(special(SHAPE(10, 6, 4), 211), 0, 2);
+    char what[96];
+    for (int s = 0; s < N_BROADCAST_SHAPES; s++) {
+        Tensor *other = special(broadcast_shapes_4_6_10[s], 212 + (unsigned)s);
+        Tensor *pairs[][2] = {{full, other}, {other, full}, {full_t, other}, {other, full_t}};
+        for (int p = 0; p < 4; p++)
+            for (int kind = EW_BINARY; kind <= EW_COMPARE; kind++) {
+                int n_ops = kind == EW_BINARY ? 4 : 6;
+                Dtype dtype = kind == EW_BINARY ? TORCH_FLOAT32 : TORCH_BOOL;
+                for (int op = 0; op < n_ops; op++)
+                    for (int out = 0; out < 2; out++) {
+                        snprintf(what, sizeof what, "kind %d op %d, shape %d, pair %d, out %d",
+                                 kind, op, s, p, out);
+                        ElementwiseOp e = {.kind = (ElementwiseKind)kind, .op = op,
+                                           .n_operands = 3,
+                                           .operand = {fresh_output(out, dtype), pairs[p][0],
+                                                       pairs[p][1]}};
+                        assert_backends_agree(&e, what);
+                    }
+            }
+        for (int op = B_ADD; op <= B_DIV; op++) { /* in place, the full operand written */
+            snprintf(what, sizeof what, "binary op %d in place, shape %d", op, s);
+            ElementwiseOp e = {.kind = EW_BINARY, .op = op, .n_operands = 3,
+                               .operand = {full_t, full_t, other}};
+            assert_backends_agree(&e, what);
         }
     }
 }
 END_TEST
+
+/* masked_fill (new output and in place), threshold_backward and where, with broadcast and
+ * transposed sources, masks and conditions. */
+START_TEST(test_backends_masks) {
+    const float values[] = {0.0f, -0.0f, NAN, 2.5f};
+    Tensor *sources[] = {special(SHAPE(4, 6, 10), 220), special(SHAPE(1, 6, 10), 221),
+                         torch_transpose(special(SHAPE(10, 6, 4), 222), 0, 2),
+                         special(SHAPE(10), 223)};
+    Tensor *masks[] = {torch_lt_scalar(special(SHAPE(4, 6, 10), 224), 0),
+                       torch_gt_scalar(special(SHAPE(6, 10), 225), 0),
+                       torch_lt_scalar(special(SHAPE(4, 1, 10), 226), 0.5f),
+                       torch_transpose(torch_lt_scalar(special(SHAPE(10, 6, 4), 227), 0), 0, 2)};
+    Tensor *other = special(SHAPE(6, 1), 228);
+    char what[96];
+    for (int si = 0; si < 4; si++)
+        for (int mi = 0; mi < 4; mi++)
+            for (int vi = 0; vi < 4; vi++) {
+                snprintf(what, sizeof what, "source %d, mask %d, value %d", si, mi, vi);
+                ElementwiseOp fill = {.kind = EW_MASKED_FILL, .s = values[vi], .n_operands = 3,
+                                      .operand = {fresh_output(vi % 2, TORCH_FLOAT32),
+                                                  sources[si], masks[mi]}};
+                assert_backends_agree(&fill, what);
+                if (si == 0 || si == 2) { /* in place */
+                    fill.operand[0] = fill.operand[1] = sources[si];
+                    assert_backends_agree(&fill, what);
+                }
+                ElementwiseOp threshold = {.kind = EW_THRESHOLD_BACKWARD, .s = values[vi],
+                                           .n_operands = 3,
+                                           .operand = {fresh_output(vi % 2, TORCH_FLOAT32),
+                                                       sources[si], sources[3 - mi % 4]}};
+                assert_backends_agree(&threshold, what);
+                ElementwiseOp where = {.kind = EW_WHERE, .n_operands = 4,
+                                       .operand = {fresh_output(vi % 2, TORCH_FLOAT32),
+                                                   masks[mi], sources[si], other}};
+                assert_backends_agree(&where, what);
+            }
+}
+END_TEST
+
+/* Sizes past the thread grain, so that 2 and 3 threads split the positions (in the middle of
+ * rows): (700, 300) is 210,000 positions, 70,000 per thread at 3. A broadcast bias, a
+ * transposed operand, a comparison with a 0-dim scalar, the fills, an in-place update of a
+ * transposed view, and a short last dim that the fast kernel swaps with the one before it. */
+START_TEST(test_backends_large) {
+    torch_manual_seed(7);
+    Tensor *x = torch_randn(SHAPE(700, 300));
+    Tensor *xt = torch_t(torch_randn(SHAPE(300, 700)));
+    Tensor *bias = torch_randn(SHAPE(300));
+    Tensor *zero = torch_scalar(0);
+    Tensor *mask = torch_lt_scalar(x, 0);
+    Tensor *out = torch_empty(SHAPE(700, 300));
+    Tensor *narrow = torch_t(torch_randn(SHAPE(5, 42000))); /* (42000, 5), strides (1, 42000) */
+    ElementwiseOp ops[] = {
+        {.kind = EW_BINARY, .op = B_ADD, .n_operands = 3, .operand = {out, xt, bias}},
+        {.kind = EW_BINARY, .op = B_SUB, .n_operands = 3, .operand = {xt, xt, x}},
+        {.kind = EW_COMPARE, .op = C_LT, .n_operands = 3,
+         .operand = {torch_empty_dtype(SHAPE(700, 300), TORCH_BOOL), x, zero}},
+        {.kind = EW_MASKED_FILL, .s = 0.5f, .n_operands = 3, .operand = {out, xt, mask}},
+        {.kind = EW_THRESHOLD_BACKWARD, .s = 0.25f, .n_operands = 3, .operand = {out, x, xt}},
+        {.kind = EW_WHERE, .n_operands = 4, .operand = {out, mask, xt, bias}},
+        {.kind = EW_UNARY, .op = U_EXP, .n_operands = 2, .operand = {out, xt}},
+        {.kind = EW_UNARY, .op = U_MUL, .s = 3.0f, .n_operands = 2,
+         .operand = {torch_empty(SHAPE(42000, 5)), narrow}},
+    };
+    char what[64];
+    for (int i = 0; i < (int)(sizeof ops / sizeof *ops); i++) {
+        snprintf(what, sizeof what, "large op %d", i);
+        assert_backends_agree(&ops[i], what);
+    }
+}
+END_TEST
+#endif
 
 static Suite *suite(void) {
     Suite *s = suite_create("elementwise");
@@ -1023,14 +1288,23 @@ static Suite *suite(void) {
     tcase_add_test(sem, test_records_for_autograd);
     suite_add_tcase(s, sem);
 
-    TCase *fast = ct_tcase("fast_paths");
-    tcase_add_test(fast, test_fast_binary);
-    tcase_add_test(fast, test_fast_compare);
-    tcase_add_test(fast, test_fast_select);
-    tcase_add_test(fast, test_fast_unary);
-    tcase_add_test(fast, test_threads_same_bits);
-    tcase_add_test(fast, test_threshold_backward);
-    suite_add_tcase(s, fast);
+    TCase *formulas = ct_tcase("formulas");
+    tcase_add_test(formulas, test_formula_binary);
+    tcase_add_test(formulas, test_formula_compare);
+    tcase_add_test(formulas, test_formula_select);
+    tcase_add_test(formulas, test_formula_unary);
+    tcase_add_test(formulas, test_threshold_backward);
+    tcase_add_test(formulas, test_walk_visits_row_major);
+    suite_add_tcase(s, formulas);
+
+#if CTORCH_FAST
+    TCase *backends = ct_tcase("backends");
+    tcase_add_test(backends, test_backends_unary);
+    tcase_add_test(backends, test_backends_binary_compare);
+    tcase_add_test(backends, test_backends_masks);
+    tcase_add_test(backends, test_backends_large);
+    suite_add_tcase(s, backends);
+#endif
 
     TCase *err = ct_tcase("errors");
     tcase_add_test(err, test_errors_dtype);

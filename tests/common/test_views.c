@@ -6,7 +6,8 @@
  * strides), the arguments, and torch's result: its values, its strides, its storage offset,
  * and whether it shares the input's storage. The suite runs the same op in ctorch and checks
  * all four, so a view here is the same view torch makes, not just the same numbers.
- * Then: writes through views land in the base, copy_ broadcasts and converts like torch, every
+ * Then: writes through views land in the base, copy_ broadcasts and converts like torch (and
+ * so do to_dtype, as_array, item and fill_, at the edges of the conversions too), every
  * error message is libtorch's word for word, and each op describes itself to autograd.
  */
 #include <inttypes.h>
@@ -444,6 +445,90 @@ START_TEST(test_errors_released_and_null) {
 }
 END_TEST
 
+/* ---- conversions at their edges ------------------------------------------------------------- */
+
+/* The sources of views.txt's convert.* cases ("f32", "i64", "bool") and torch's conversions of
+ * them: NaN, infinities and values outside int64 become INT64_MIN (x86-64's rule, which C
+ * leaves undefined), -0.0 is false, integers beyond 2^24 round to the nearest float. */
+static const char *const convert_sources[] = {"f32", "i64", "bool"};
+static const Dtype convert_dtypes[] = {TORCH_FLOAT32, TORCH_INT64, TORCH_BOOL};
+static const char *const convert_words[] = {"float", "long", "bool"};
+
+static Tensor *converted(const char *source, int to) {
+    char name[64];
+    snprintf(name, sizeof name, "convert.%s.to_%s", source, convert_words[to]);
+    return fixture_tensor(fixtures(), name);
+}
+
+/* torch_to_dtype and copy_ convert every source to every dtype as torch does, from a
+ * contiguous source, a strided view (every other element) and an expanded one (stride 0). */
+START_TEST(test_convert_to_dtype_and_copy) {
+    for (int s = 0; s < 3; s++) {
+        char name[64];
+        snprintf(name, sizeof name, "convert.%s", convert_sources[s]);
+        Tensor *src = fixture_tensor(fixtures(), name);
+        int64_t n = torch_numel(src);
+        Tensor *wide = torch_zeros(SHAPE(n, 2));
+        wide = torch_to_dtype(wide, src->dtype);
+        Tensor *strided = torch_select(wide, 1, 1); /* stride 2 */
+        torch_copy_(strided, src);
+        Tensor *expanded = torch_expand(torch_unsqueeze(src, 0), SHAPE(3, n));
+        for (int to = 0; to < 3; to++) {
+            Tensor *expected = converted(convert_sources[s], to);
+            CT_ASSERT_BITS_EQ(torch_to_dtype(src, convert_dtypes[to]), expected);
+            CT_ASSERT_BITS_EQ(torch_to_dtype(strided, convert_dtypes[to]), expected);
+            Tensor *rows = torch_to_dtype(expanded, convert_dtypes[to]);
+            for (int i = 0; i < 3; i++) CT_ASSERT_BITS_EQ(torch_select(rows, 0, i), expected);
+            Tensor *dst = torch_empty_dtype(SHAPE(n), convert_dtypes[to]);
+            torch_copy_(dst, strided);
+            CT_ASSERT_BITS_EQ(dst, expected);
+        }
+    }
+}
+END_TEST
+
+/* as_array, item and fill_ convert through the same rules. */
+START_TEST(test_convert_as_array_item_fill) {
+    for (int s = 0; s < 3; s++) {
+        char name[64];
+        snprintf(name, sizeof name, "convert.%s", convert_sources[s]);
+        Tensor *src = fixture_tensor(fixtures(), name);
+        int64_t n = torch_numel(src);
+        Tensor *as_float = converted(convert_sources[s], 0);
+        Tensor *as_long = converted(convert_sources[s], 1);
+        float floats[16];
+        int64_t longs[16];
+        ck_assert_int_le(n, 16);
+        Tensor *reversed = tensor_view_of(src, SHAPE(n), (int64_t[]){-1}, src->offset + n - 1);
+        torch_to_array(src, floats);
+        torch_to_array_i64(src, longs);
+        for (int64_t i = 0; i < n; i++) {
+            ck_assert_int_eq(longs[i], tensor_i64(as_long)[i]);
+            ck_assert_mem_eq(&floats[i], &tensor_f32(as_float)[i], sizeof(float));
+            Tensor *one = torch_select(src, 0, i);
+            ck_assert_int_eq(torch_item_i64(one), tensor_i64(as_long)[i]);
+            float item = torch_item(one);
+            ck_assert_mem_eq(&item, &tensor_f32(as_float)[i], sizeof(float));
+        }
+        torch_to_array_i64(reversed, longs); /* a negative stride */
+        for (int64_t i = 0; i < n; i++) ck_assert_int_eq(longs[i], tensor_i64(as_long)[n - 1 - i]);
+        if (src->dtype != TORCH_FLOAT32) continue;
+        /* fill_ of an int64 or bool tensor (an expanded one too) converts its float value */
+        Tensor *as_bool = converted(convert_sources[s], 2);
+        for (int64_t i = 0; i < n; i++) {
+            float value = tensor_f32(src)[i];
+            Tensor *l = torch_expand(torch_tensor_i64(SHAPE(1), (int64_t[]){7}), SHAPE(4));
+            Tensor *b = torch_tensor_bool(SHAPE(2), (bool[]){false, true});
+            torch_fill_(l, value);
+            torch_fill_(b, value);
+            ck_assert_int_eq(tensor_i64(l)[0], tensor_i64(as_long)[i]);
+            ck_assert(tensor_bool(b)[0] == tensor_bool(as_bool)[i]);
+            ck_assert(tensor_bool(b)[1] == tensor_bool(as_bool)[i]);
+        }
+    }
+}
+END_TEST
+
 /* ---- empty tensors ----------------------------------------------------------------------------- */
 
 START_TEST(test_empty_tensors) {
@@ -586,6 +671,11 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_errors_squeeze_transpose_expand);
     tcase_add_test(tc, test_errors_copy_leave_data_intact);
     tcase_add_test(tc, test_errors_released_and_null);
+    suite_add_tcase(s, tc);
+
+    tc = ct_tcase("conversions");
+    tcase_add_test(tc, test_convert_to_dtype_and_copy);
+    tcase_add_test(tc, test_convert_as_array_item_fill);
     suite_add_tcase(s, tc);
 
     tc = ct_tcase("edges");
