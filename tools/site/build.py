@@ -137,11 +137,6 @@ def raw_html(s):
     return {"t": "RawBlock", "c": ["html", s]}
 
 
-def document(blocks):
-    return {"pandoc-api-version": API_VERSION, "meta": {}, "blocks": blocks}
-
-
-API_VERSION = None  # pandoc's, read from its first answer
 
 
 # ---- where things go -------------------------------------------------------------------------
@@ -174,15 +169,34 @@ class Site:
         self.wanted = {}  # tree path -> kind ("page", "file", "dir", "image"): what links reach
         self.problems = []
         self.lock = threading.Lock()
-        self.highlighted = {}
+        self.highlighted = {}  # tree path -> its lines, highlighted (the side-by-side diffs)
+        self.api_version = None  # of pandoc's syntax tree, from its first answer
+        self.order = ([], [])  # (chapters, other pages): reading_order()
 
     def warn(self, message):
         with self.lock:
-            self.problems.append(message)
+            if message not in self.problems:
+                self.problems.append(message)
+
+    def document(self, blocks):
+        """A syntax tree for pandoc to write."""
+        return {"pandoc-api-version": self.api_version, "meta": {}, "blocks": blocks}
 
     # -- links --
 
+    def resolve(self, url, source):
+        """(tree path, fragment) of a link written in the tree file `source`; None for a link
+        off the tree's files (to another site, or to a fragment of the same page)."""
+        if not url or url.startswith("#") or SCHEME_RE.match(url):
+            return None
+        path, _, fragment = url.partition("#")
+        return posixpath.normpath(posixpath.join(posixpath.dirname(source),
+                                                 urllib.parse.unquote(path))), fragment
+
     def kind_of(self, tree_path):
+        """"page", "image", "file", "dir", or None: not in the tree."""
+        if tree_path == ".." or tree_path.startswith("../"):
+            return None
         full = os.path.join(self.root, tree_path)
         if os.path.isdir(full):
             return "dir"
@@ -196,12 +210,11 @@ class Site:
     def link(self, url, source, page):
         """The site's link for `url`, written in the tree file `source` that became the site
         page `page`; what it reaches is added to the site."""
-        if not url or url.startswith("#") or SCHEME_RE.match(url):
+        resolved = self.resolve(url, source)
+        if resolved is None:
             return url
-        path, _, fragment = url.partition("#")
-        tree_path = posixpath.normpath(
-            posixpath.join(posixpath.dirname(source), urllib.parse.unquote(path)))
-        kind = None if tree_path.startswith("..") else self.kind_of(tree_path)
+        tree_path, fragment = resolved
+        kind = self.kind_of(tree_path)
         if kind is None:
             self.warn(f"{source}: the link {url} leads nowhere in the tree")
             return url
@@ -228,10 +241,9 @@ class Site:
     # -- reading the pages --
 
     def read_page(self, tree_path):
-        global API_VERSION
         with open(os.path.join(self.root, tree_path), encoding="utf-8") as f:
             tree = json.loads(pandoc(["-f", "gfm", "-t", "json"], f.read()))
-        API_VERSION = tree["pandoc-api-version"]
+        self.api_version = tree["pandoc-api-version"]
         return tree
 
     def crawl(self, pool):
@@ -244,16 +256,19 @@ class Site:
             # the links are resolved for real when the page is written; here only the pages
             found = []
             for path in wave:
-                for el in elements(self.pages[path]["blocks"], "Link"):
-                    url = el["c"][2][0].partition("#")[0]
-                    if not url or SCHEME_RE.match(url):
-                        continue
-                    target = posixpath.normpath(posixpath.join(posixpath.dirname(path),
-                                                               urllib.parse.unquote(url)))
-                    if self.kind_of(target) == "page" and target not in self.pages \
-                            and target not in found:
+                for target in self.linked_pages(self.pages[path]["blocks"], path):
+                    if target not in self.pages and target not in found:
                         found.append(target)
             wave = found
+
+    def linked_pages(self, node, source):
+        """The .md pages the links in this part of the page `source` lead to, in order."""
+        found = []
+        for el in elements(node, "Link"):
+            resolved = self.resolve(el["c"][2][0], source)
+            if resolved and self.kind_of(resolved[0]) == "page":
+                found.append(resolved[0])
+        return found
 
     def title(self, tree_path):
         for el in elements(self.pages[tree_path]["blocks"], "Header"):
@@ -267,17 +282,10 @@ class Site:
         """(chapters, others): the home page's links to pages, in order; those inside its
         numbered list are the chapters. Pages reached only through other pages come last."""
         chapters, others = [], []
-
-        def page_links(node):
-            return [t for t in (posixpath.normpath(posixpath.join(
-                        "docs", urllib.parse.unquote(el["c"][2][0].partition("#")[0])))
-                        for el in elements(node, "Link"))
-                    if t in self.pages and t != HOME]
-
         for block in self.pages[HOME]["blocks"]:
             into = chapters if block["t"] == "OrderedList" else others
-            for t in page_links(block):
-                if t not in chapters and t not in others:
+            for t in self.linked_pages(block, HOME):
+                if t != HOME and t not in chapters and t not in others:
                     into.append(t)
         others += [p for p in sorted(self.pages) if p != HOME and p not in chapters + others]
         return chapters, others
@@ -349,8 +357,9 @@ class Site:
         tree["blocks"] = walk(tree["blocks"], lambda el: self.side_by_side(el, page))
         tree["blocks"] = walk(tree["blocks"], highlight_r_and_c_columns)
         wide = any(h["c"][1][0] == "side-by-side" for h in elements(tree["blocks"], "Header"))
+        kind = [("kind", "wide")] if wide else []
         self.write_html(page, tree, self.title(tree_path),
-                        extra_vars=self.pager(tree_path, page) + ([("kind", "wide")] if wide else []))
+                        extra_vars=self.pager(tree_path, page) + kind)
 
     # -- source files and folders --
 
@@ -382,26 +391,29 @@ class Site:
         if definitions:
             toc = "<ul>" + "".join(f'<li><a href="#file-{n}"><code>{html.escape(name)}</code>'
                                    f"</a></li>" for name, n in definitions) + "</ul>"
-        self.write_html(page, document(blocks), tree_path, toc=toc,
+        self.write_html(page, self.document(blocks), tree_path, toc=toc,
                         extra_vars=[("kind", "source")])
 
     def folder_files(self, tree_path):
+        """[(tree path, kind)] of the files in a folder (a .md the pages do not reach is shown
+        as a source file)."""
         full = os.path.join(self.root, tree_path)
-        return [posixpath.join(tree_path, n) for n in sorted(os.listdir(full))
-                if not n.startswith((".", "__pycache__")) and os.path.isfile(os.path.join(full, n))]
+        files = [posixpath.join(tree_path, n) for n in sorted(os.listdir(full))
+                 if not n.startswith((".", "__pycache__")) and os.path.isfile(os.path.join(full, n))]
+        return [(f, "file" if self.kind_of(f) == "page" and f not in self.pages
+                 else self.kind_of(f)) for f in files]
 
     def write_dir(self, tree_path):
         """A folder's page: its files, each linked to its page."""
         page = site_path(tree_path, "dir")
         items = []
-        for f in self.folder_files(tree_path):
-            kind = "image" if os.path.splitext(f)[1].lower() in IMAGES else "file"
+        for f, kind in self.folder_files(tree_path):
             href = relative(site_path(f, kind), page)
             items.append([{"t": "Plain", "c": [{"t": "Link", "c": [
                 attr(), [{"t": "Code", "c": [attr(), posixpath.basename(f)]}], [href, ""]]}]}])
         blocks = [header(1, "", [{"t": "Code", "c": [attr(), tree_path + "/"]}]),
                   {"t": "BulletList", "c": items}]
-        self.write_html(page, document(blocks), tree_path + "/", toc="",
+        self.write_html(page, self.document(blocks), tree_path + "/", toc="",
                         extra_vars=[("kind", "source")])
 
     def copy_image(self, tree_path):
@@ -420,7 +432,7 @@ class Site:
         lines = self.source_lines(tree_path)
         lang = LANGUAGES.get(os.path.splitext(tree_path)[1].lower())
         block = {"t": "CodeBlock", "c": [attr("h", [lang] if lang else []), "\n".join(lines)]}
-        out = pandoc(["-f", "json", "-t", "html5"], json.dumps(document([block])))
+        out = pandoc(["-f", "json", "-t", "html5"], json.dumps(self.document([block])))
         code = re.search(r"<code[^>]*>(.*)</code>", out, re.S)
         result = None
         if code:
@@ -448,42 +460,51 @@ class Site:
                 files.append((path, self.source_lines(path), self.highlight(path)))
             else:
                 files.append((path, None, None))
-        sections = section_titles(files[1][1]) if files[1][1] else None
+        # the sections of the program (tools/docs.py's, as ./course diff counts them)
+        old_sections, new_sections = (section_titles(lines) if lines else None
+                                      for _, lines, _ in files)
         blocks = [header(2, "side-by-side", text_inlines("Side by side"))]
         for n, hunk in enumerate(hunks, 1):
             first, last = hunk["new_start"], hunk["new_start"] + max(hunk["new_count"], 1) - 1
             label = f"Lines {first}–{last}" if last > first else f"Line {first}"
-            changed = next((r[2] for r in hunk["rows"] if r[2] is not None and r[4] == "add"),
-                           first)
-            if sections and 0 < changed <= len(sections) and sections[changed - 1]:
-                label += ": " + " › ".join(sections[changed - 1])
+            names = []  # the sections the hunk changes, innermost names
+            for old_no, _, new_no, _, mark in hunk["rows"]:
+                for no, secs in ((old_no, old_sections), (new_no, new_sections)):
+                    if mark and no and secs and no <= len(secs) and secs[no - 1] \
+                            and secs[no - 1][-1] not in names:
+                        names.append(secs[no - 1][-1])
+            if names:
+                label += ": " + ", ".join(names)
             blocks.append(header(3, f"hunk-{n}", text_inlines(label)))
             blocks.append(raw_html(self.hunk_table(files, hunk, page)))
         return blocks
 
     def hunk_table(self, files, hunk, page):
-        (old_path, old_lines, old_hl), (new_path, new_lines, new_hl) = files
+        """One hunk as a table: line number and line of the old file, then of the new one.
+        The headers and the line numbers link to the files' pages."""
+        sides = []
+        for path, lines, highlighted in files:
+            href = relative(site_path(path, "file"), page) if lines is not None else None
+            sides.append((path, lines, highlighted, href))
 
-        def cell(number, text, lines, highlighted, mark):
+        def cell(side, number, text, mark):
+            path, lines, highlighted, href = side
             if number is None:
                 return '<td class="num empty"></td><td class="code empty"></td>'
             shown = html.escape(text)
-            if highlighted and lines and number <= len(lines) and lines[number - 1] == text:
+            if highlighted and number <= len(lines) and lines[number - 1] == text:
                 shown = highlighted[number - 1]
             cls = f" {mark}" if mark else ""
-            return (f'<td class="num{cls}">{number}</td>'
+            num = f'<a href="{href}#file-{number}">{number}</a>' if href else str(number)
+            return (f'<td class="num{cls}">{num}</td>'
                     f'<td class="code{cls}"><code>{shown}</code></td>')
 
-        rows = []
-        for old_no, old_text, new_no, new_text, mark in hunk["rows"]:
-            rows.append(
-                "<tr>" + cell(old_no, old_text, old_lines, old_hl, "del" if mark else "")
-                + cell(new_no, new_text, new_lines, new_hl, "add" if mark else "") + "</tr>")
-        head = "".join(
-            f'<th colspan="2"><a href="{relative(site_path(path, "file"), page)}">'
-            f"{html.escape(path)}</a></th>" if lines is not None else
-            f'<th colspan="2">{html.escape(path)}</th>'
-            for path, lines, _ in files)
+        rows = ["<tr>" + cell(sides[0], old_no, old_text, "del" if mark else "")
+                + cell(sides[1], new_no, new_text, "add" if mark else "") + "</tr>"
+                for old_no, old_text, new_no, new_text, mark in hunk["rows"]]
+        head = "".join(f'<th colspan="2"><a href="{href}">{html.escape(path)}</a></th>' if href
+                       else f'<th colspan="2">{html.escape(path)}</th>'
+                       for path, _, _, href in sides)
         return ('<div class="sbs"><table>'
                 '<colgroup><col class="num"><col class="code"><col class="num"><col class="code">'
                 f"</colgroup><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows)
@@ -505,8 +526,7 @@ class Site:
             # the links of the pages have named the files, folders and pictures to add; the
             # folders' pages name more files
             for d in [p for p, k in self.wanted.items() if k == "dir"]:
-                for f in self.folder_files(d):
-                    kind = "image" if os.path.splitext(f)[1].lower() in IMAGES else "file"
+                for f, kind in self.folder_files(d):
                     self.wanted.setdefault(f, kind)
             jobs = {"file": self.write_file, "dir": self.write_dir, "image": self.copy_image}
             list(pool.map(lambda item: jobs[item[1]](item[0]),
