@@ -226,7 +226,7 @@ def page_problems(events, session):
 
 def open_pages(exe, pages, screenshots, out_dir):
     """Opens every page; returns {page: [problems]}; saves the screenshots asked for
-    ({page: [(file name, CSS selector to scroll to or None), ...]})."""
+    ({page: [(file name, id of the element to scroll to first, or None), ...]})."""
     found = {}
     with tempfile.TemporaryDirectory(prefix="site-chromium-") as profile, \
             open(os.path.join(out_dir, "chromium.log"), "w") as log:
@@ -248,14 +248,14 @@ def open_pages(exe, pages, screenshots, out_dir):
                 value = checked["result"].get("value")
                 problems += value if isinstance(value, list) else ["the page check did not run"]
                 found[page] = problems
-                for name, selector in screenshots.get(page, []):
-                    if selector:
+                for name, anchor in screenshots.get(page, []):
+                    if anchor:
                         scrolled = browser.send("Runtime.evaluate", {"expression": (
                             f"(e => e ? (e.scrollIntoView({{block: 'start'}}), true) : false)"
-                            f"(document.querySelector({json.dumps(selector)}))"),
+                            f"(document.getElementById({json.dumps(anchor)}))"),
                             "returnByValue": True}, session)
                         if scrolled["result"].get("value") is not True:
-                            problems.append(f"no {selector} to take the screenshot {name} at")
+                            problems.append(f"no #{anchor} to take the screenshot {name} at")
                     shot = browser.send("Page.captureScreenshot", {"format": "png"}, session)
                     with open(os.path.join(out_dir, name), "wb") as f:
                         f.write(base64.b64decode(shot["data"]))
@@ -292,7 +292,7 @@ def cmd_pages(source, build):
     if not chapter1 or not diffs:
         sys.exit("FAIL: no chapter-1 page or no side-by-side diff in the site")
     screenshots = {chapter1[0]: [("chapter1.png", None)],
-                   diffs[0]: [("diff-top.png", None), ("diff.png", "#side-by-side")]}
+                   diffs[0]: [("diff-top.png", None), ("diff.png", "side-by-side")]}
     found = open_pages(exe, pages, screenshots, out_dir)
     bad = {p: v for p, v in found.items() if v}
     for page, page_problems_ in bad.items():
