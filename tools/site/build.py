@@ -9,7 +9,7 @@ adjusts the tree, and pandoc writes the HTML through template.html, highlighting
   - links between .md files become links between pages; a link to a source file
     (../common/tensor.h) leads to that file's own page, highlighted, with line numbers
     (src/common/tensor.h.html); a link to a folder (examples/) to the list of its files;
-    pictures are copied (docs/img/x.png -> img/x.png);
+    pictures are copied (docs/img/losses.png -> img/losses.png);
   - a unified diff (a ```diff block with ---/+++ headers: docs/diffs/) becomes one
     side-by-side table per hunk, the old file on the left and the new one on the right,
     removed and added lines marked, every line highlighted as its file is;
