@@ -669,9 +669,10 @@ static void expect_backward_error(const char *expected, Tensor *loss) {
     CT_EXPECT_ERROR(expected, torch_backward(loss));
 }
 
-/* A graph of more nodes than the walk keeps on its stack (128): the same gradients, and a
- * failed backward changes nothing (under valgrind and ASan: and leaves nothing allocated). */
-START_TEST(test_graph_larger_than_the_walk_stack) {
+/* A graph of more nodes than the walk's order first has room for (64; it grows twice): the
+ * same gradients, and a failed backward changes nothing (under valgrind and ASan: and leaves
+ * nothing allocated). */
+START_TEST(test_graph_larger_than_the_first_order_list) {
     Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
     Tensor *y = long_chain(x, 150, torch_ones(SHAPE(3)));
     Tensor *loss = torch_sum(torch_mul(y, y));
@@ -684,7 +685,7 @@ START_TEST(test_graph_larger_than_the_walk_stack) {
 }
 END_TEST
 
-/* The same, failing while sorting: a saved tensor was changed in place. */
+/* The same, failing in the checks: a saved tensor was changed in place. */
 START_TEST(test_large_graph_with_a_changed_saved_tensor) {
     Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
     Tensor *ones = torch_ones(SHAPE(3));
@@ -713,7 +714,7 @@ START_TEST(test_large_graph_with_an_invalid_gradient) {
 END_TEST
 
 /* A custom backward that runs a backward of its own, through a graph made beforehand: each
- * walk keeps its own order, small (on the stack) or large. */
+ * walk keeps its own order, short or long. */
 static Tensor *inner_loss;
 static void backward_with_a_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
     (void)ctx;
@@ -737,6 +738,23 @@ START_TEST(test_backward_inside_a_custom_backward) {
             CT_ASSERT_BITS_EQ(torch_grad(u), torch_tensor(SHAPE(3), (float[]){2, 4, 6}));
             ck_assert(torch_is_grad_enabled());
         }
+}
+END_TEST
+
+/* The inner backward goes through nodes of the outer graph that the outer walk has yet to
+ * run (h's, below the custom node): the outer walk still runs each of its nodes once, with
+ * the gradients the outer graph sends it. x.grad = 2h * 3 (inner) + (8h + 2) * 3 (outer) =
+ * 90x + 6, as PyTorch 1.13 gives for a custom Function whose backward runs the inner backward
+ * (with retain_graph there: PyTorch's h = x * 3 saves the 3; ctorch's MulBackward1 does not). */
+START_TEST(test_backward_inside_a_custom_backward_through_the_outer_graph) {
+    Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
+    Tensor *h = torch_mul_scalar(x, 3);
+    inner_loss = torch_sum(torch_mul(h, h));
+    Tensor *y = autograd_function_apply(&nested, &h, 1); /* 2h */
+    Tensor *beside = torch_mul_scalar(torch_add_scalar(h, 0), 2);
+    torch_backward(torch_add(torch_sum(torch_mul(y, y)), torch_sum(beside)));
+    CT_ASSERT_BITS_EQ(torch_grad(x), torch_tensor(SHAPE(3), (float[]){96, 186, 276}));
+    ck_assert(torch_is_grad_enabled());
 }
 END_TEST
 
@@ -998,10 +1016,11 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_custom_function_matches_builtin_relu);
     tcase_add_test(tc, test_gradcheck_catches_a_wrong_backward);
     tcase_add_test(tc, test_custom_function_gradient_shape_is_checked);
-    tcase_add_test(tc, test_graph_larger_than_the_walk_stack);
+    tcase_add_test(tc, test_graph_larger_than_the_first_order_list);
     tcase_add_test(tc, test_large_graph_with_a_changed_saved_tensor);
     tcase_add_test(tc, test_large_graph_with_an_invalid_gradient);
     tcase_add_test(tc, test_backward_inside_a_custom_backward);
+    tcase_add_test(tc, test_backward_inside_a_custom_backward_through_the_outer_graph);
     tcase_add_test(tc, test_recycled_autograd_state_is_new);
     tcase_add_test(tc, test_backward_on_a_leaf);
     tcase_add_test(tc, test_dot_shows_the_network);
