@@ -36,12 +36,12 @@ Tensor *autograd_function_apply(const AutogradFunction *fn, Tensor **inputs, int
             torch_error("autograd_function_apply", "forward must return a new tensor, not its "
                                                    "input (return torch_clone(x) instead)");
     if (!record) return out;
-    GradFn *node = grad_fn_new(fn->name);
+    /* not a kernel op: derivative_apply calls fn->backward */
+    TorchOp op = {.kind = TORCH_OP_COUNT, .n_in = n_inputs};
+    for (int i = 0; i < n_inputs; i++) op.in[i] = inputs[i];
+    GradFn *node = grad_fn_new(fn->name, &op);
     node->custom = fn;
     node->ctx = ctx;
-    node->op.kind = TORCH_OP_COUNT; /* not a kernel op: derivative_apply calls fn->backward */
-    node->op.n_in = n_inputs;
-    for (int i = 0; i < n_inputs; i++) node->op.in[i] = inputs[i];
     autograd_set_grad_fn(out, node);
     return out;
 }
