@@ -47,7 +47,9 @@ GradFn *grad_fn_new(const char *name, const TorchOp *op) {
 }
 
 static void grad_fn_free(GradFn *node) {
-    if (node) pool_put((void **)&free_nodes, node);
+    if (!node) return;
+    if (node->op.kind == TORCH_OP_CUSTOM) free((void *)node->ctx.args); /* function.c's copy */
+    pool_put((void **)&free_nodes, node);
 }
 
 struct AutogradMeta *autograd_meta(Tensor *t) {

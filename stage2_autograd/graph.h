@@ -21,8 +21,8 @@ struct GradFn {
     uint32_t extra_version;          /* op.extra's (mask, condition, indices) when recorded */
     bool released;                   /* backward ran without retain_graph */
     Tensor *leaf;                    /* for an AccumulateGrad node: its leaf */
-    const AutogradFunction *custom;  /* for a custom function's node */
-    AutogradContext ctx;
+    const AutogradFunction *custom;  /* for a custom function's node (TORCH_OP_CUSTOM) */
+    AutogradContext ctx;             /* its saved tensors and its copy of the args */
 };
 
 struct AutogradMeta {
