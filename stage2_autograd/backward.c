@@ -213,7 +213,7 @@ void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
         struct AutogradMeta *m = t->autograd;
         Tensor *g = m->pending;
         m->pending = NULL;
-        if (!g) continue; /* no gradient reached t: no input of its consumers needed one */
+        if (!g) continue; /* no gradient reached t (its consumers sent it none) */
         if (m->retains_grad) { /* a non-leaf's gradient, kept as a leaf's is */
             if (m->grad) torch_add_(m->grad, g);
             else m->grad = torch_keep(torch_clone(g));
