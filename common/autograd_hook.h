@@ -58,7 +58,8 @@ typedef enum TorchOpKind {
     TORCH_OP_SLICE,      /* out = a.slice(dim, start, end = start + length * step, step) */
     TORCH_OP_CLONE,      /* out = a.clone() or a copied to contiguous memory */
     TORCH_OP_TO_FLOAT,   /* out = a converted to float32 (no gradient flows from bool/int) */
-    TORCH_OP_COUNT
+    TORCH_OP_CUSTOM,     /* out = a custom autograd function of in (stage 2's
+                          * autograd_function_apply; the kernel never records this kind) */
 } TorchOpKind;
 
 typedef struct TorchOp {

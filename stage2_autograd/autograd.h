@@ -11,8 +11,8 @@
  *
  * How it works, in three files: graph.c records one node per operation while any input
  * requires grad (the kernel reports each op through common/autograd_hook.h); backward.c
- * sorts the nodes topologically and walks them once in reverse; derivatives.c holds each
- * op's backward formula. Gradients accumulate (+=) into a leaf's grad until zeroed.
+ * sorts the nodes topologically, checks them, and walks them once in reverse; derivatives.c
+ * holds each op's backward formula. Gradients accumulate (+=) into a leaf's grad until zeroed.
  */
 #ifndef CTORCH_AUTOGRAD_H
 #define CTORCH_AUTOGRAD_H
@@ -72,11 +72,25 @@ void torch_autograd_dot(FILE *f, Tensor *t);
 
 /* ---- custom functions (R: autograd_function(forward = ..., backward = ...)) ------------ */
 
+/*
+ * A forward and its hand-written backward, recorded as one node (chapter 2, section 9). The
+ * forward runs with recording off and saves in ctx what the backward needs. Arguments other
+ * than tensors (R: forward = function(ctx, input, negative_slope)) are one struct of the
+ * function's own: the caller passes a pointer to it, the node keeps a copy (args_size bytes,
+ * so the struct may be a temporary), and forward and backward both read it as ctx->args:
+ *
+ *     typedef struct LeakyReluArgs { float negative_slope; } LeakyReluArgs;
+ *     static const AutogradFunction my_leaky_relu = {.name = "MyLeakyReluBackward",
+ *         .forward = ..., .backward = ..., .args_size = sizeof(LeakyReluArgs)};
+ *     Tensor *y = autograd_function_apply(&my_leaky_relu, &x, 1, &(LeakyReluArgs){0.1f});
+ *     ... and in forward and backward: const LeakyReluArgs *args = ctx->args;
+ */
+
 #define AUTOGRAD_MAX_SAVED 8
 typedef struct AutogradContext {
     Tensor *saved[AUTOGRAD_MAX_SAVED]; /* R: ctx$saved_variables */
     int n_saved;
-    void *user; /* anything else the backward needs */
+    const void *args; /* the function's other arguments (its args_size bytes), or NULL */
 } AutogradContext;
 
 typedef struct AutogradFunction {
@@ -85,10 +99,14 @@ typedef struct AutogradFunction {
     Tensor *(*forward)(AutogradContext *ctx, Tensor **inputs, int n_inputs);
     /* Writes one gradient per input into grad_inputs (NULL for none). */
     void (*backward)(AutogradContext *ctx, Tensor *grad_output, Tensor **grad_inputs);
+    size_t args_size; /* sizeof the struct its args point to; 0: it takes none */
 } AutogradFunction;
 
-/* R: my_function(x, ...). Records one node of `fn` when an input requires grad. */
-Tensor *autograd_function_apply(const AutogradFunction *fn, Tensor **inputs, int n_inputs);
+/* R: my_function(x, ...). Runs fn's forward on 1 to 3 tensors with ctx->args = args (NULL
+ * when fn->args_size is 0) and, if an input requires grad, records one node of `fn`, which
+ * keeps a copy of *args for the backward. */
+Tensor *autograd_function_apply(const AutogradFunction *fn, Tensor **inputs, int n_inputs,
+                                const void *args);
 /* R: ctx$save_for_backward(x). */
 void autograd_save_for_backward(AutogradContext *ctx, Tensor *t);
 

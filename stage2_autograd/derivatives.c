@@ -107,7 +107,7 @@ const char *derivative_name(const TorchOp *op) {
     case TORCH_OP_SLICE: return "SliceBackward0";
     case TORCH_OP_CLONE: return "CloneBackward0";
     case TORCH_OP_TO_FLOAT: return "ToCopyBackward0";
-    case TORCH_OP_COUNT: break;
+    case TORCH_OP_CUSTOM: break; /* named by its AutogradFunction (function.c) */
     }
     return "UnknownBackward";
 }
@@ -123,7 +123,7 @@ bool derivative_needs_saved(const TorchOp *op) {
     case TORCH_OP_TRANSPOSE: case TORCH_OP_T: case TORCH_OP_EXPAND: case TORCH_OP_SELECT:
     case TORCH_OP_SLICE: case TORCH_OP_CLONE: case TORCH_OP_TO_FLOAT:
         return false;
-    default:
+    default: /* the others, and a custom function (it may read what it saved) */
         return true;
     }
 }
@@ -143,7 +143,7 @@ bool derivative_reads(const TorchOp *op, int i) {
         return i == -1;
     case TORCH_OP_MAX: case TORCH_OP_MIN: /* the input and the extreme value */
         return i <= 0;
-    case TORCH_OP_COUNT: /* a custom function: whatever it saved, at most its inputs */
+    case TORCH_OP_CUSTOM: /* whatever it saved, at most its inputs */
         return i >= 0;
     default:
         return false;
@@ -152,10 +152,6 @@ bool derivative_reads(const TorchOp *op, int i) {
 
 void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
     const TorchOp *op = &node->op;
-    if (node->custom) {
-        node->custom->backward((AutogradContext *)&node->ctx, g, grad);
-        return;
-    }
     Tensor *a = op->in[0], *b = op->n_in > 1 ? op->in[1] : NULL, *out = op->out;
     float s = op->scalar;
     switch (op->kind) {
@@ -285,6 +281,8 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
                         g);
         break;
     case TORCH_OP_CLONE: case TORCH_OP_TO_FLOAT: grad[0] = g; break;
-    case TORCH_OP_COUNT: break;
+    case TORCH_OP_CUSTOM: /* the function's own backward, with its saved tensors and args */
+        node->custom->backward((AutogradContext *)&node->ctx, g, grad);
+        break;
     }
 }

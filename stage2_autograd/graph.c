@@ -10,7 +10,6 @@
 #include "graph.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 static bool grad_mode = true;
 static int no_grad_depth;
@@ -28,17 +27,12 @@ typedef union NodeSlot {
 static MetaSlot *free_metas;
 static NodeSlot *free_nodes;
 
-/* A slot of `size` bytes from the pool, contents undefined. */
-static void *pool_take(void **free_list, size_t size) {
+/* A slot of `size` bytes from the pool (its contents undefined: the caller fills it). */
+static void *pool_get(void **free_list, size_t size) {
     void *p = *free_list;
     if (p) *free_list = *(void **)p;
     else if (!(p = malloc(size))) torch_error("autograd", "out of memory");
     return p;
-}
-
-/* The same, cleared. */
-static void *pool_get(void **free_list, size_t size) {
-    return memset(pool_take(free_list, size), 0, size);
 }
 
 static void pool_put(void **free_list, void *p) {
@@ -46,50 +40,26 @@ static void pool_put(void **free_list, void *p) {
     *free_list = p;
 }
 
-GradFn *grad_fn_new(const char *name) {
+GradFn *grad_fn_new(const char *name, const TorchOp *op) {
     GradFn *node = pool_get((void **)&free_nodes, sizeof(NodeSlot));
-    node->name = name;
-    return node;
-}
-
-/* The node of a kernel op, every field set one by one rather than clearing the ~240 bytes
- * first: most of a node is op, copied whole. (saved_version and extra_version are set by
- * autograd_set_grad_fn for the tensors op has; ctx.saved is read only below ctx.n_saved.) */
-static GradFn *grad_fn_of(const TorchOp *op) {
-    GradFn *node = pool_take((void **)&free_nodes, sizeof(NodeSlot));
-    node->name = derivative_name(op);
-    node->op = *op;
-    node->released = false;
-    node->leaf = NULL;
-    node->custom = NULL;
-    node->ctx.n_saved = 0;
-    node->ctx.user = NULL;
+    *node = (GradFn){.name = name, .op = *op};
     return node;
 }
 
 static void grad_fn_free(GradFn *node) {
-    if (node) pool_put((void **)&free_nodes, node);
-}
-
-/* A meta for t, which has none: no gradient, no node. Set field by field, as a node is: of its
- * AccumulateGrad node only the name and the leaf are ever read (a node with a leaf has no
- * inputs: grad_fn_num_next). */
-static struct AutogradMeta *meta_new(Tensor *t) {
-    struct AutogradMeta *m = pool_take((void **)&free_metas, sizeof(MetaSlot));
-    m->requires_grad = m->retains_grad = false;
-    m->grad = NULL;
-    m->grad_fn = NULL;
-    m->accumulate.name = "torch::autograd::AccumulateGrad";
-    m->accumulate.leaf = t;
-    m->pending = NULL;
-    m->visit = 0;
-    return t->autograd = m;
+    if (!node) return;
+    if (node->op.kind == TORCH_OP_CUSTOM) free((void *)node->ctx.args); /* function.c's copy */
+    pool_put((void **)&free_nodes, node);
 }
 
 struct AutogradMeta *autograd_meta(Tensor *t) {
     if (t->autograd) return t->autograd;
     autograd_enable();
-    return meta_new(t);
+    struct AutogradMeta *m = pool_get((void **)&free_metas, sizeof(MetaSlot));
+    /* no gradient, no node; the AccumulateGrad node that next_functions shows knows t */
+    *m = (struct AutogradMeta){.accumulate = {.name = "torch::autograd::AccumulateGrad",
+                                              .leaf = t}};
+    return t->autograd = m;
 }
 
 void autograd_set_grad_fn(Tensor *out, GradFn *node) {
@@ -108,7 +78,7 @@ static void record(const TorchOp *op) {
     bool any = false;
     /* the op has checked its inputs */
     for (int i = 0; i < op->n_in; i++) any |= requires_grad_unchecked(op->in[i]);
-    if (any) autograd_set_grad_fn(op->out, grad_fn_of(op));
+    if (any) autograd_set_grad_fn(op->out, grad_fn_new(derivative_name(op), op));
 }
 
 /* Whether node's output is a view of its input (they share storage). */

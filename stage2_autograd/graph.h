@@ -21,8 +21,8 @@ struct GradFn {
     uint32_t extra_version;          /* op.extra's (mask, condition, indices) when recorded */
     bool released;                   /* backward ran without retain_graph */
     Tensor *leaf;                    /* for an AccumulateGrad node: its leaf */
-    const AutogradFunction *custom;  /* for a custom function's node */
-    AutogradContext ctx;
+    const AutogradFunction *custom;  /* for a custom function's node (TORCH_OP_CUSTOM) */
+    AutogradContext ctx;             /* its saved tensors and its copy of the args */
 };
 
 struct AutogradMeta {
@@ -46,7 +46,8 @@ static inline bool requires_grad_unchecked(const Tensor *t) {
 struct AutogradMeta *autograd_meta(Tensor *t);
 /* Makes out the result of node (out requires grad from now on). */
 void autograd_set_grad_fn(Tensor *out, GradFn *node);
-GradFn *grad_fn_new(const char *name);
+/* A new node named `name` for op (its other fields cleared), from the pool. */
+GradFn *grad_fn_new(const char *name, const TorchOp *op);
 
 /* The node name of each op kind. */
 const char *derivative_name(const TorchOp *op);

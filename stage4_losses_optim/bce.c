@@ -24,15 +24,14 @@ static Tensor *divide_if_mean(Tensor *grad, Reduction reduction, Tensor *input) 
 static Tensor *bce_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     (void)n_inputs;
     Tensor *x = in[0], *t = in[1];
-    Reduction reduction = loss_call_args().reduction;
-    loss_save_option(ctx, reduction);
+    const LossArgs *args = ctx->args;
     autograd_save_for_backward(ctx, x);
     autograd_save_for_backward(ctx, t);
     Tensor *log_x = torch_clamp_min(torch_log(x), -100);
     Tensor *log_one_minus_x = torch_clamp_min(torch_log(one_minus(x)), -100);
     Tensor *loss = torch_sub(torch_mul(torch_sub_scalar(t, 1), log_one_minus_x),
                              torch_mul(t, log_x));
-    return apply_loss_reduction(loss, reduction);
+    return apply_loss_reduction(loss, args->reduction);
 }
 
 /* d loss / d x = grad * (x - t) / max((1 - x) * x, 1e-12)       (libtorch's EPSILON 1e-12)
@@ -40,18 +39,22 @@ static Tensor *bce_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
  * and each divided by numel for "mean". */
 static void bce_backward(AutogradContext *ctx, Tensor *grad, Tensor **grad_inputs) {
     Tensor *x = ctx->saved[0], *t = ctx->saved[1];
-    Reduction reduction = (Reduction)loss_saved_option(ctx);
+    const LossArgs *args = ctx->args;
     Tensor *denominator = torch_clamp_min(torch_mul(one_minus(x), x), 1e-12f);
-    grad_inputs[0] =
-        divide_if_mean(torch_div(torch_mul(grad, torch_sub(x, t)), denominator), reduction, x);
+    grad_inputs[0] = divide_if_mean(torch_div(torch_mul(grad, torch_sub(x, t)), denominator),
+                                    args->reduction, x);
     if (torch_requires_grad(t)) {
         Tensor *minus_logit = torch_neg(torch_log(torch_div(x, one_minus(x))));
-        grad_inputs[1] = divide_if_mean(torch_mul(minus_logit, grad), reduction, x);
+        grad_inputs[1] = divide_if_mean(torch_mul(minus_logit, grad), args->reduction, x);
     }
 }
 
-static const AutogradFunction bce_function = {"BinaryCrossEntropyBackward0", bce_forward,
-                                              bce_backward};
+static const AutogradFunction bce_function = {
+    .name = "BinaryCrossEntropyBackward0",
+    .forward = bce_forward,
+    .backward = bce_backward,
+    .args_size = sizeof(LossArgs),
+};
 
 /* libtorch checks each element as (x >= 0) && (x <= 1), so NaN fails too. */
 static bool all_probabilities(Tensor *x) {
@@ -75,8 +78,8 @@ Tensor *nnf_binary_cross_entropy(Tensor *input, Tensor *target, const char *redu
     }
     if (!all_probabilities(input))
         torch_error(op, "all elements of input should be between 0 and 1");
-    return loss_function_apply(&bce_function, (Tensor *[]){input, target}, 2,
-                               (LossArgs){.reduction = r});
+    return autograd_function_apply(&bce_function, (Tensor *[]){input, target}, 2,
+                                   &(LossArgs){.reduction = r});
 }
 
 /* ---- from logits ------------------------------------------------------------------------- */
@@ -88,15 +91,14 @@ Tensor *nnf_binary_cross_entropy(Tensor *input, Tensor *target, const char *redu
 static Tensor *bce_logits_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     (void)n_inputs;
     Tensor *x = in[0], *t = in[1];
-    Reduction reduction = loss_call_args().reduction;
-    loss_save_option(ctx, reduction);
+    const LossArgs *args = ctx->args;
     autograd_save_for_backward(ctx, x);
     autograd_save_for_backward(ctx, t);
     Tensor *m = torch_clamp_min(torch_neg(x), 0);
     Tensor *log_sum = torch_log(torch_add(torch_exp(torch_neg(m)),
                                           torch_exp(torch_sub(torch_neg(x), m))));
     Tensor *loss = torch_add(torch_add(torch_mul(one_minus(t), x), m), log_sum);
-    return apply_loss_reduction(loss, reduction);
+    return apply_loss_reduction(loss, args->reduction);
 }
 
 /* d loss / d x = (sigmoid(x) - t) * grad,  sigmoid(x) = 1 / (1 + exp(-x))
@@ -104,15 +106,19 @@ static Tensor *bce_logits_forward(AutogradContext *ctx, Tensor **in, int n_input
  * and each divided by numel for "mean". */
 static void bce_logits_backward(AutogradContext *ctx, Tensor *grad, Tensor **grad_inputs) {
     Tensor *x = ctx->saved[0], *t = ctx->saved[1];
-    Reduction reduction = (Reduction)loss_saved_option(ctx);
+    const LossArgs *args = ctx->args;
     Tensor *sigmoid = torch_pow(torch_add_scalar(torch_exp(torch_neg(x)), 1), -1);
-    grad_inputs[0] = divide_if_mean(torch_mul(torch_sub(sigmoid, t), grad), reduction, x);
+    grad_inputs[0] = divide_if_mean(torch_mul(torch_sub(sigmoid, t), grad), args->reduction, x);
     if (torch_requires_grad(t))
-        grad_inputs[1] = divide_if_mean(torch_mul(torch_neg(x), grad), reduction, x);
+        grad_inputs[1] = divide_if_mean(torch_mul(torch_neg(x), grad), args->reduction, x);
 }
 
-static const AutogradFunction bce_logits_function = {"BinaryCrossEntropyWithLogitsBackward0",
-                                                     bce_logits_forward, bce_logits_backward};
+static const AutogradFunction bce_logits_function = {
+    .name = "BinaryCrossEntropyWithLogitsBackward0",
+    .forward = bce_logits_forward,
+    .backward = bce_logits_backward,
+    .args_size = sizeof(LossArgs),
+};
 
 Tensor *nnf_binary_cross_entropy_with_logits(Tensor *input, Tensor *target,
                                              const char *reduction) {
@@ -124,6 +130,6 @@ Tensor *nnf_binary_cross_entropy_with_logits(Tensor *input, Tensor *target,
         torch_error(op, "Target size (%s) must be the same as input size (%s)",
                     shape_str(target->shape, a, sizeof a), shape_str(input->shape, b, sizeof b));
     }
-    return loss_function_apply(&bce_logits_function, (Tensor *[]){input, target}, 2,
-                               (LossArgs){.reduction = r});
+    return autograd_function_apply(&bce_logits_function, (Tensor *[]){input, target}, 2,
+                                   &(LossArgs){.reduction = r});
 }

@@ -1,6 +1,6 @@
 /*
  * loss_internal.h: what the loss files share (not part of the public API): the reduction
- * strings, the shape checks, and how a loss's options reach its autograd function.
+ * strings, the shape checks, and the arguments of a loss's autograd function.
  */
 #ifndef CTORCH_LOSS_INTERNAL_H
 #define CTORCH_LOSS_INTERNAL_H
@@ -35,27 +35,14 @@ void check_same_size(const char *op, const Tensor *input, const Tensor *target);
 /* Both must be float32 tensors. */
 void check_float_pair(const char *op, const Tensor *input, const Tensor *target);
 
-/*
- * An AutogradFunction's forward receives tensors only, and C has no closures. So a loss's
- * other arguments travel beside the tensors: the nnf_ function passes them to
- * loss_function_apply, the forward reads them with loss_call_args() (valid during that one
- * call) and keeps what the backward needs in ctx (loss_save_option / loss_saved_option).
- */
+/* The other arguments of a loss's autograd function (autograd.h): the nnf_ function passes
+ * them to autograd_function_apply, the node keeps a copy, and forward and backward read them
+ * as ctx->args. Each loss sets the fields it uses. */
 typedef struct LossArgs {
     Reduction reduction;
     int dim;              /* log_softmax's dimension */
     int64_t ignore_index; /* nll_loss's skipped class */
 } LossArgs;
-Tensor *loss_function_apply(const AutogradFunction *fn, Tensor **inputs, int n_inputs,
-                            LossArgs args);
-LossArgs loss_call_args(void);
-/* One small integer (a Reduction, a dim) kept in ctx->user for the backward. */
-static inline void loss_save_option(AutogradContext *ctx, intptr_t option) {
-    ctx->user = (void *)option;
-}
-static inline intptr_t loss_saved_option(const AutogradContext *ctx) {
-    return (intptr_t)ctx->user;
-}
 
 /* The loss behind nnf_nll_loss and nnf_cross_entropy, with the caller's name for errors. */
 void nll_check(const char *op, const Tensor *input, const Tensor *target, int64_t ignore_index);

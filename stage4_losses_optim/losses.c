@@ -1,6 +1,6 @@
 /*
- * losses.c: what every loss shares (reduction strings, shape checks, passing options to an
- * autograd function) and the regression losses: mse, l1, and kl_div.
+ * losses.c: what every loss shares (reduction strings, shape checks) and the regression
+ * losses: mse, l1, and kl_div.
  *
  * Where libtorch computes a loss with one kernel and one backward formula, ctorch writes one
  * custom autograd function whose node carries libtorch's name (MseLossBackward0) and whose
@@ -48,18 +48,6 @@ void check_same_size(const char *op, const Tensor *input, const Tensor *target) 
                 shape_str(target->shape, a, sizeof a), shape_str(input->shape, b, sizeof b));
 }
 
-/* ---- passing a loss's options to its autograd function ----------------------------------- */
-
-static LossArgs call_args; /* the arguments of the call in progress (see loss_internal.h) */
-
-Tensor *loss_function_apply(const AutogradFunction *fn, Tensor **inputs, int n_inputs,
-                            LossArgs args) {
-    call_args = args;
-    return autograd_function_apply(fn, inputs, n_inputs);
-}
-
-LossArgs loss_call_args(void) { return call_args; }
-
 /* ---- mse_loss: one node, MseLossBackward0 ------------------------------------------------ */
 
 /* inputs {input, target}, both (*) -> (input - target)^2, reduced: () or (*) for "none".
@@ -67,11 +55,10 @@ LossArgs loss_call_args(void) { return call_args; }
  * sum accumulates in double in row-major order. */
 static Tensor *mse_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     (void)n_inputs;
-    Reduction reduction = loss_call_args().reduction;
-    loss_save_option(ctx, reduction);
+    const LossArgs *args = ctx->args;
     autograd_save_for_backward(ctx, in[0]);
     autograd_save_for_backward(ctx, in[1]);
-    return apply_loss_reduction(torch_pow(torch_sub(in[0], in[1]), 2), reduction);
+    return apply_loss_reduction(torch_pow(torch_sub(in[0], in[1]), 2), args->reduction);
 }
 
 /* libtorch's mse_loss_backward: grad_input = (input - target) * norm * grad, where norm is 2,
@@ -80,24 +67,28 @@ static Tensor *mse_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
 static void mse_backward(AutogradContext *ctx, Tensor *grad, Tensor **grad_inputs) {
     /* BEGIN EXERCISE 4.2: the backward of mse_loss */
     Tensor *input = ctx->saved[0], *target = ctx->saved[1];
-    Reduction reduction = (Reduction)loss_saved_option(ctx);
-    double norm = reduction == REDUCTION_MEAN ? 2.0 / (double)torch_numel(input) : 2.0;
+    const LossArgs *args = ctx->args;
+    double norm = args->reduction == REDUCTION_MEAN ? 2.0 / (double)torch_numel(input) : 2.0;
     Tensor *grad_input = torch_mul(torch_mul_scalar(torch_sub(input, target), (float)norm), grad);
     grad_inputs[0] = grad_input;
     grad_inputs[1] = torch_requires_grad(target) ? torch_neg(grad_input) : NULL;
     /* END EXERCISE 4.2 */
 }
 
-static const AutogradFunction mse_loss_function = {"MseLossBackward0", mse_forward,
-                                                   mse_backward};
+static const AutogradFunction mse_loss_function = {
+    .name = "MseLossBackward0",
+    .forward = mse_forward,
+    .backward = mse_backward,
+    .args_size = sizeof(LossArgs),
+};
 
 Tensor *nnf_mse_loss(Tensor *input, Tensor *target, const char *reduction) {
     const char *op = "nnf_mse_loss";
     Reduction r = reduction_parse(op, reduction, false);
     check_float_pair(op, input, target);
     check_same_size(op, input, target);
-    return loss_function_apply(&mse_loss_function, (Tensor *[]){input, target}, 2,
-                               (LossArgs){.reduction = r});
+    return autograd_function_apply(&mse_loss_function, (Tensor *[]){input, target}, 2,
+                                   &(LossArgs){.reduction = r});
 }
 
 /* ---- l1_loss: composed, as libtorch does: |input - target|, reduced ---------------------- */

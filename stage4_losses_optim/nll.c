@@ -30,12 +30,12 @@ static AroundDim around_dim(Shape s, int dim) {
  * double, as the kernel's sums do. */
 static Tensor *log_softmax_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     (void)n_inputs;
-    int dim = loss_call_args().dim;
+    const LossArgs *args = ctx->args;
     Tensor *x = tensor_contiguous_raw(in[0]);
     Tensor *out = torch_empty(x->shape);
     const float *xv = tensor_f32(x);
     float *ov = tensor_f32(out);
-    AroundDim a = around_dim(x->shape, dim);
+    AroundDim a = around_dim(x->shape, args->dim);
     /* BEGIN EXERCISE 4.3: log_softmax, without overflow */
     for (int64_t o = 0; o < a.outer; o++)
         for (int64_t i = 0; i < a.inner; i++) {
@@ -52,7 +52,6 @@ static Tensor *log_softmax_forward(AutogradContext *ctx, Tensor **in, int n_inpu
         }
     /* END EXERCISE 4.3 */
     if (x != in[0]) torch_free(x);
-    loss_save_option(ctx, dim);
     autograd_save_for_backward(ctx, out);
     return out;
 }
@@ -60,18 +59,23 @@ static Tensor *log_softmax_forward(AutogradContext *ctx, Tensor **in, int n_inpu
 /* libtorch's _log_softmax_backward_data: grad_input = grad - exp(out) * sum(grad, dim). */
 static void log_softmax_backward(AutogradContext *ctx, Tensor *grad, Tensor **grad_inputs) {
     Tensor *out = ctx->saved[0];
-    int dim = (int)loss_saved_option(ctx);
-    grad_inputs[0] = torch_sub(grad, torch_mul(torch_exp(out), torch_sum_dim(grad, dim, true)));
+    const LossArgs *args = ctx->args;
+    grad_inputs[0] =
+        torch_sub(grad, torch_mul(torch_exp(out), torch_sum_dim(grad, args->dim, true)));
 }
 
-static const AutogradFunction log_softmax_function = {"LogSoftmaxBackward0", log_softmax_forward,
-                                                      log_softmax_backward};
+static const AutogradFunction log_softmax_function = {
+    .name = "LogSoftmaxBackward0",
+    .forward = log_softmax_forward,
+    .backward = log_softmax_backward,
+    .args_size = sizeof(LossArgs),
+};
 
 Tensor *nnf_log_softmax(Tensor *input, int dim) {
     tensor_check_dtype("nnf_log_softmax", input, TORCH_FLOAT32);
     dim = dim_wrap("nnf_log_softmax", dim, input->shape.ndim);
-    return loss_function_apply(&log_softmax_function, (Tensor *[]){input}, 1,
-                               (LossArgs){.dim = dim});
+    return autograd_function_apply(&log_softmax_function, (Tensor *[]){input}, 1,
+                                   &(LossArgs){.dim = dim});
 }
 
 /* ---- nll_loss ---------------------------------------------------------------------------- */
@@ -103,7 +107,7 @@ void nll_check(const char *op, const Tensor *input, const Tensor *target, int64_
  * kept (libtorch's total_weight: NaN when every row is ignored, as in torch). */
 static Tensor *nll_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     (void)n_inputs;
-    LossArgs args = loss_call_args();
+    const LossArgs *args = ctx->args;
     Tensor *input = tensor_contiguous_raw(in[0]), *target = tensor_contiguous_raw(in[1]);
     int64_t n = input->shape.size[0], n_classes = input->shape.size[1];
     Tensor *losses = torch_zeros(SHAPE(n));
@@ -111,7 +115,7 @@ static Tensor *nll_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     /* BEGIN EXERCISE 4.4: nll_loss, row by row */
     for (int64_t i = 0; i < n; i++) {
         int64_t t = tensor_i64(target)[i];
-        if (t == args.ignore_index) continue;
+        if (t == args->ignore_index) continue;
         tensor_f32(losses)[i] = -tensor_f32(input)[i * n_classes + t];
         kept++;
     }
@@ -119,12 +123,10 @@ static Tensor *nll_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     if (input != in[0]) torch_free(input);
     if (target != in[1]) torch_free(target);
     Tensor *total_weight = torch_scalar((float)kept);
-    loss_save_option(ctx, args.reduction);
     autograd_save_for_backward(ctx, in[0]);
     autograd_save_for_backward(ctx, in[1]);
     autograd_save_for_backward(ctx, total_weight);
-    autograd_save_for_backward(ctx, torch_tensor_i64(SHAPE_SCALAR, &args.ignore_index));
-    switch (args.reduction) {
+    switch (args->reduction) {
     case REDUCTION_SUM: return torch_sum(losses);
     case REDUCTION_MEAN: return torch_div(torch_sum(losses), total_weight);
     default: return losses;
@@ -136,26 +138,30 @@ static Tensor *nll_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
 static void nll_backward(AutogradContext *ctx, Tensor *grad, Tensor **grad_inputs) {
     Tensor *input = ctx->saved[0], *target = tensor_contiguous_raw(ctx->saved[1]);
     float total_weight = torch_item(ctx->saved[2]);
-    int64_t ignore_index = torch_item_i64(ctx->saved[3]);
-    Reduction reduction = (Reduction)loss_saved_option(ctx);
+    const LossArgs *args = ctx->args;
     Tensor *g = tensor_contiguous_raw(grad);
     int64_t n = input->shape.size[0], n_classes = input->shape.size[1];
     Tensor *grad_input = torch_zeros(input->shape);
     for (int64_t i = 0; i < n; i++) {
         int64_t t = tensor_i64(target)[i];
-        if (t == ignore_index) continue;
-        float gi = reduction == REDUCTION_NONE ? tensor_f32(g)[i] : tensor_f32(g)[0];
+        if (t == args->ignore_index) continue;
+        float gi = args->reduction == REDUCTION_NONE ? tensor_f32(g)[i] : tensor_f32(g)[0];
         tensor_f32(grad_input)[i * n_classes + t] =
-            reduction == REDUCTION_MEAN ? -(gi / total_weight) : -gi;
+            args->reduction == REDUCTION_MEAN ? -(gi / total_weight) : -gi;
     }
     grad_inputs[0] = grad_input;
 }
 
-static const AutogradFunction nll_function = {"NllLossBackward0", nll_forward, nll_backward};
+static const AutogradFunction nll_function = {
+    .name = "NllLossBackward0",
+    .forward = nll_forward,
+    .backward = nll_backward,
+    .args_size = sizeof(LossArgs),
+};
 
 Tensor *nll_loss(Tensor *input, Tensor *target, int64_t ignore_index, Reduction reduction) {
-    return loss_function_apply(&nll_function, (Tensor *[]){input, target}, 2,
-                               (LossArgs){.reduction = reduction, .ignore_index = ignore_index});
+    LossArgs args = {.reduction = reduction, .ignore_index = ignore_index};
+    return autograd_function_apply(&nll_function, (Tensor *[]){input, target}, 2, &args);
 }
 
 Tensor *nnf_nll_loss_ignore_index(Tensor *input, Tensor *target, int64_t ignore_index,

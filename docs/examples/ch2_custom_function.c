@@ -1,4 +1,5 @@
-/* Chapter 2, "Your own autograd function": a ReLU with a hand-written backward. */
+/* Chapter 2, "Your own autograd function": a ReLU with a hand-written backward, and a leaky
+ * ReLU, whose slope is an argument besides its tensor. */
 #include "autograd.h"
 #include "example.h"
 
@@ -29,8 +30,53 @@ static void my_relu_backward(AutogradContext *ctx, Tensor *grad_output, Tensor *
     grad_inputs[0] = grad_input;
 }
 
-static const AutogradFunction my_relu = {"MyReluBackward", my_relu_forward, my_relu_backward};
+static const AutogradFunction my_relu = {
+    .name = "MyReluBackward",
+    .forward = my_relu_forward,
+    .backward = my_relu_backward,
+};
 /* docs:end my-relu */
+
+/* docs:begin leaky-relu */
+/*
+ * R: my_leaky_relu <- autograd_function(
+ *      forward = function(ctx, input, negative_slope) {
+ *        ctx$save_for_backward(input = input, negative_slope = negative_slope)
+ *        torch_where(input < 0, input * negative_slope, input)
+ *      },
+ *      backward = function(ctx, grad_output) {
+ *        v <- ctx$saved_variables
+ *        list(input = torch_where(v$input < 0, grad_output * v$negative_slope, grad_output))
+ *      })
+ */
+typedef struct LeakyReluArgs {
+    float negative_slope;
+} LeakyReluArgs;
+
+static Tensor *my_leaky_relu_forward(AutogradContext *ctx, Tensor **inputs, int n_inputs) {
+    (void)n_inputs; /* one input */
+    const LeakyReluArgs *args = ctx->args;
+    Tensor *input = inputs[0];
+    autograd_save_for_backward(ctx, input);
+    return torch_where(torch_lt_scalar(input, 0), torch_mul_scalar(input, args->negative_slope),
+                       input);
+}
+
+static void my_leaky_relu_backward(AutogradContext *ctx, Tensor *grad_output,
+                                   Tensor **grad_inputs) {
+    const LeakyReluArgs *args = ctx->args; /* the node's copy: what the forward was given */
+    Tensor *input = ctx->saved[0];
+    grad_inputs[0] = torch_where(torch_lt_scalar(input, 0),
+                                 torch_mul_scalar(grad_output, args->negative_slope), grad_output);
+}
+
+static const AutogradFunction my_leaky_relu = {
+    .name = "MyLeakyReluBackward",
+    .forward = my_leaky_relu_forward,
+    .backward = my_leaky_relu_backward,
+    .args_size = sizeof(LeakyReluArgs), /* the node copies this many bytes of args */
+};
+/* docs:end leaky-relu */
 
 int main(void) {
     torch_scope_begin();
@@ -39,7 +85,7 @@ int main(void) {
     /* docs:begin use */
     /* R: x <- torch_tensor(c(-1, 0.5, 2, -3), requires_grad = TRUE); y <- my_relu(x) */
     Tensor *x = torch_requires_grad_(torch_tensor(SHAPE(4), (float[]){-1, 0.5f, 2, -3}), true);
-    Tensor *y = autograd_function_apply(&my_relu, &x, 1);
+    Tensor *y = autograd_function_apply(&my_relu, &x, 1, NULL); /* NULL: no other arguments */
     torch_print(y);
     printf("%s\n", grad_fn_name(torch_grad_fn(y)));
 
@@ -47,6 +93,17 @@ int main(void) {
     torch_backward(torch_sum(y));
     torch_print(torch_grad(x));
     /* docs:end use */
+
+    part("use-args");
+    /* docs:begin use-args */
+    /* R: x2 <- torch_tensor(c(-1, 0.5, 2, -3), requires_grad = TRUE)
+     *    my_leaky_relu(x2, negative_slope = 0.1)$sum()$backward(); x2$grad */
+    Tensor *x2 = torch_requires_grad_(torch_tensor(SHAPE(4), (float[]){-1, 0.5f, 2, -3}), true);
+    Tensor *y2 =
+        autograd_function_apply(&my_leaky_relu, &x2, 1, &(LeakyReluArgs){.negative_slope = 0.1f});
+    torch_backward(torch_sum(y2));
+    torch_print(torch_grad(x2));
+    /* docs:end use-args */
 
     torch_scope_end();
     return 0;

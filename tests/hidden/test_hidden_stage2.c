@@ -34,12 +34,13 @@ static void ident_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_inputs
     backward_calls++;
     grad_inputs[0] = g;
 }
-static const AutogradFunction counting = {"CountingBackward", ident_forward, ident_backward};
+static const AutogradFunction counting = {
+    .name = "CountingBackward", .forward = ident_forward, .backward = ident_backward};
 
 /* f = ident(x) has two consumers; its backward must run once, with both paths' sum. */
 START_TEST(test_node_runs_once_after_consumers) {
     Tensor *x = torch_requires_grad_(torch_tensor(SHAPE(3), (float[]){0.5f, -1, 2}), true);
-    Tensor *f = autograd_function_apply(&counting, (Tensor *[]){x}, 1);
+    Tensor *f = autograd_function_apply(&counting, (Tensor *[]){x}, 1, NULL);
     Tensor *loss = torch_sum(torch_add(torch_exp(f), torch_neg(torch_mul_scalar(f, 2))));
     backward_calls = 0;
     torch_backward(loss);

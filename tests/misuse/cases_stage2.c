@@ -167,21 +167,54 @@ static void double_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
     (void)ctx;
     grad_in[0] = torch_mul_scalar(g, 2);
 }
-static const AutogradFunction no_backward = {"NoBackward", double_forward, NULL};
-static const AutogradFunction returns_input = {"SameBackward", identity_forward, double_backward};
-static const AutogradFunction bad_shape = {"BadShapeBackward", double_forward, summed_backward};
+/* y = x * factor, the factor an argument */
+typedef struct ScaleArgs {
+    float factor;
+} ScaleArgs;
+static Tensor *scale_forward(AutogradContext *ctx, Tensor **in, int n) {
+    (void)n;
+    const ScaleArgs *args = ctx->args;
+    return torch_mul_scalar(in[0], args->factor);
+}
+static void scale_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
+    const ScaleArgs *args = ctx->args;
+    grad_in[0] = torch_mul_scalar(g, args->factor);
+}
+static const AutogradFunction no_backward = {.name = "NoBackward", .forward = double_forward};
+static const AutogradFunction returns_input = {
+    .name = "SameBackward", .forward = identity_forward, .backward = double_backward};
+static const AutogradFunction bad_shape = {
+    .name = "BadShapeBackward", .forward = double_forward, .backward = summed_backward};
+static const AutogradFunction doubled = {
+    .name = "DoubleBackward", .forward = double_forward, .backward = double_backward};
+static const AutogradFunction scale = {.name = "ScaleBackward",
+                                       .forward = scale_forward,
+                                       .backward = scale_backward,
+                                       .args_size = sizeof(ScaleArgs)};
 
 static void function_without_backward(void) {
     Tensor *w = weight();
-    autograd_function_apply(&no_backward, &w, 1);
+    autograd_function_apply(&no_backward, &w, 1, NULL);
 }
 static void function_returns_its_input(void) {
     Tensor *w = weight();
-    autograd_function_apply(&returns_input, &w, 1);
+    autograd_function_apply(&returns_input, &w, 1, NULL);
+}
+/* its args forgotten: the forward would read NULL */
+static void function_args_missing(void) {
+    Tensor *w = weight();
+    misuse_watch(NULL);
+    autograd_function_apply(&scale, &w, 1, NULL);
+}
+/* args for a function whose args_size was left 0: the node could not keep them */
+static void function_args_unexpected(void) {
+    Tensor *w = weight();
+    misuse_watch(NULL);
+    autograd_function_apply(&doubled, &w, 1, &(ScaleArgs){.factor = 2});
 }
 static void function_gradient_shape(void) {
     Tensor *w = weight();
-    Tensor *y = autograd_function_apply(&bad_shape, &w, 1);
+    Tensor *y = autograd_function_apply(&bad_shape, &w, 1, NULL);
     Tensor *loss = torch_sum(torch_mul(y, y));
     misuse_watch(NULL); /* the failed walk must close its scope and its no-grad */
     torch_backward(loss);
@@ -256,6 +289,13 @@ const MisuseCase misuse_stage2[] = {
      "autograd_function_apply: forward must return a new tensor, not its input (return "
      "torch_clone(x) instead)",
      function_returns_its_input, false},
+    {"function_args_missing",
+     "autograd_function_apply: ScaleBackward takes arguments (args_size 4) but args is NULL",
+     function_args_missing, false},
+    {"function_args_unexpected",
+     "autograd_function_apply: DoubleBackward takes no arguments (args_size 0) but was given "
+     "args: set its args_size to the size of their struct",
+     function_args_unexpected, false},
     {"function_gradient_shape",
      "torch_backward: Function BadShapeBackward returned an invalid gradient at index 0 - got "
      "[] but expected shape compatible with [2, 3]",

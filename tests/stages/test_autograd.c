@@ -14,6 +14,7 @@
 
 #include "autograd.h"
 #include "ct_test.h"
+#include "graph.h" /* a custom function's node, inside */
 #include "ct_tutorial.h"
 
 #ifndef STAGE1_TRAIN
@@ -569,23 +570,25 @@ static Tensor *my_relu_forward(AutogradContext *ctx, Tensor **in, int n) {
 static void my_relu_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
     grad_in[0] = torch_masked_fill(torch_clone(g), torch_lt_scalar(ctx->saved[0], 0), 0);
 }
-static const AutogradFunction my_relu = {"MyReluBackward", my_relu_forward, my_relu_backward};
+static const AutogradFunction my_relu = {
+    .name = "MyReluBackward", .forward = my_relu_forward, .backward = my_relu_backward};
 
 /* A wrong backward: the gradient passes everywhere. */
 static void bad_relu_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
     (void)ctx;
     grad_in[0] = torch_clone(g);
 }
-static const AutogradFunction bad_relu = {"BadReluBackward", my_relu_forward, bad_relu_backward};
+static const AutogradFunction bad_relu = {
+    .name = "BadReluBackward", .forward = my_relu_forward, .backward = bad_relu_backward};
 
 static Tensor *net_with(const AutogradFunction *fn, Tensor **in) {
     Tensor *h = torch_mm(in[0], in[1]);
-    Tensor *a = fn ? autograd_function_apply(fn, &h, 1) : torch_relu(h);
+    Tensor *a = fn ? autograd_function_apply(fn, &h, 1, NULL) : torch_relu(h);
     return torch_sum(torch_pow(a, 2));
 }
 static Tensor *f_my_relu(Tensor **in, int n, void *ctx) {
     (void)n;
-    return autograd_function_apply(ctx, in, 1);
+    return autograd_function_apply(ctx, in, 1, NULL);
 }
 
 START_TEST(test_custom_function_matches_builtin_relu) {
@@ -637,12 +640,13 @@ static void summed_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
     (void)ctx;
     grad_in[0] = torch_sum(g); /* should be (3), is () */
 }
-static const AutogradFunction bad_shape = {"BadShapeBackward", double_forward, summed_backward};
+static const AutogradFunction bad_shape = {
+    .name = "BadShapeBackward", .forward = double_forward, .backward = summed_backward};
 
 START_TEST(test_custom_function_gradient_shape_is_checked) {
     Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
     int depth = torch_scope_depth();
-    Tensor *y = autograd_function_apply(&bad_shape, &x, 1);
+    Tensor *y = autograd_function_apply(&bad_shape, &x, 1, NULL);
     CT_EXPECT_ERROR("torch_backward: Function BadShapeBackward returned an invalid gradient at "
                     "index 0 - got [] but expected shape compatible with [3]",
                     torch_backward(torch_sum(torch_mul(y, y))));
@@ -651,6 +655,73 @@ START_TEST(test_custom_function_gradient_shape_is_checked) {
     ck_assert_int_eq(torch_scope_depth(), depth);
     torch_backward(torch_sum(torch_mul(x, x)));
     CT_ASSERT_BITS_EQ(torch_grad(x), torch_tensor(SHAPE(3), (float[]){2, 4, 6}));
+}
+END_TEST
+
+/* A custom function with an argument: y = x * factor. */
+typedef struct ScaleArgs {
+    float factor;
+} ScaleArgs;
+static Tensor *scale_forward(AutogradContext *ctx, Tensor **in, int n) {
+    (void)n;
+    const ScaleArgs *args = ctx->args;
+    return torch_mul_scalar(in[0], args->factor);
+}
+static void scale_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
+    const ScaleArgs *args = ctx->args;
+    grad_in[0] = torch_mul_scalar(g, args->factor);
+}
+static const AutogradFunction scale = {.name = "ScaleBackward",
+                                       .forward = scale_forward,
+                                       .backward = scale_backward,
+                                       .args_size = sizeof(ScaleArgs)};
+
+/* x * factor through `scale`, its args a struct on this function's stack, gone on return. */
+static Tensor *scaled(Tensor *x, float factor) {
+    return autograd_function_apply(&scale, &x, 1, &(ScaleArgs){.factor = factor});
+}
+
+/* Each node keeps its own copy of the args it was given: the caller's struct may change or go
+ * away before backward. Two nodes of one function, each with its factor, give the values and
+ * gradients of the built-in x * 3 * -0.5 * 2, bit for bit. */
+START_TEST(test_custom_function_args_are_the_nodes_copy) {
+    Tensor *x1 = leaf(SHAPE(3), (float[]){1, -2, 4});
+    Tensor *x2 = leaf(SHAPE(3), (float[]){1, -2, 4});
+    ScaleArgs args = {.factor = 3};
+    Tensor *y = autograd_function_apply(&scale, &x1, 1, &args);
+    args.factor = -0.5f;
+    Tensor *z = scaled(autograd_function_apply(&scale, &y, 1, &args), 2);
+    args.factor = 100; /* no node sees this */
+    Tensor *want = torch_mul_scalar(torch_mul_scalar(torch_mul_scalar(x2, 3), -0.5f), 2);
+    CT_ASSERT_BITS_EQ(z, want);
+    torch_backward(torch_sum(torch_mul(z, z)));
+    torch_backward(torch_sum(torch_mul(want, want)));
+    CT_ASSERT_BITS_EQ(torch_grad(x1), torch_grad(x2));
+    /* without grad there is no node: the forward reads the caller's args */
+    Tensor *plain = NULL;
+    with_no_grad(plain = scaled(x1, 4));
+    ck_assert_ptr_null(torch_grad_fn(plain));
+    CT_ASSERT_BITS_EQ(plain, torch_tensor(SHAPE(3), (float[]){4, -8, 16}));
+}
+END_TEST
+
+/* A custom function's node has a kind of its own, TORCH_OP_CUSTOM, its function's name, and
+ * a copy of the args (none for a function that takes none). */
+START_TEST(test_custom_function_node) {
+    Tensor *x = leaf(SHAPE(3), (float[]){1, -2, 4});
+    GradFn *relu = torch_grad_fn(autograd_function_apply(&my_relu, &x, 1, NULL));
+    ck_assert_int_eq(relu->op.kind, TORCH_OP_CUSTOM);
+    ck_assert_ptr_eq(relu->custom, &my_relu);
+    ck_assert_str_eq(grad_fn_name(relu), "MyReluBackward");
+    ck_assert_ptr_null(relu->ctx.args);
+    ScaleArgs args = {.factor = 3};
+    GradFn *node = torch_grad_fn(autograd_function_apply(&scale, &x, 1, &args));
+    ck_assert_int_eq(node->op.kind, TORCH_OP_CUSTOM);
+    ck_assert_str_eq(grad_fn_name(node), "ScaleBackward");
+    ck_assert_ptr_ne(node->ctx.args, &args);
+    ck_assert_float_eq(((const ScaleArgs *)node->ctx.args)->factor, 3);
+    /* a kernel op's node is not custom */
+    ck_assert_int_eq(torch_grad_fn(torch_mul_scalar(x, 3))->op.kind, TORCH_OP_MUL_SCALAR);
 }
 END_TEST
 
@@ -669,9 +740,10 @@ static void expect_backward_error(const char *expected, Tensor *loss) {
     CT_EXPECT_ERROR(expected, torch_backward(loss));
 }
 
-/* A graph of more nodes than the walk keeps on its stack (128): the same gradients, and a
- * failed backward changes nothing (under valgrind and ASan: and leaves nothing allocated). */
-START_TEST(test_graph_larger_than_the_walk_stack) {
+/* A graph of more nodes than the walk's order first has room for (64; it grows twice): the
+ * same gradients, and a failed backward changes nothing (under valgrind and ASan: and leaves
+ * nothing allocated). */
+START_TEST(test_graph_larger_than_the_first_order_list) {
     Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
     Tensor *y = long_chain(x, 150, torch_ones(SHAPE(3)));
     Tensor *loss = torch_sum(torch_mul(y, y));
@@ -684,7 +756,7 @@ START_TEST(test_graph_larger_than_the_walk_stack) {
 }
 END_TEST
 
-/* The same, failing while sorting: a saved tensor was changed in place. */
+/* The same, failing in the checks: a saved tensor was changed in place. */
 START_TEST(test_large_graph_with_a_changed_saved_tensor) {
     Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
     Tensor *ones = torch_ones(SHAPE(3));
@@ -702,7 +774,8 @@ END_TEST
 START_TEST(test_large_graph_with_an_invalid_gradient) {
     Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
     int depth = torch_scope_depth();
-    Tensor *w = long_chain(autograd_function_apply(&bad_shape, &x, 1), 150, torch_ones(SHAPE(3)));
+    Tensor *w =
+        long_chain(autograd_function_apply(&bad_shape, &x, 1, NULL), 150, torch_ones(SHAPE(3)));
     expect_backward_error("torch_backward: Function BadShapeBackward returned an invalid gradient "
                           "at index 0 - got [] but expected shape compatible with [3]",
                           torch_sum(w));
@@ -712,15 +785,17 @@ START_TEST(test_large_graph_with_an_invalid_gradient) {
 }
 END_TEST
 
-/* A custom backward that runs a backward of its own, through a graph made beforehand: each
- * walk keeps its own order, small (on the stack) or large. */
-static Tensor *inner_loss;
+/* A custom backward that runs a backward of its own (args: the loss to run it on), through a
+ * graph made beforehand: each walk keeps its own order, short or long. */
 static void backward_with_a_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
-    (void)ctx;
-    torch_backward(inner_loss);
+    Tensor *const *inner_loss = ctx->args;
+    torch_backward(*inner_loss);
     grad_in[0] = torch_mul_scalar(g, 2);
 }
-static const AutogradFunction nested = {"NestedBackward", double_forward, backward_with_a_backward};
+static const AutogradFunction nested = {.name = "NestedBackward",
+                                        .forward = double_forward,
+                                        .backward = backward_with_a_backward,
+                                        .args_size = sizeof(Tensor *)};
 
 START_TEST(test_backward_inside_a_custom_backward) {
     int sizes[] = {1, 150};
@@ -730,13 +805,31 @@ START_TEST(test_backward_inside_a_custom_backward) {
             Tensor *u = leaf(SHAPE(3), (float[]){1, 2, 3});
             Tensor *x = leaf(SHAPE(3), (float[]){4, 5, 6});
             Tensor *v = long_chain(u, sizes[inner_n], ones);
-            inner_loss = torch_sum(torch_mul(v, v));
-            Tensor *y = long_chain(autograd_function_apply(&nested, &x, 1), sizes[outer_n], ones);
+            Tensor *inner_loss = torch_sum(torch_mul(v, v));
+            Tensor *y = long_chain(autograd_function_apply(&nested, &x, 1, &inner_loss),
+                                   sizes[outer_n], ones);
             torch_backward(torch_sum(torch_mul(y, y))); /* y = 2x: 8x */
             CT_ASSERT_BITS_EQ(torch_grad(x), torch_tensor(SHAPE(3), (float[]){32, 40, 48}));
             CT_ASSERT_BITS_EQ(torch_grad(u), torch_tensor(SHAPE(3), (float[]){2, 4, 6}));
             ck_assert(torch_is_grad_enabled());
         }
+}
+END_TEST
+
+/* The inner backward goes through nodes of the outer graph that the outer walk has yet to
+ * run (h's, below the custom node): the outer walk still runs each of its nodes once, with
+ * the gradients the outer graph sends it. x.grad = 2h * 3 (inner) + (8h + 2) * 3 (outer) =
+ * 90x + 6, as PyTorch 1.13 gives for a custom Function whose backward runs the inner backward
+ * (with retain_graph there: PyTorch's h = x * 3 saves the 3; ctorch's MulBackward1 does not). */
+START_TEST(test_backward_inside_a_custom_backward_through_the_outer_graph) {
+    Tensor *x = leaf(SHAPE(3), (float[]){1, 2, 3});
+    Tensor *h = torch_mul_scalar(x, 3);
+    Tensor *inner_loss = torch_sum(torch_mul(h, h));
+    Tensor *y = autograd_function_apply(&nested, &h, 1, &inner_loss); /* 2h */
+    Tensor *beside = torch_mul_scalar(torch_add_scalar(h, 0), 2);
+    torch_backward(torch_add(torch_sum(torch_mul(y, y)), torch_sum(beside)));
+    CT_ASSERT_BITS_EQ(torch_grad(x), torch_tensor(SHAPE(3), (float[]){96, 186, 276}));
+    ck_assert(torch_is_grad_enabled());
 }
 END_TEST
 
@@ -998,10 +1091,13 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_custom_function_matches_builtin_relu);
     tcase_add_test(tc, test_gradcheck_catches_a_wrong_backward);
     tcase_add_test(tc, test_custom_function_gradient_shape_is_checked);
-    tcase_add_test(tc, test_graph_larger_than_the_walk_stack);
+    tcase_add_test(tc, test_custom_function_args_are_the_nodes_copy);
+    tcase_add_test(tc, test_custom_function_node);
+    tcase_add_test(tc, test_graph_larger_than_the_first_order_list);
     tcase_add_test(tc, test_large_graph_with_a_changed_saved_tensor);
     tcase_add_test(tc, test_large_graph_with_an_invalid_gradient);
     tcase_add_test(tc, test_backward_inside_a_custom_backward);
+    tcase_add_test(tc, test_backward_inside_a_custom_backward_through_the_outer_graph);
     tcase_add_test(tc, test_recycled_autograd_state_is_new);
     tcase_add_test(tc, test_backward_on_a_leaf);
     tcase_add_test(tc, test_dot_shows_the_network);

@@ -205,6 +205,30 @@ START_TEST(test_composite_losses_have_torchs_nodes) {
 }
 END_TEST
 
+/* Each loss's node keeps the arguments it was called with (the node's copy of its args): two
+ * calls with different dims, ignore_index and reductions in one graph give, in one backward,
+ * the gradients of the two losses run apart, added (a + b: the same bits in either order). */
+START_TEST(test_loss_nodes_keep_their_own_arguments) {
+    Fixtures *fx = fixtures_load("stage4_losses.txt");
+    Tensor *logits = fixture(fx, "cross_entropy", NULL, "input"); /* (5, 4) */
+    Tensor *target = torch_tensor_i64(SHAPE(5), (int64_t[]){3, 1, 3, 0, 2});
+    int64_t ignored = 3; /* rows 0 and 2 in the first loss */
+    Tensor *grads[3];
+    for (int run = 0; run < 3; run++) { /* the first loss, the second, then both */
+        Tensor *x = torch_requires_grad_(torch_clone(logits), true);
+        Tensor *first = nnf_nll_loss_ignore_index(nnf_log_softmax(x, 1), target, ignored, "sum");
+        Tensor *second = nnf_nll_loss(nnf_log_softmax(x, 0), target, "mean"); /* none ignored */
+        torch_backward(run == 0 ? first : run == 1 ? second : torch_add(first, second));
+        grads[run] = torch_grad(x);
+    }
+    CT_ASSERT_BITS_EQ(grads[2], torch_add(grads[0], grads[1]));
+    /* and the arguments mattered: row 0 sends the first loss nothing, the second something */
+    ck_assert_float_eq(torch_item(torch_sum(torch_abs(torch_select(grads[0], 0, 0)))), 0);
+    ck_assert_float_ne(torch_item(torch_sum(torch_abs(torch_select(grads[1], 0, 0)))), 0);
+    fixtures_free(fx);
+}
+END_TEST
+
 /* Nothing requires grad: a plain tensor, no node. */
 START_TEST(test_loss_without_grad_has_no_node) {
     Tensor *a = torch_ones(SHAPE(2, 2)), *b = torch_zeros(SHAPE(2, 2));
@@ -427,6 +451,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_null_reduction_is_mean);
     tcase_add_test(tc, test_mse_sum_is_chapter3_loss_bit_for_bit);
     tcase_add_test(tc, test_composite_losses_have_torchs_nodes);
+    tcase_add_test(tc, test_loss_nodes_keep_their_own_arguments);
     tcase_add_test(tc, test_loss_without_grad_has_no_node);
     tcase_add_test(tc, test_loss_objects_print_as_r);
     tcase_add_test(tc, test_error_bad_reduction);
