@@ -68,7 +68,8 @@ static uint64_t parse_seed(const char *s) {
     char *end;
     errno = 0;
     uint64_t v = s[0] == '-' ? (uint64_t)strtoll(s, &end, 10) : strtoull(s, &end, 10);
-    if (errno || *s == '\0' || *end != '\0') bad("%s needs a 64-bit integer, got '%s'", "--seed", s);
+    if (errno || *s == '\0' || *end != '\0')
+        bad("%s needs a 64-bit integer, got '%s'", "--seed", s);
     return v;
 }
 

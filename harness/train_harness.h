@@ -35,19 +35,19 @@ typedef struct LaterFlag {
 } LaterFlag;
 
 typedef struct TrainOptions {
-    uint64_t seed;         /* --seed S     (1) */
-    int epochs;            /* --epochs N   (200) */
-    int64_t n;             /* --n N        (100) observations */
-    int64_t d_in;          /* --d-in D     (3) input features; columns past 3 carry no signal */
-    int64_t hidden;        /* --hidden H   (32) */
-    int every;             /* --every K    (10) progress every K epochs; 0 = silent */
-    const char *csv;       /* --csv FILE   (none) epoch,loss per epoch */
-    int threads;           /* --threads T  (every core) */
+    uint64_t seed;   /* --seed S     (1) */
+    int epochs;      /* --epochs N   (200) */
+    int64_t n;       /* --n N        (100) observations */
+    int64_t d_in;    /* --d-in D     (3) input features; columns past 3 carry no signal */
+    int64_t hidden;  /* --hidden H   (32) */
+    int every;       /* --every K    (10) progress every K epochs; 0 = silent */
+    const char *csv; /* --csv FILE   (none) epoch,loss per epoch */
+    int threads;     /* --threads T  (every core) */
     /* through the calls below, which know the program's defaults: */
-    double lr;             /* --lr X       NAN when not given: train_lr */
-    LaterFlag optim;       /* --optim adam|sgd      train_optim (train_optim.h) */
-    LaterFlag reduction;   /* --reduction sum|mean  train_reduction */
-    bool help;             /* --help, answered by the first train_report */
+    double lr;           /* --lr X       NAN when not given: train_lr */
+    LaterFlag optim;     /* --optim adam|sgd      train_optim (train_optim.h) */
+    LaterFlag reduction; /* --reduction sum|mean  train_reduction */
+    bool help;           /* --help, answered by the first train_report */
 } TrainOptions;
 
 /* Parses argv. A bad flag or value prints one line ("stage1_tensors/train: --epochs needs a
@@ -69,8 +69,8 @@ const char *train_optim_name(TrainOptions *opt);
 
 typedef struct TrainRun {
     const TrainOptions *opt;
-    bool reported;        /* train_report has run once: the flags are settled */
-    FILE *csv;            /* the temporary file, renamed to opt->csv by train_end */
+    bool reported; /* train_report has run once: the flags are settled */
+    FILE *csv;     /* the temporary file, renamed to opt->csv by train_end */
     char csv_tmp[4096];
 } TrainRun;
 
