@@ -1,11 +1,11 @@
 /*
  * A chapter's final program: the R code of its chapter of "Getting familiar with torch", line
  * for line, with the same names and section comments (the chapter, in docs/, shows the two
- * side by side). The four stages' train.c have this shape and this header, so `./course diff
- * 1 2` (2 3, 3 4) shows exactly what a chapter changes. What C adds: SHAPE(...) for sizes,
- * 0-based dimensions, one scope per epoch that releases the epoch's temporaries (R's garbage
- * collector does that job there), and the harness (harness/train_harness.h): the flags, R's
- * progress lines, the loss CSV.
+ * side by side). The four stages' train.c have this shape and this header, so
+ * `./course diff 1 2` (2 3, 3 4) shows exactly what a chapter changes. What C adds: SHAPE(...)
+ * for sizes, 0-based dimensions, one scope per epoch that releases the epoch's temporaries
+ * (R's garbage collector does that job there), and the harness (harness/train_harness.h): the
+ * flags, R's progress lines, the loss CSV.
  */
 #include "tensor.h"
 #include "train_harness.h"
