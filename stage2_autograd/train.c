@@ -1,18 +1,18 @@
 /*
- * Chapter 2, autograd: the same network; torch computes the gradients.
- *
- * This is the chapter's R program, line for line, with the same names and section
- * comments as stage 1 (docs/chapter2-autograd.md shows the two side by side), so
- * `./course diff 1 2` shows exactly what autograd takes away: the weights ask for
- * gradients, loss$backward() replaces the hand-written chain rule, and the update runs
- * under with_no_grad(). The numbers are stage 1's, bit for bit.
+ * A chapter's final program: the R code of its chapter of "Getting familiar with torch", line
+ * for line, with the same names and section comments (the chapter, in docs/, shows the two
+ * side by side). The four stages' train.c have this shape and this header, so
+ * `./course diff 1 2` (2 3, 3 4) shows exactly what a chapter changes. What C adds: SHAPE(...)
+ * for sizes, 0-based dimensions, one scope per epoch that releases the epoch's temporaries
+ * (R's garbage collector does that job there), and the harness (harness/train_harness.h): the
+ * flags, R's progress lines, the loss CSV.
  */
 #include "autograd.h"
-#include "cli.h"
 #include "tensor.h"
+#include "train_harness.h"
 
 int main(int argc, char **argv) {
-    TrainOptions opt = train_options(argc, argv, "stage2_autograd/train", 1e-4, TRAIN_BASIC);
+    TrainOptions opt = train_options(argc, argv);
     torch_set_num_threads(opt.threads);
     torch_manual_seed(opt.seed);
 
@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
 
     /* ### network parameters -------------------------------------------------------- */
 
-    float learning_rate = (float)opt.lr;
+    float learning_rate = (float)train_lr(&opt, 1e-4);
 
     /* ### training loop ------------------------------------------------------------- */
 

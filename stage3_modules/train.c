@@ -1,18 +1,19 @@
 /*
- * Chapter 3, modules: the same network, now an nn_sequential that holds the weights.
- *
- * This is the chapter's R program, line for line, with the same names and section
- * comments as stages 1 and 2 (docs/chapter3-modules.md shows them side by side), so
- * `./course diff 2 3` shows what modules take away: the four weight tensors and the
- * hand-written forward pass become one model, and the update walks model$parameters.
+ * A chapter's final program: the R code of its chapter of "Getting familiar with torch", line
+ * for line, with the same names and section comments (the chapter, in docs/, shows the two
+ * side by side). The four stages' train.c have this shape and this header, so
+ * `./course diff 1 2` (2 3, 3 4) shows exactly what a chapter changes. What C adds: SHAPE(...)
+ * for sizes, 0-based dimensions, one scope per epoch that releases the epoch's temporaries
+ * (R's garbage collector does that job there), and the harness (harness/train_harness.h): the
+ * flags, R's progress lines, the loss CSV.
  */
 #include "autograd.h"
-#include "cli.h"
 #include "nn.h"
 #include "tensor.h"
+#include "train_harness.h"
 
 int main(int argc, char **argv) {
-    TrainOptions opt = train_options(argc, argv, "stage3_modules/train", 1e-4, TRAIN_BASIC);
+    TrainOptions opt = train_options(argc, argv);
     torch_set_num_threads(opt.threads);
     torch_manual_seed(opt.seed);
 
@@ -44,7 +45,7 @@ int main(int argc, char **argv) {
 
     /* ### network parameters -------------------------------------------------------- */
 
-    float learning_rate = (float)opt.lr;
+    float learning_rate = (float)train_lr(&opt, 1e-4);
 
     /* ### training loop ------------------------------------------------------------- */
 

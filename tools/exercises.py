@@ -50,6 +50,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Where exercise regions may be: the library's sources.
 SOURCE_DIRS = ["common", "stage1_tensors", "stage2_autograd", "stage3_modules",
                "stage4_losses_optim"]
+# What a stubbed file may include: those, and the stage programs' harness.
+INCLUDE_DIRS = SOURCE_DIRS + ["harness"]
 
 # Instructors only: never part of a student copy.
 INSTRUCTOR_ONLY = ["tests/hidden/", "tools/gradescope/", "tools/gen_grading_fixtures.py"]
@@ -229,7 +231,7 @@ WARNING_RE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):\d+: warning: (?:unus
 def unused_warnings(root, rel):
     """[(line, name)] of what the compiler finds unused in root/rel."""
     cc = os.environ.get("CC", "cc")
-    includes = [f"-I{os.path.join(root, d)}" for d in SOURCE_DIRS]
+    includes = [f"-I{os.path.join(root, d)}" for d in INCLUDE_DIRS]
     cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-DCTORCH_FAST=0", "-Wall", "-Wextra",
            "-O0", "-c",
            "-o", os.devnull] + includes + [os.path.join(root, rel)]

@@ -3,7 +3,9 @@
  *
  *   - every bad flag stops stages 2 and 3 with status 2 and one line (the list is
  *     ct_check_common_bad_flags's, which tests/stages/test_stage1.c runs on stage 1);
- *   - a --csv path that cannot be written is named, with status 1, and leaves nothing behind;
+ *   - a program names itself by its path from its directory on, whatever it is called;
+ *   - a --csv path that cannot be written is named, with status 1, and leaves nothing behind,
+ *     nor does a flag the program does not read (status 2);
  *   - a loss that overflows stops the run with status 1 and the epoch it happened at;
  *   - the same seed gives the same CSV bytes with 1 and 2 threads, and run after run, for
  *     every stage; for stage 1 also at a size where the matrix products run on threads.
@@ -23,7 +25,7 @@
 #endif
 
 typedef struct Program {
-    const char *name; /* as it names itself in messages */
+    const char *name; /* as it names itself in messages: its path from its directory on */
     const char *path;
 } Program;
 
@@ -64,6 +66,27 @@ START_TEST(test_bad_flags_exit_2) {
 }
 END_TEST
 
+/* The name in messages is argv[0] from its directory on: a program run under another path
+ * names itself by that one. */
+START_TEST(test_name_comes_from_argv0) {
+    char *err;
+    mkdir("misuse_renamed", 0755);
+    remove("misuse_renamed/my_train");
+    ck_assert_int_eq(symlink(programs[_i].path, "misuse_renamed/my_train"), 0);
+    const Program renamed = {"misuse_renamed/my_train", "./misuse_renamed/my_train"};
+    ck_assert_int_eq(run_stderr(&renamed, "--bogus 1", &err), 2);
+    ck_assert_str_eq(err, "misuse_renamed/my_train: unknown flag '--bogus' (see --help)\n");
+    free(err);
+    const Program bare = {"my_train", "cd misuse_renamed && PATH=.:$PATH my_train"};
+    ck_assert_int_eq(run_stderr(&bare, "--epochs 0", &err), 2);
+    ck_assert_str_eq(err, "my_train: --epochs needs a whole number from 1 to 1000000000, got '0' "
+                          "(see --help)\n");
+    free(err);
+    ck_assert_int_eq(remove("misuse_renamed/my_train"), 0);
+    ck_assert_int_eq(rmdir("misuse_renamed"), 0);
+}
+END_TEST
+
 START_TEST(test_help_exits_0) {
     const Program *p = &programs[_i];
     char command[512], *out, want[128];
@@ -71,6 +94,10 @@ START_TEST(test_help_exits_0) {
     ck_assert_int_eq(ct_system(command, &out), 0);
     snprintf(want, sizeof want, "usage: %s [--seed S]", p->name);
     ck_assert_msg(strstr(out, want) == out, "%s --help printed: %s", p->name, out);
+    /* only the flags the program reads: chapter 4's are stage 4's */
+    ck_assert_msg(strstr(out, "--threads T]\n") && !strstr(out, "--optim") &&
+                      !strstr(out, "--reduction"),
+                  "%s --help printed: %s", p->name, out);
     free(out);
 }
 END_TEST
@@ -107,6 +134,23 @@ START_TEST(test_csv_onto_a_directory) {
     free(err);
     ck_assert_msg(!exists(tmp), "%s left %s behind", p->name, tmp);
     ck_assert_int_eq(rmdir(dir), 0); /* still an empty directory */
+}
+END_TEST
+
+/* A flag the program does not read stops it before any CSV row is written: nothing is left. */
+START_TEST(test_unknown_flag_leaves_no_csv) {
+    const Program *p = &programs[_i];
+    char csv[64], args[128], want[128], *err;
+    snprintf(csv, sizeof csv, "misuse_unread_%d.csv", _i + 1);
+    snprintf(args, sizeof args, "--csv %s --optim sgd", csv);
+    ck_assert_int_eq(run_stderr(p, args, &err), 2);
+    snprintf(want, sizeof want, "%s: unknown flag '--optim' (see --help)\n", p->name);
+    ck_assert_str_eq(err, want);
+    free(err);
+    ck_assert_msg(!exists(csv), "%s left %s", p->name, csv);
+    char tmp[80];
+    snprintf(tmp, sizeof tmp, "%s.tmp", csv);
+    ck_assert_msg(!exists(tmp), "%s left %s", p->name, tmp);
 }
 END_TEST
 
@@ -202,11 +246,13 @@ static Suite *suite(void) {
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_bad_flags_exit_2, 1, N_PROGRAMS); /* stage 1: test_stage1.c */
     tcase_add_loop_test(tc, test_help_exits_0, 1, N_PROGRAMS);
+    tcase_add_loop_test(tc, test_name_comes_from_argv0, 0, N_PROGRAMS);
     suite_add_tcase(s, tc);
     tc = ct_tcase("csv");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_csv_in_missing_directory, 1, N_PROGRAMS);
     tcase_add_loop_test(tc, test_csv_onto_a_directory, 0, N_PROGRAMS);
+    tcase_add_loop_test(tc, test_unknown_flag_leaves_no_csv, 0, N_PROGRAMS);
     suite_add_tcase(s, tc);
     tc = ct_tcase("diverging");
     tcase_set_timeout(tc, 120);

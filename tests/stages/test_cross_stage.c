@@ -13,7 +13,10 @@
  *     bit for bit, and the stage-3 loop started from stage 2's initial weights gives the
  *     stage-2 loop's losses bit for bit
  *     (tests/stages/test_modules.c also compares the final weights, for the default size);
- *   - stage 4 with its defaults (Adam, lr 0.08) ends below the final loss of stages 1 to 3.
+ *   - stage 4 with its defaults (Adam, lr 0.08) ends below the final loss of stages 1 to 3;
+ *   - neighbouring train.c files differ only in what the chapter changes (what `./course diff`
+ *     shows): 3 -> 4 in the loss, the optimizer and their includes, stage 4 making its
+ *     optimizer in one line and computing its loss in one, with no branch for --optim sgd.
  *
  * No program has a hidden flag for this: the programs run exactly as a student runs them.
  */
@@ -267,6 +270,185 @@ START_TEST(test_adam_ends_below_every_other_stage) {
 }
 END_TEST
 
+/* ---- 6. neighbouring train.c files differ only in what the chapter changes ------------------ */
+
+/* What a chapter may change in its train.c, from the stage before. A line is placed by the
+ * section comment it follows ("### NAME ---"); lines before the first one are in "set-up",
+ * lines after the training loop's torch_scope_end() in "closing". */
+typedef struct ChapterChange {
+    const char *includes[4]; /* headers the chapter may add or drop */
+    const char *sections[6]; /* sections whose lines may change */
+    const char *closing[2];  /* lines it may add or drop after the loop */
+} ChapterChange;
+
+static const ChapterChange chapter_changes[3] = {
+    /* 1 -> 2, autograd: the weights ask for gradients, backward() replaces the chain rule */
+    {{"autograd.h"}, {"initialize weights", "compute loss", "Backpropagation", "Update weights"},
+     {NULL}},
+    /* 2 -> 3, modules: one model holds the weights and does the forward pass */
+    {{"nn.h"},
+     {"initialize weights", "define the network", "Forward pass", "Backpropagation",
+      "Update weights"},
+     {"nn_free(model);"}},
+    /* 3 -> 4, losses and optimizers: the loss, the optimizer and their includes */
+    {{"losses.h", "optim.h", "train_optim.h"},
+     {"network parameters", "compute loss", "Backpropagation", "Update weights"},
+     {"optim_free(optimizer);"}},
+};
+
+#define MAX_LINES 400
+
+/* A train.c as lines (pointers into its text, each ended by '\0'), with each line's place:
+ * "include NAME", a section's name, "set-up" or "closing". */
+typedef struct Source {
+    char *text;
+    int count;
+    char *line[MAX_LINES];
+    char place[MAX_LINES][64];
+} Source;
+
+/* The line without its leading spaces. */
+static const char *trimmed(const char *line) {
+    while (*line == ' ') line++;
+    return line;
+}
+
+/* A section comment's name ("### -------- Forward pass --------" -> "Forward pass"); false if
+ * the line is not one. */
+static bool section_name(const char *line, char *name, size_t size) {
+    const char *p = trimmed(line);
+    if (strncmp(p, "/* ###", 6) != 0) return false;
+    p += 6;
+    while (*p == ' ' || *p == '-') p++;
+    size_t len = strlen(p);
+    while (len > 0 && strchr(" -*/", p[len - 1])) len--;
+    snprintf(name, size, "%.*s", (int)len, p);
+    return true;
+}
+
+static Source *source_read(const char *path) {
+    Source *src = calloc(1, sizeof *src);
+    ck_assert_ptr_nonnull(src);
+    src->text = ct_read_text(path);
+    ck_assert_msg(src->text != NULL, "cannot read %s", path);
+    char place[64] = "set-up";
+    for (char *p = src->text; *p;) {
+        ck_assert_msg(src->count < MAX_LINES, "%s: more than %d lines", path, MAX_LINES);
+        char *end = strchr(p, '\n');
+        if (end) *end = '\0';
+        const char *t = trimmed(p);
+        char name[64];
+        if (section_name(p, name, sizeof name)) snprintf(place, sizeof place, "%s", name);
+        if (strncmp(t, "#include ", 9) == 0)
+            snprintf(src->place[src->count], sizeof src->place[0], "include %.*s",
+                     (int)strcspn(t + 10, "\">"), t + 10);
+        else snprintf(src->place[src->count], sizeof src->place[0], "%s", place);
+        if (strcmp(t, "torch_scope_end();") == 0) snprintf(place, sizeof place, "closing");
+        src->line[src->count++] = p;
+        if (!end) break;
+        p = end + 1;
+    }
+    return src;
+}
+
+static void source_free(Source *src) {
+    free(src->text);
+    free(src);
+}
+
+static bool listed(const char *const *names, int n, const char *name) {
+    for (int i = 0; i < n && names[i]; i++)
+        if (strcmp(names[i], name) == 0) return true;
+    return false;
+}
+
+/* May the chapter change this line of either file (its place there)? Blank lines may move. */
+static bool chapter_may_change(const ChapterChange *c, const Source *src, int i) {
+    const char *place = src->place[i], *t = trimmed(src->line[i]);
+    if (*t == '\0') return true;
+    if (strncmp(place, "include ", 8) == 0) return listed(c->includes, 4, place + 8);
+    if (strcmp(place, "closing") == 0) return listed(c->closing, 2, t);
+    return listed(c->sections, 6, place);
+}
+
+/* The lines of a and b outside their longest common subsequence: kept[i] is false for a line
+ * of a that the diff removes (same for b, added). */
+static void diff_lines(const Source *a, const Source *b, bool *kept_a, bool *kept_b) {
+    int n = a->count, m = b->count;
+    int *lcs = calloc((size_t)(n + 1) * (size_t)(m + 1), sizeof *lcs); /* lcs of a[i..], b[j..] */
+    ck_assert_ptr_nonnull(lcs);
+#define LCS(i, j) lcs[(size_t)(i) * (size_t)(m + 1) + (size_t)(j)]
+    for (int i = n - 1; i >= 0; i--)
+        for (int j = m - 1; j >= 0; j--)
+            LCS(i, j) = strcmp(a->line[i], b->line[j]) == 0 ? LCS(i + 1, j + 1) + 1
+                        : LCS(i + 1, j) >= LCS(i, j + 1)   ? LCS(i + 1, j)
+                                                           : LCS(i, j + 1);
+    memset(kept_a, 0, (size_t)n * sizeof *kept_a);
+    memset(kept_b, 0, (size_t)m * sizeof *kept_b);
+    for (int i = 0, j = 0; i < n && j < m;) {
+        if (strcmp(a->line[i], b->line[j]) == 0) kept_a[i++] = kept_b[j++] = true;
+        else if (LCS(i + 1, j) >= LCS(i, j + 1)) i++;
+        else j++;
+    }
+#undef LCS
+    free(lcs);
+}
+
+/* Every line the diff from stage _i + 1 to stage _i + 2 removes or adds is one the chapter may
+ * change: so the header comment, the train_options line, the data and the loop's frame agree. */
+START_TEST(test_neighbours_differ_in_the_chapter_alone) {
+    const ChapterChange *c = &chapter_changes[_i];
+    Source *a = source_read(train_sources[_i]), *b = source_read(train_sources[_i + 1]);
+    static bool kept_a[MAX_LINES], kept_b[MAX_LINES];
+    diff_lines(a, b, kept_a, kept_b);
+    int changed = 0;
+    for (int side = 0; side < 2; side++) {
+        const Source *src = side ? b : a;
+        const bool *kept = side ? kept_b : kept_a;
+        for (int i = 0; i < src->count; i++) {
+            if (kept[i]) continue;
+            changed++;
+            ck_assert_msg(chapter_may_change(c, src, i),
+                          "stage %d -> %d: %s line %d (%s) is not what chapter %d changes: %s",
+                          _i + 1, _i + 2, train_sources[_i + side], i + 1, src->place[i], _i + 2,
+                          src->line[i]);
+        }
+    }
+    ck_assert_msg(changed > 0, "stage %d -> %d: no difference at all", _i + 1, _i + 2);
+    source_free(a);
+    source_free(b);
+}
+END_TEST
+
+/* The code lines (not comments) of a source that mention `word`. */
+static int code_lines_with(const Source *src, const char *word, int *first) {
+    int count = 0;
+    for (int i = 0; i < src->count; i++) {
+        const char *t = trimmed(src->line[i]);
+        if (t[0] == '/' || t[0] == '*' || !strstr(t, word)) continue;
+        if (count++ == 0) *first = i;
+    }
+    return count;
+}
+
+/* R's `optimizer <- optim_adam(model$parameters, lr = learning_rate)` and
+ * `loss <- nnf_mse_loss(y_pred, y, reduction = "sum")` are one line each in stage 4, and
+ * --optim sgd takes no branch there: optim_sgd comes from the harness. */
+START_TEST(test_stage4_optimizer_and_loss_are_one_line_each) {
+    Source *src = source_read(train_sources[3]);
+    int line = -1;
+    ck_assert_int_eq(code_lines_with(src, "optim_adam", &line), 1);
+    ck_assert_ptr_nonnull(strstr(src->line[line], "Optimizer *optimizer = "));
+    ck_assert_ptr_nonnull(strstr(src->line[line], "(nn_parameters(model), learning_rate)"));
+    ck_assert_int_eq(code_lines_with(src, "nnf_mse_loss", &line), 1);
+    ck_assert_ptr_nonnull(strstr(src->line[line], "Tensor *loss = nnf_mse_loss(y_pred, y, "));
+    ck_assert_ptr_nonnull(strstr(src->line[line], "\"sum\""));
+    ck_assert_int_eq(code_lines_with(src, "optim_sgd", &line), 0);
+    ck_assert_int_eq(code_lines_with(src, "strcmp", &line), 0);
+    source_free(src);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("cross_stage");
     TCase *tc = ct_tcase("cross_stage");
@@ -277,6 +459,8 @@ static Suite *suite(void) {
     tcase_add_loop_test(tc, test_stage3_is_stage4_with_sgd, 0, N_CONFIGS);
     tcase_add_loop_test(tc, test_stage2_is_stage3_from_the_same_weights, 0, N_CONFIGS);
     tcase_add_loop_test(tc, test_adam_ends_below_every_other_stage, 0, N_CONFIGS);
+    tcase_add_loop_test(tc, test_neighbours_differ_in_the_chapter_alone, 0, 3);
+    tcase_add_test(tc, test_stage4_optimizer_and_loss_are_one_line_each);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -93,17 +93,26 @@ END_TEST
 START_TEST(test_adam_follows_pytorch_seed42) { check_adam_trajectory(42); }
 END_TEST
 
-/* Adam's default learning rate is the chapter's 0.08; --optim adam is the default. */
+/* Adam's default learning rate is the chapter's 0.08, also when --optim adam names it; --optim
+ * adam is the default; --lr overrides the rate an optimizer brings. */
 START_TEST(test_adam_defaults) {
     char *defaults = run_csv(STAGE4_TRAIN, "--epochs 20", "d.csv");
     char *explicit = run_csv(STAGE4_TRAIN, "--epochs 20 --optim adam --lr 0.08 --reduction sum",
                              "e.csv");
     ck_assert_str_eq(defaults, explicit);
+    char *named = run_csv(STAGE4_TRAIN, "--epochs 20 --optim adam", "n.csv");
+    ck_assert_str_eq(defaults, named);
     char *other = run_csv(STAGE4_TRAIN, "--epochs 20 --lr 0.01", "o.csv");
     ck_assert_str_ne(defaults, other);
+    char *sgd = run_csv(STAGE4_TRAIN, "--epochs 20 --optim sgd", "s.csv");
+    char *sgd_lr = run_csv(STAGE4_TRAIN, "--epochs 20 --lr 2e-4 --optim sgd", "l.csv");
+    ck_assert_str_ne(sgd, sgd_lr);
     free(defaults);
     free(explicit);
+    free(named);
     free(other);
+    free(sgd);
+    free(sgd_lr);
 }
 END_TEST
 
@@ -130,6 +139,9 @@ START_TEST(test_bad_flags_exit_2) {
         {"--reduction none", "%s: --reduction must be sum or mean, got 'none' (see --help)\n"},
         {"--lr -0.1", "%s: --lr needs a positive number, got '-0.1' (see --help)\n"},
         {"--optim", "%s: --optim needs a value (see --help)\n"},
+        {"--reduction", "%s: --reduction needs a value (see --help)\n"},
+        {"--optim sgd --reduction max", "%s: --reduction must be sum or mean, got 'max' (see "
+                                        "--help)\n"},
         {"--momentum 0.9", "%s: unknown flag '--momentum' (see --help)\n"},
     };
     ct_check_bad_flags(STAGE4_TRAIN, "stage4_losses_optim/train", cases,

@@ -112,8 +112,12 @@ static const char *const common_bad_flags[][2] = {
     {"--threads 2000", "%s: --threads needs a whole number from 1 to 1024, got '2000' (see "
                        "--help)\n"},
     {"--csv", "%s: --csv needs a value (see --help)\n"},
+    /* chapter 4's flags: read by no line of these programs, so unknown, the first one named */
     {"--optim sgd", "%s: unknown flag '--optim' (see --help)\n"},
+    {"--optim", "%s: unknown flag '--optim' (see --help)\n"},
     {"--reduction mean", "%s: unknown flag '--reduction' (see --help)\n"},
+    {"--reduction mean --optim sgd", "%s: unknown flag '--reduction' (see --help)\n"},
+    {"--optim sgd --reduction mean", "%s: unknown flag '--optim' (see --help)\n"},
     {"epochs 10", "%s: unknown flag 'epochs' (see --help)\n"},
 };
 
