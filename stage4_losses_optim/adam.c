@@ -13,6 +13,7 @@
 #include "fast/parallel.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 /* State is made at a parameter's first step: zeros shaped like it, kept until optim_free. */
@@ -156,7 +157,7 @@ static AdamCorrections last_corrections;
  *   denom = sqrt(v) / sqrt(1 - beta2^t) + eps
  *   p     = p - lr / (1 - beta1^t) * m / denom */
 static void adam_update(ParamGroup *group, int i, Tensor *grad) {
-    const AdamOptions *o = &group->adam;
+    const AdamOptions *o = group->options; /* an Adam group's (adam_class.update) */
     Tensor *param = group->params[i];
     ParamState *state = &group->state[i];
     adam_init_state(state, param, o->amsgrad);
@@ -200,8 +201,8 @@ static void adam_update(ParamGroup *group, int i, Tensor *grad) {
 }
 
 /* $lr, $betas, $eps, $weight_decay, $amsgrad: R's defaults list, in its order. */
-static void adam_fprint_hyperparameters(FILE *f, const ParamGroup *group) {
-    const AdamOptions *o = &group->adam;
+static void adam_fprint_options(FILE *f, const void *options) {
+    const AdamOptions *o = options;
     r_fprint_entry_numbers(f, "lr", &o->lr, 1);
     r_fprint_entry_numbers(f, "betas", o->betas, 2);
     r_fprint_entry_numbers(f, "eps", &o->eps, 1);
@@ -209,41 +210,42 @@ static void adam_fprint_hyperparameters(FILE *f, const ParamGroup *group) {
     r_fprint_entry_logical(f, "amsgrad", o->amsgrad);
 }
 
+/* torch's checks, in torch's order and words (betas indexed from 0, as torch does). */
+static void adam_check_options(const char *op, const void *options) {
+    const AdamOptions *o = options;
+    char num[64];
+    if (!(o->lr >= 0)) torch_error(op, "Invalid learning rate: %s", optim_number(o->lr, num, 64));
+    if (!(o->eps >= 0))
+        torch_error(op, "Invalid epsilon value: %s", optim_number(o->eps, num, 64));
+    for (int k = 0; k < 2; k++)
+        if (!(o->betas[k] >= 0 && o->betas[k] < 1))
+            torch_error(op, "Invalid beta parameter at index %d: %s", k,
+                        optim_number(o->betas[k], num, 64));
+    if (!(o->weight_decay >= 0))
+        torch_error(op, "Invalid weight_decay value: %s", optim_number(o->weight_decay, num, 64));
+}
+
+_Static_assert(offsetof(AdamOptions, lr) == 0, "every optimizer's options begin with lr");
+
 static const OptimizerClass adam_class = {
     .name = "optim_adam",
     .initialize = "function (params, lr = 0.001, betas = c(0.9, 0.999), eps = 1e-08, ",
+    .options_size = sizeof(AdamOptions),
+    .check_options = adam_check_options,
     .update = adam_update,
-    .fprint_hyperparameters = adam_fprint_hyperparameters,
+    .fprint_options = adam_fprint_options,
 };
 
-/* torch's checks, in torch's order and words (betas indexed from 0, as torch does). */
-static void adam_check_options(const char *op, AdamOptions o) {
-    char num[64];
-    if (!(o.lr >= 0)) torch_error(op, "Invalid learning rate: %s", optim_number(o.lr, num, 64));
-    if (!(o.eps >= 0)) torch_error(op, "Invalid epsilon value: %s", optim_number(o.eps, num, 64));
-    for (int k = 0; k < 2; k++)
-        if (!(o.betas[k] >= 0 && o.betas[k] < 1))
-            torch_error(op, "Invalid beta parameter at index %d: %s", k,
-                        optim_number(o.betas[k], num, 64));
-    if (!(o.weight_decay >= 0))
-        torch_error(op, "Invalid weight_decay value: %s", optim_number(o.weight_decay, num, 64));
-}
-
-static Optimizer *adam_new(const char *op, ParameterList params, AdamOptions options) {
-    adam_check_options(op, options);
-    optimizer_check_params(op, params, NULL);
-    Optimizer *optimizer = optimizer_new(op, &adam_class);
-    optimizer->defaults.adam = options;
-    optimizer_add_group(op, optimizer, params);
-    return optimizer;
+AdamOptions *param_group_adam(ParamGroup *group) {
+    return param_group_options("param_group_adam", group, &adam_class);
 }
 
 Optimizer *optim_adam_with(ParameterList params, AdamOptions options) {
-    return adam_new("optim_adam_with", params, options);
+    return optimizer_new("optim_adam_with", &adam_class, params, &options);
 }
 
 Optimizer *optim_adam(ParameterList params, double lr) {
     AdamOptions options = ADAM_DEFAULTS;
     options.lr = lr;
-    return adam_new("optim_adam", params, options);
+    return optimizer_new("optim_adam", &adam_class, params, &options);
 }

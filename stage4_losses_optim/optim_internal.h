@@ -13,12 +13,17 @@
 struct OptimizerClass {
     const char *name;       /* R's class: "optim_adam" */
     const char *initialize; /* the first line of R's initialize signature, as print shows it */
+    /* Its options: a struct of this size (AdamOptions), beginning with the double lr. Each
+     * group holds its own copy. */
+    size_t options_size;
+    /* Stops with torch's error, naming op, if the options are not valid ones. */
+    void (*check_options)(const char *op, const void *options);
     /* Updates group->params[i], whose gradient grad is defined (torch's per-parameter loop
      * body). Runs with grad mode off, inside a scope: temporaries vanish after the step, and
      * state tensors must be kept (torch_keep). */
     void (*update)(ParamGroup *group, int i, Tensor *grad);
-    /* Prints the group's hyperparameters as R prints those list entries ($lr ... ). */
-    void (*fprint_hyperparameters)(FILE *f, const ParamGroup *group);
+    /* Prints the options as R prints those entries of a param group ($lr ... ). */
+    void (*fprint_options)(FILE *f, const void *options);
 };
 
 /* Checks a parameter list before anything is built: not empty ("optimizer got an empty
@@ -26,10 +31,15 @@ struct OptimizerClass {
  * one of optimizer's groups (optimizer may be NULL). */
 void optimizer_check_params(const char *op, ParameterList params, const Optimizer *optimizer);
 
-/* A new optimizer of this class with no groups; the caller sets its defaults, then adds the
- * first group with optimizer_add_group. */
-Optimizer *optimizer_new(const char *op, const OptimizerClass *cls);
-ParamGroup *optimizer_add_group(const char *op, Optimizer *optimizer, ParameterList params);
+/* A new optimizer of class cls: checks options (cls's type) and params, in torch's order,
+ * then makes options its defaults and params its first group. The constructors (optim_sgd,
+ * ...) call it, op naming them in errors. */
+Optimizer *optimizer_new(const char *op, const OptimizerClass *cls, ParameterList params,
+                         const void *options);
+
+/* group's options if they are cls's, else stops with the error naming both classes; op is
+ * the typed accessor that asks (param_group_adam). */
+void *param_group_options(const char *op, ParamGroup *group, const OptimizerClass *cls);
 
 /* Formats a hyperparameter for an error message as R would show it: -0.1, 1e-08. */
 const char *optim_number(double x, char *buf, size_t len);

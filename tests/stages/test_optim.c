@@ -9,7 +9,8 @@
  *   - SGD's update is chapter 3's arithmetic, bit for bit;
  *   - Adam's vectorized loops (plain, this CPU's, over 1 or 2 threads) give the scalar
  *     reference loop's bits, and reusing the bias corrections gives what computing them does;
- *   - param groups, state, zero_grad, skipping parameters without a gradient;
+ *   - param groups and their options (each optimizer's own, lr for all), state, zero_grad,
+ *     skipping parameters without a gradient;
  *   - printing as R prints an optimizer and a param group;
  *   - every error with its exact message; memory stays flat.
  */
@@ -84,16 +85,16 @@ static Optimizer *adam(Tensor *w, Tensor *b, double lr, double beta1, double bet
 static Optimizer *sgd_groups(Tensor *w, Tensor *b) {
     Optimizer *optimizer = optim_sgd(list1(w), 0.05);
     ParamGroup *group = optim_add_param_group(optimizer, list1(b));
-    group->sgd.lr = 0.01;
-    group->sgd.momentum = 0.9;
+    param_group_set_lr(group, 0.01);
+    param_group_sgd(group)->momentum = 0.9;
     return optimizer;
 }
 
 static Optimizer *adam_groups(Tensor *w, Tensor *b) {
     Optimizer *optimizer = optim_adam(list1(w), 0.05);
     ParamGroup *group = optim_add_param_group(optimizer, list1(b));
-    group->adam.lr = 0.01;
-    group->adam.amsgrad = true;
+    param_group_set_lr(group, 0.01);
+    param_group_adam(group)->amsgrad = true;
     return optimizer;
 }
 
@@ -372,9 +373,9 @@ START_TEST(test_adam_bias_corrections_per_parameter) {
     torch_backward(torch_sum(c));
     for (int step = 1; step <= 4; step++) {
         double lr = step == 3 ? 0.05 : 0.1;
-        optim_param_group(both, 0)->adam.lr = lr;
-        optim_param_group(only_a, 0)->adam.lr = lr;
-        optim_param_group(only_b, 0)->adam.lr = lr;
+        param_group_set_lr(optim_param_group(both, 0), lr);
+        param_group_set_lr(optim_param_group(only_a, 0), lr);
+        param_group_set_lr(optim_param_group(only_b, 0), lr);
         torch_scope_begin();
         optim_zero_grad(both);
         optim_zero_grad(only_a);
@@ -461,17 +462,49 @@ START_TEST(test_param_groups_and_defaults) {
     o.amsgrad = true;
     Optimizer *optimizer = optim_adam_with(list1(a), o);
     ParamGroup *second = optim_add_param_group(optimizer, list1(b));
-    ck_assert_double_eq(second->adam.lr, 0.5);
-    ck_assert(second->adam.amsgrad);
-    ck_assert_double_eq(second->adam.betas[1], 0.999);
-    second->adam.lr = 0.25;
-    ck_assert_double_eq(optim_param_group(optimizer, 0)->adam.lr, 0.5);
+    ck_assert_double_eq(param_group_lr(second), 0.5);
+    ck_assert(param_group_adam(second)->amsgrad);
+    ck_assert_double_eq(param_group_adam(second)->betas[1], 0.999);
+    param_group_set_lr(second, 0.25);
+    ck_assert_double_eq(param_group_adam(second)->lr, 0.25);
+    ck_assert_double_eq(param_group_lr(optim_param_group(optimizer, 0)), 0.5);
+    ck_assert_double_eq(((const AdamOptions *)optimizer->defaults)->lr, 0.5);
     ck_assert_ptr_eq(optim_param_group(optimizer, 1), second);
     /* Adam's first step moves each element by lr (times the sign of its gradient). */
     torch_backward(torch_add(torch_sum(a), torch_sum(b)));
     optim_step(optimizer);
     ck_assert_float_eq_tol(torch_item(torch_select(a, 0, 0)), 0.5f, 1e-6f);
     ck_assert_float_eq_tol(torch_item(torch_select(b, 0, 0)), 0.75f, 1e-6f);
+    optim_free(optimizer);
+}
+END_TEST
+
+/* R: group$lr (every optimizer's) and group$momentum (SGD's own). Each group's options are
+ * its own copy: changing one changes neither the defaults nor another group, and the step
+ * reads the group's options as they are then. */
+START_TEST(test_param_group_options) {
+    Tensor *a = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    Tensor *b = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    SgdOptions o = SGD_DEFAULTS;
+    o.lr = 0.1;
+    o.momentum = 0.9;
+    Optimizer *optimizer = optim_sgd_with(list1(a), o);
+    ParamGroup *first = optim_param_group(optimizer, 0);
+    ck_assert_double_eq(param_group_lr(first), 0.1);
+    ck_assert_double_eq(param_group_sgd(first)->momentum, 0.9);
+    param_group_set_lr(first, 0.5);
+    param_group_sgd(first)->momentum = 0;
+    ck_assert_double_eq(param_group_sgd(first)->lr, 0.5);
+    ParamGroup *second = optim_add_param_group(optimizer, list1(b)); /* the defaults, as given */
+    ck_assert_double_eq(param_group_lr(second), 0.1);
+    ck_assert_double_eq(param_group_sgd(second)->momentum, 0.9);
+    /* plain SGD with lr 0.5 for a, momentum SGD (first buffer: the gradient) with 0.1 for b */
+    torch_backward(torch_add(torch_sum(a), torch_sum(b)));
+    optim_step(optimizer);
+    CT_ASSERT_BITS_EQ(a, torch_full(SHAPE(2), 0.5f));
+    CT_ASSERT_BITS_EQ(b, torch_full(SHAPE(2), 0.9f));
+    ck_assert_ptr_null(optim_state(optimizer, a)->momentum_buffer);
+    ck_assert_ptr_nonnull(optim_state(optimizer, b)->momentum_buffer);
     optim_free(optimizer);
 }
 END_TEST
@@ -667,10 +700,10 @@ START_TEST(test_print_betas_in_r_common_format) {
     o.betas[1] = 0.99;
     o.eps = 1e-6;
     Optimizer *optimizer = optim_adam_with(list1(a), o);
-    ParamGroup *g = optim_add_param_group(optimizer, list1(b));
-    g->adam.betas[0] = 0.95;
-    g->adam.betas[1] = 0.9995;
-    g->adam.weight_decay = 0.05;
+    AdamOptions *g = param_group_adam(optim_add_param_group(optimizer, list1(b)));
+    g->betas[0] = 0.95;
+    g->betas[1] = 0.9995;
+    g->weight_decay = 0.05;
     char *text = ct_capture_stdout(print_group0, optimizer);
     ck_assert_ptr_nonnull(strstr(text, "$betas\n[1] 0.80 0.99\n\n$eps\n[1] 1e-06\n\n"));
     free(text);
@@ -763,6 +796,36 @@ START_TEST(test_error_adam_options) {
 }
 END_TEST
 
+/* A group's options asked as another optimizer's, a learning rate torch refuses, no group. */
+START_TEST(test_error_param_group_options) {
+    Tensor *a = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    Tensor *b = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    Optimizer *adam = optim_adam(list1(a), 0.1), *sgd = optim_sgd(list1(b), 0.1);
+    CT_EXPECT_ERROR("param_group_sgd: the param group holds optim_adam's options, not "
+                    "optim_sgd's",
+                    param_group_sgd(optim_param_group(adam, 0)));
+    CT_EXPECT_ERROR("param_group_adam: the param group holds optim_sgd's options, not "
+                    "optim_adam's",
+                    param_group_adam(optim_param_group(sgd, 0)));
+    CT_EXPECT_ERROR("param_group_set_lr: Invalid learning rate: -0.1",
+                    param_group_set_lr(optim_param_group(sgd, 0), -0.1));
+    CT_EXPECT_ERROR("param_group_set_lr: Invalid learning rate: NaN",
+                    param_group_set_lr(optim_param_group(adam, 0), NAN));
+    ck_assert_double_eq(param_group_lr(optim_param_group(sgd, 0)), 0.1); /* as it was */
+    ck_assert_double_eq(param_group_lr(optim_param_group(adam, 0)), 0.1);
+    CT_EXPECT_ERROR("param_group_lr: expected a param group but got NULL", param_group_lr(NULL));
+    CT_EXPECT_ERROR("param_group_set_lr: expected a param group but got NULL",
+                    param_group_set_lr(NULL, 0.1));
+    CT_EXPECT_ERROR("param_group_adam: expected a param group but got NULL",
+                    param_group_adam(NULL));
+    CT_EXPECT_ERROR("param_group_sgd: expected a param group but got NULL", param_group_sgd(NULL));
+    CT_EXPECT_ERROR("param_group_params: expected a param group but got NULL",
+                    param_group_params(NULL));
+    optim_free(adam);
+    optim_free(sgd);
+}
+END_TEST
+
 START_TEST(test_error_bad_parameters) {
     Tensor *leaf = torch_requires_grad_(torch_ones(SHAPE(2, 3)), true);
     Tensor *computed = torch_mul_scalar(leaf, 2);
@@ -828,6 +891,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_zero_grad_zeros_every_group);
     tcase_add_test(tc, test_without_zero_grad_gradients_accumulate);
     tcase_add_test(tc, test_param_groups_and_defaults);
+    tcase_add_test(tc, test_param_group_options);
     tcase_add_test(tc, test_state_lives_until_free);
     tcase_add_test(tc, test_sgd_momentum_buffer_state);
     tcase_add_test(tc, test_step_bumps_the_version_for_autograd);
@@ -842,6 +906,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_error_learning_rate);
     tcase_add_test(tc, test_error_sgd_options);
     tcase_add_test(tc, test_error_adam_options);
+    tcase_add_test(tc, test_error_param_group_options);
     tcase_add_test(tc, test_error_bad_parameters);
     tcase_add_test(tc, test_error_optimizer_misuse);
     tcase_add_test(tc, test_error_freed_parameter);
