@@ -14,7 +14,6 @@
 
 #include <math.h>
 #include <stddef.h>
-#include <string.h>
 
 /* State is made at a parameter's first step: zeros shaped like it, kept until optim_free. */
 static void adam_init_state(ParamState *s, Tensor *param, bool amsgrad) {
@@ -134,21 +133,6 @@ void adam_elements(const AdamElements *e) {
     else parallel_for(e->n, ADAM_GRAIN, adam_elements_range, (void *)e);
 }
 
-/* The bias corrections last computed, and what they were computed from. Every parameter of
- * a group usually has the same step count, so the two pow() calls (at the tutorial's size
- * they cost more than the vectorized loop) run once per step instead of once per parameter.
- * The key is compared bit for bit (memcmp), so a hit gives exactly what the computation
- * would, even for -0.0 or NaN. One copy for the process: ctorch's calls run on one thread. */
-typedef struct AdamCorrectionsKey {
-    double lr, beta1, beta2;
-    int64_t step; /* 0 before the first computation: a step counts from 1 */
-} AdamCorrectionsKey;
-typedef struct AdamCorrections {
-    AdamCorrectionsKey key;
-    double step_size, bias_correction2_sqrt;
-} AdamCorrections;
-static AdamCorrections last_corrections;
-
 /* torch.optim.Adam for one parameter p with gradient g, at step t (counting from 1):
  *   g     = g + weight_decay * p                                   if weight_decay != 0
  *   m     = beta1 * m + (1 - beta1) * g                            exp_avg
@@ -165,20 +149,12 @@ static void adam_update(ParamGroup *group, int i, Tensor *grad) {
 
     double beta1 = o->betas[0], beta2 = o->betas[1];
     double step_size, bias_correction2_sqrt; /* lr / (1 - beta1^t) and sqrt(1 - beta2^t) */
-    AdamCorrections *last = &last_corrections;
-    AdamCorrectionsKey key = {o->lr, beta1, beta2, state->step};
-    if (memcmp(&key, &last->key, sizeof key) == 0) { /* as for the parameter before */
-        step_size = last->step_size;
-        bias_correction2_sqrt = last->bias_correction2_sqrt;
-    } else {
-        /* BEGIN EXERCISE 4.6: Adam's bias correction */
-        double bias_correction1 = 1 - pow(beta1, (double)state->step);
-        double bias_correction2 = 1 - pow(beta2, (double)state->step);
-        step_size = o->lr / bias_correction1;
-        bias_correction2_sqrt = sqrt(bias_correction2);
-        /* END EXERCISE 4.6 */
-        *last = (AdamCorrections){key, step_size, bias_correction2_sqrt};
-    }
+    /* BEGIN EXERCISE 4.6: Adam's bias correction */
+    double bias_correction1 = 1 - pow(beta1, (double)state->step);
+    double bias_correction2 = 1 - pow(beta2, (double)state->step);
+    step_size = o->lr / bias_correction1;
+    bias_correction2_sqrt = sqrt(bias_correction2);
+    /* END EXERCISE 4.6 */
 
     float weight_decay = (float)o->weight_decay, eps = (float)o->eps;
     float b1 = (float)beta1, one_minus_b1 = (float)(1 - beta1);
