@@ -7,6 +7,7 @@
 #define CTORCH_OPTIM_INTERNAL_H
 
 #include "autograd.h"
+#include "backend.h"
 #include "internal.h"
 #include "optim.h"
 
@@ -49,26 +50,16 @@ const char *optim_number(double x, char *buf, size_t len);
 void r_fprint_entry_numbers(FILE *f, const char *name, const double *x, int n);
 void r_fprint_entry_logical(FILE *f, const char *name, bool value);
 
-/* ---- the loops over a parameter's elements (adam.c), shared with their tests ------------- */
+/* ---- the reference loops over a parameter's elements (adam.c, sgd.c) ------------------------- */
 
-/* One Adam step over the n elements of a parameter p with gradient g, running averages m
- * (exp_avg) and v (exp_avg_sq) and, with amsgrad, their largest v_max (max_exp_avg_sq; NULL
- * without): the step's constants in float, as torch's kernels receive them. The five arrays
- * are different tensors' buffers: they never overlap. */
-typedef struct AdamElements {
-    int64_t n;
-    float *p, *m, *v, *v_max;
-    const float *g;
-    float weight_decay, eps, b1, one_minus_b1, b2, one_minus_b2, bc2_sqrt, minus_step_size;
-} AdamElements;
+/* The code the chapter teaches, one element after another, each operation as torch's kernels
+ * do it. A step runs them, or the fast backend's copies with the same bits (common/backend.h);
+ * the tests compare the two. */
 
-/* The definition: one element after the other, each operation as torch's kernels do it. */
-void adam_elements_reference(const AdamElements *e);
-/* The same bits, written to be vectorized: the plain copy, which any CPU runs; */
-void adam_elements_plain(const AdamElements *e);
-/* the copy for this CPU (AVX2 and fused multiply-add when it has them, else the plain one); */
-void adam_elements_best(const AdamElements *e);
-/* and what a step runs: the best copy, a large parameter split over threads. */
-void adam_elements(const AdamElements *e);
+/* One Adam step over e's elements (AdamElements: common/backend.h). */
+void adam_reference(const AdamElements *e);
+
+/* Plain SGD's step: p = p - d_p * lr over n elements, the product rounded first. */
+void sgd_step_reference(float *p, const float *d_p, float lr, int64_t n);
 
 #endif

@@ -16,33 +16,26 @@
  * does too, with an explicit fmaf, so those match torch bit for bit.
  */
 #include "optim_internal.h"
-#include "fast/parallel.h"
 
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 
-/* p = p - lr * d_p over elements [begin, end), as chapter 3's
- * torch_sub_(p, torch_mul_scalar(grad, lr)). The compiler vectorizes it: p and d_p are
- * different tensors' buffers (restrict: it need not check that they do not overlap), and lr
- * is a local, which p's writes cannot change. */
-static void sgd_step_loop(float *restrict p, const float *restrict d_p, float lr,
-                          int64_t begin, int64_t end) {
-    for (int64_t k = begin; k < end; k++) p[k] = p[k] - d_p[k] * lr;
+/* p (n) = p - d_p (n) * lr, element by element: chapter 3's
+ * torch_sub_(p, torch_mul_scalar(grad, lr)), the product rounded first. */
+void sgd_step_reference(float *p, const float *d_p, float lr, int64_t n) {
+    for (int64_t k = 0; k < n; k++) p[k] = p[k] - d_p[k] * lr;
 }
 
-/* The same over [begin, end) of the step in ctx: one thread's share of a large parameter. */
-typedef struct SgdStep {
-    float *p;
-    const float *d_p;
-    float lr;
-} SgdStep;
-
-static void sgd_step_range(int64_t begin, int64_t end, void *ctx) {
-    const SgdStep *s = ctx;
-    sgd_step_loop(s->p, s->d_p, s->lr, begin, end);
+/* The seam (common/backend.h): the step by the reference loop or by the fast backend's, with
+ * the same bits. */
+static void sgd_step(float *p, const float *d_p, float lr, int64_t n) {
+#if CTORCH_FAST
+    fast_sgd_step(p, d_p, lr, n);
+#else
+    sgd_step_reference(p, d_p, lr, n);
+#endif
 }
-#define SGD_GRAIN (1 << 16) /* elements per thread, at least */
 
 /* torch.optim.SGD for one parameter p with gradient g, elementwise:
  *   d_p = g + weight_decay * p                              if weight_decay != 0
@@ -84,12 +77,8 @@ static void sgd_update(ParamGroup *group, int i, Tensor *grad) {
     }
     /* END EXERCISE 4.5 */
     /* p = p - lr * d_p, as chapter 3's torch_sub_(p, torch_mul_scalar(grad, lr)) */
-    float lr = (float)o->lr;
     torch_before_inplace("optim_step", param); /* bumps p's version for autograd's checks */
-    /* each element alone: a large parameter is split over threads, with the same bits; a
-     * tutorial-size one goes straight to the loop */
-    if (n < 2 * SGD_GRAIN) sgd_step_loop(p, d_p, lr, 0, n);
-    else parallel_for(n, SGD_GRAIN, sgd_step_range, &(SgdStep){p, d_p, lr});
+    sgd_step(p, d_p, (float)o->lr, n);
     state->step++;
 }
 
