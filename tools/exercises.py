@@ -227,7 +227,8 @@ def unused_warnings(root, rel):
     """[(line, name)] of what the compiler finds unused in root/rel."""
     cc = os.environ.get("CC", "cc")
     includes = [f"-I{os.path.join(root, d)}" for d in SOURCE_DIRS]
-    cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-O0", "-c",
+    cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-DCTORCH_FAST=0", "-Wall", "-Wextra",
+           "-O0", "-c",
            "-o", os.devnull] + includes + [os.path.join(root, rel)]
     env = dict(os.environ, LC_ALL="C")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
