@@ -38,7 +38,8 @@
 
 /* One Adam step over the n elements of a parameter p with gradient g, running averages m and
  * v (and v_max with amsgrad, else NULL), the hyperparameters already converted to float as
- * torch converts them (stage4_losses_optim/adam.c). */
+ * torch converts them (stage4_losses_optim/adam.c). The five arrays are different tensors'
+ * buffers: they never overlap. */
 typedef struct AdamElements {
     int64_t n;
     float *p, *m, *v, *v_max;

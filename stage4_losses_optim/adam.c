@@ -6,14 +6,13 @@
  *   - the bias corrections and the step size are computed in double, as Python does;
  *   - add_(x, alpha = a) and addcmul_ are one fused multiply-add in torch's kernels, written
  *     here as fmaf; mul_, sqrt, div and addcdiv_ round after every operation.
- * The loop over a parameter's elements has a plain reference and a vectorized copy with the
- * same bits (adam_elements_*, optim_internal.h).
+ * The loop over a parameter's elements is adam_reference; a fast build runs the fast
+ * backend's copy instead (common/fast/adam.c), with the same bits.
  */
 #include "optim_internal.h"
-#include "fast/parallel.h"
 
 #include <math.h>
-#include <string.h>
+#include <stddef.h>
 
 /* State is made at a parameter's first step: zeros shaped like it, kept until optim_free. */
 static void adam_init_state(ParamState *s, Tensor *param, bool amsgrad) {
@@ -28,9 +27,9 @@ static void adam_init_state(ParamState *s, Tensor *param, bool amsgrad) {
 /* torch.maximum: the larger, and NaN if either is NaN. */
 static inline float maximum(float a, float b) { return (isnan(a) || a > b) ? a : b; }
 
-/* The definition, element after element (optim_internal.h); the fast loops below are tested
- * against it bit for bit. */
-void adam_elements_reference(const AdamElements *e) {
+/* One Adam step, element after element: p (n), g (n), m (n), v (n), v_max (n or NULL) -> p,
+ * m, v, v_max updated in place, each line one of torch's tensor operations. */
+void adam_reference(const AdamElements *e) {
     float *p = e->p, *m = e->m, *v = e->v, *v_max = e->v_max;
     for (int64_t k = 0; k < e->n; k++) {
         float g = e->g[k];
@@ -44,109 +43,15 @@ void adam_elements_reference(const AdamElements *e) {
     }
 }
 
-/* The reference's loop over e's n elements, written so that the compiler turns it into
- * vector instructions (8 elements at a time with AVX2), each lane doing the reference's
- * operations in its order:
- *   - decay and amsgrad are constants where adam_loops calls it, so none of its four copies
- *     branches inside the loop;
- *   - the arrays come as restrict parameters: they do not overlap (they are different
- *     tensors' buffers), so the compiler need not check that before loading several elements
- *     at once;
- *   - the constants are locals, which no store to the arrays can change;
- *   - the build says that math functions need not set errno (-fno-math-errno), so sqrtf is
- *     the CPU's square root instruction, which has a vector form.
- * The vector square root, division and fused multiply-add round correctly, as sqrtf, / and
- * fmaf do: the same bits as the reference, element by element. */
-#if defined(__GNUC__)
-#define ADAM_INLINE static inline __attribute__((always_inline)) /* into each target's copy */
+/* The seam (common/backend.h): the step's loop over e's elements, by the reference loop or by
+ * the fast backend's, with the same bits. */
+static void adam_elements(const AdamElements *e) {
+#if CTORCH_FAST
+    fast_adam(e);
 #else
-#define ADAM_INLINE static inline
+    adam_reference(e);
 #endif
-ADAM_INLINE void adam_loop(const AdamElements *e, float *restrict p, float *restrict m,
-                           float *restrict v, float *restrict v_max, const float *restrict g,
-                           bool decay, bool amsgrad) {
-    float weight_decay = e->weight_decay, eps = e->eps, b1 = e->b1, b2 = e->b2;
-    float one_minus_b1 = e->one_minus_b1, one_minus_b2 = e->one_minus_b2;
-    float bc2_sqrt = e->bc2_sqrt, minus_step_size = e->minus_step_size;
-    for (int64_t k = 0; k < e->n; k++) {
-        float gk = decay ? fmaf(p[k], weight_decay, g[k]) : g[k];
-        float mk = fmaf(gk, one_minus_b1, m[k] * b1);
-        float vk = fmaf(one_minus_b2 * gk, gk, v[k] * b2);
-        m[k] = mk;
-        v[k] = vk;
-        if (amsgrad) vk = v_max[k] = maximum(v_max[k], vk);
-        float denom = sqrtf(vk) / bc2_sqrt + eps;
-        p[k] = p[k] + (minus_step_size * mk) / denom;
-    }
 }
-
-/* One loop per combination of options, chosen once per parameter rather than per element.
- * (The weight decay is tested in float, as the reference does.) */
-ADAM_INLINE void adam_loops(const AdamElements *e) {
-    bool decay = e->weight_decay != 0;
-    if (e->v_max) {
-        if (decay) adam_loop(e, e->p, e->m, e->v, e->v_max, e->g, true, true);
-        else adam_loop(e, e->p, e->m, e->v, e->v_max, e->g, false, true);
-    } else {
-        if (decay) adam_loop(e, e->p, e->m, e->v, e->v_max, e->g, true, false);
-        else adam_loop(e, e->p, e->m, e->v, e->v_max, e->g, false, false);
-    }
-}
-
-/* The same loops compiled twice. fmaf is one correctly rounded operation everywhere, but
- * without the CPU's fused multiply-add instruction it is a call into the C library, and a
- * loop that calls a function stays scalar. A CPU with AVX2 and the instruction runs the copy
- * built for them: the same bits, 8 elements per instruction. */
-void adam_elements_plain(const AdamElements *e) { adam_loops(e); }
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define ADAM_AVX2 1
-__attribute__((target("avx2,fma"))) static void adam_elements_avx2(const AdamElements *e) {
-    adam_loops(e);
-}
-#endif
-
-void adam_elements_best(const AdamElements *e) {
-#ifdef ADAM_AVX2
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        adam_elements_avx2(e);
-        return;
-    }
-#endif
-    adam_elements_plain(e);
-}
-
-/* Elements [begin, end) of the step in ctx (an AdamElements): one thread's share. */
-static void adam_elements_range(int64_t begin, int64_t end, void *ctx) {
-    AdamElements part = *(const AdamElements *)ctx;
-    part.n = end - begin;
-    part.p += begin, part.m += begin, part.v += begin, part.g += begin;
-    if (part.v_max) part.v_max += begin;
-    adam_elements_best(&part);
-}
-
-/* Each element's update reads and writes only that element, so a large parameter (at least
- * 2 x 32,768 elements) is split over threads with the same bits; a tutorial-size one (at
- * most a few hundred elements) goes straight to the loop on the calling thread. */
-#define ADAM_GRAIN (1 << 15)
-void adam_elements(const AdamElements *e) {
-    if (e->n < 2 * ADAM_GRAIN) adam_elements_best(e);
-    else parallel_for(e->n, ADAM_GRAIN, adam_elements_range, (void *)e);
-}
-
-/* The bias corrections last computed, and what they were computed from. Every parameter of
- * a group usually has the same step count, so the two pow() calls (at the tutorial's size
- * they cost more than the vectorized loop) run once per step instead of once per parameter.
- * The key is compared bit for bit (memcmp), so a hit gives exactly what the computation
- * would, even for -0.0 or NaN. One copy for the process: ctorch's calls run on one thread. */
-typedef struct AdamCorrectionsKey {
-    double lr, beta1, beta2;
-    int64_t step; /* 0 before the first computation: a step counts from 1 */
-} AdamCorrectionsKey;
-typedef struct AdamCorrections {
-    AdamCorrectionsKey key;
-    double step_size, bias_correction2_sqrt;
-} AdamCorrections;
-static AdamCorrections last_corrections;
 
 /* torch.optim.Adam for one parameter p with gradient g, at step t (counting from 1):
  *   g     = g + weight_decay * p                                   if weight_decay != 0
@@ -156,7 +61,7 @@ static AdamCorrections last_corrections;
  *   denom = sqrt(v) / sqrt(1 - beta2^t) + eps
  *   p     = p - lr / (1 - beta1^t) * m / denom */
 static void adam_update(ParamGroup *group, int i, Tensor *grad) {
-    const AdamOptions *o = &group->adam;
+    const AdamOptions *o = group->options; /* an Adam group's (adam_class.update) */
     Tensor *param = group->params[i];
     ParamState *state = &group->state[i];
     adam_init_state(state, param, o->amsgrad);
@@ -164,20 +69,12 @@ static void adam_update(ParamGroup *group, int i, Tensor *grad) {
 
     double beta1 = o->betas[0], beta2 = o->betas[1];
     double step_size, bias_correction2_sqrt; /* lr / (1 - beta1^t) and sqrt(1 - beta2^t) */
-    AdamCorrections *last = &last_corrections;
-    AdamCorrectionsKey key = {o->lr, beta1, beta2, state->step};
-    if (memcmp(&key, &last->key, sizeof key) == 0) { /* as for the parameter before */
-        step_size = last->step_size;
-        bias_correction2_sqrt = last->bias_correction2_sqrt;
-    } else {
-        /* BEGIN EXERCISE 4.6: Adam's bias correction */
-        double bias_correction1 = 1 - pow(beta1, (double)state->step);
-        double bias_correction2 = 1 - pow(beta2, (double)state->step);
-        step_size = o->lr / bias_correction1;
-        bias_correction2_sqrt = sqrt(bias_correction2);
-        /* END EXERCISE 4.6 */
-        *last = (AdamCorrections){key, step_size, bias_correction2_sqrt};
-    }
+    /* BEGIN EXERCISE 4.6: Adam's bias correction */
+    double bias_correction1 = 1 - pow(beta1, (double)state->step);
+    double bias_correction2 = 1 - pow(beta2, (double)state->step);
+    step_size = o->lr / bias_correction1;
+    bias_correction2_sqrt = sqrt(bias_correction2);
+    /* END EXERCISE 4.6 */
 
     float weight_decay = (float)o->weight_decay, eps = (float)o->eps;
     float b1 = (float)beta1, one_minus_b1 = (float)(1 - beta1);
@@ -200,8 +97,8 @@ static void adam_update(ParamGroup *group, int i, Tensor *grad) {
 }
 
 /* $lr, $betas, $eps, $weight_decay, $amsgrad: R's defaults list, in its order. */
-static void adam_fprint_hyperparameters(FILE *f, const ParamGroup *group) {
-    const AdamOptions *o = &group->adam;
+static void adam_fprint_options(FILE *f, const void *options) {
+    const AdamOptions *o = options;
     r_fprint_entry_numbers(f, "lr", &o->lr, 1);
     r_fprint_entry_numbers(f, "betas", o->betas, 2);
     r_fprint_entry_numbers(f, "eps", &o->eps, 1);
@@ -209,41 +106,42 @@ static void adam_fprint_hyperparameters(FILE *f, const ParamGroup *group) {
     r_fprint_entry_logical(f, "amsgrad", o->amsgrad);
 }
 
+/* torch's checks, in torch's order and words (betas indexed from 0, as torch does). */
+static void adam_check_options(const char *op, const void *options) {
+    const AdamOptions *o = options;
+    char num[64];
+    if (!(o->lr >= 0)) torch_error(op, "Invalid learning rate: %s", optim_number(o->lr, num, 64));
+    if (!(o->eps >= 0))
+        torch_error(op, "Invalid epsilon value: %s", optim_number(o->eps, num, 64));
+    for (int k = 0; k < 2; k++)
+        if (!(o->betas[k] >= 0 && o->betas[k] < 1))
+            torch_error(op, "Invalid beta parameter at index %d: %s", k,
+                        optim_number(o->betas[k], num, 64));
+    if (!(o->weight_decay >= 0))
+        torch_error(op, "Invalid weight_decay value: %s", optim_number(o->weight_decay, num, 64));
+}
+
+_Static_assert(offsetof(AdamOptions, lr) == 0, "every optimizer's options begin with lr");
+
 static const OptimizerClass adam_class = {
     .name = "optim_adam",
     .initialize = "function (params, lr = 0.001, betas = c(0.9, 0.999), eps = 1e-08, ",
+    .options_size = sizeof(AdamOptions),
+    .check_options = adam_check_options,
     .update = adam_update,
-    .fprint_hyperparameters = adam_fprint_hyperparameters,
+    .fprint_options = adam_fprint_options,
 };
 
-/* torch's checks, in torch's order and words (betas indexed from 0, as torch does). */
-static void adam_check_options(const char *op, AdamOptions o) {
-    char num[64];
-    if (!(o.lr >= 0)) torch_error(op, "Invalid learning rate: %s", optim_number(o.lr, num, 64));
-    if (!(o.eps >= 0)) torch_error(op, "Invalid epsilon value: %s", optim_number(o.eps, num, 64));
-    for (int k = 0; k < 2; k++)
-        if (!(o.betas[k] >= 0 && o.betas[k] < 1))
-            torch_error(op, "Invalid beta parameter at index %d: %s", k,
-                        optim_number(o.betas[k], num, 64));
-    if (!(o.weight_decay >= 0))
-        torch_error(op, "Invalid weight_decay value: %s", optim_number(o.weight_decay, num, 64));
-}
-
-static Optimizer *adam_new(const char *op, ParameterList params, AdamOptions options) {
-    adam_check_options(op, options);
-    optimizer_check_params(op, params, NULL);
-    Optimizer *optimizer = optimizer_new(op, &adam_class);
-    optimizer->defaults.adam = options;
-    optimizer_add_group(op, optimizer, params);
-    return optimizer;
+AdamOptions *param_group_adam(ParamGroup *group) {
+    return param_group_options("param_group_adam", group, &adam_class);
 }
 
 Optimizer *optim_adam_with(ParameterList params, AdamOptions options) {
-    return adam_new("optim_adam_with", params, options);
+    return optimizer_new("optim_adam_with", &adam_class, params, &options);
 }
 
 Optimizer *optim_adam(ParameterList params, double lr) {
     AdamOptions options = ADAM_DEFAULTS;
     options.lr = lr;
-    return adam_new("optim_adam", params, options);
+    return optimizer_new("optim_adam", &adam_class, params, &options);
 }

@@ -17,10 +17,20 @@
  *     Optimizer *optimizer = optim_adam_with(nn_parameters(model), options);
  *
  * The structure is torch's (torch/optim/optimizer.py): the parameters sit in param groups,
- * each with its own copy of the hyperparameters (R: optimizer$param_groups[[1]]$lr), and each
- * parameter has its own state (the step count, Adam's running averages, SGD's momentum
- * buffer), created at its first step and kept until optim_free. The updates are torch.optim
- * 1.13's single-tensor implementations, operation for operation (sgd.c, adam.c).
+ * each with its own copy of its optimizer's hyperparameters, and each parameter has its own
+ * state (the step count, Adam's running averages, SGD's momentum buffer), created at its first
+ * step and kept until optim_free. A group's learning rate is every optimizer's:
+ *
+ *     param_group_set_lr(optim_param_group(optimizer, 0), 0.005);
+ *                                           // R: optimizer$param_groups[[1]]$lr <- 0.005
+ *
+ * and its other hyperparameters are its optimizer's own, an AdamOptions for optim_adam:
+ *
+ *     param_group_adam(optim_param_group(optimizer, 0))->betas[0] = 0.95;
+ *                                           // R: optimizer$param_groups[[1]]$betas[1] <- 0.95
+ *
+ * The updates are torch.optim 1.13's single-tensor implementations, operation for operation
+ * (sgd.c, adam.c).
  */
 #ifndef CTORCH_OPTIM_H
 #define CTORCH_OPTIM_H
@@ -35,6 +45,9 @@
 #define OPTIM_REQUIRED NAN
 
 /* ---- the options of each optimizer ------------------------------------------------------- */
+
+/* Each optimizer has its own options struct, and each begins with the learning rate (lr), the
+ * one hyperparameter every optimizer has: param_group_lr reads it whatever the optimizer. */
 
 /* R: optim_sgd(params, lr, momentum = 0, dampening = 0, weight_decay = 0, nesterov = FALSE) */
 typedef struct SgdOptions {
@@ -72,29 +85,27 @@ typedef struct ParamState {
     Tensor *momentum_buffer;  /* SGD with momentum */
 } ParamState;
 
+/* What makes optim_adam Adam: its name, its options, its update, its print (optim_internal.h). */
+typedef struct OptimizerClass OptimizerClass;
+
 /* R: optimizer$param_groups[[i]]: parameters and their hyperparameters. */
 typedef struct ParamGroup {
     int n_params;
     Tensor **params;            /* the parameters themselves (the model's own tensors) */
     char (*names)[NN_NAME_LEN]; /* their names ("0.weight", ...), or "" when unnamed */
     ParamState *state;          /* state[i] belongs to params[i] */
-    /* This group's hyperparameters: optim_sgd uses sgd, optim_adam uses adam. */
-    SgdOptions sgd;
-    AdamOptions adam;
+    const OptimizerClass *cls;  /* the optimizer whose hyperparameters these are */
+    void *options;              /* this group's own copy of them: an SgdOptions for optim_sgd,
+                                 * an AdamOptions for optim_adam (see param_group_sgd, ...) */
 } ParamGroup;
-
-/* What makes optim_adam Adam: its name, its update, its print (optim_internal.h). */
-typedef struct OptimizerClass OptimizerClass;
 
 typedef struct Optimizer {
     uint32_t magic;            /* catches an optimizer used after optim_free */
     const OptimizerClass *cls;
-    struct {                   /* R: optimizer$defaults: what a new group starts with */
-        SgdOptions sgd;
-        AdamOptions adam;
-    } defaults;
+    void *defaults;            /* R: optimizer$defaults: the options (of cls's type) that a
+                                * new group starts with */
     int n_groups;
-    ParamGroup **groups;         /* R: optimizer$param_groups */
+    ParamGroup **groups;       /* R: optimizer$param_groups */
 } Optimizer;
 
 /* ---- building ---------------------------------------------------------------------------- */
@@ -109,7 +120,7 @@ Optimizer *optim_adam_with(ParameterList params, AdamOptions options);
 
 /* R: optimizer$add_param_group(list(params = params)): a new group with the optimizer's
  * defaults. Returns it, so its hyperparameters can be changed:
- *     optim_add_param_group(optimizer, nn_parameters(head))->adam.lr = 1e-4; */
+ *     param_group_set_lr(optim_add_param_group(optimizer, nn_parameters(head)), 1e-4); */
 ParamGroup *optim_add_param_group(Optimizer *optimizer, ParameterList params);
 
 /* Wraps a C array of tensors as an unnamed parameter list (R: list(w, b)); the array must
@@ -130,6 +141,18 @@ ParamGroup *optim_param_group(Optimizer *optimizer, int i);
 
 /* R: group$params: the group's parameters as a list (valid while the group lives). */
 ParameterList param_group_params(const ParamGroup *group);
+
+/* R: group$lr and group$lr <- lr: the group's learning rate, whatever its optimizer. The
+ * setter checks lr as the optimizers do ("Invalid learning rate: -0.1"). */
+double param_group_lr(const ParamGroup *group);
+void param_group_set_lr(ParamGroup *group, double lr);
+
+/* R: group$momentum, group$betas, ...: the group's own hyperparameters, to read or change,
+ * for a group of optim_sgd and of optim_adam. Asked of another optimizer's group, each stops
+ * with an error naming both ("param_group_sgd: the param group holds optim_adam's options,
+ * not optim_sgd's"). */
+SgdOptions *param_group_sgd(ParamGroup *group);
+AdamOptions *param_group_adam(ParamGroup *group);
 
 /* R: optimizer$state$get(param): param's state, NULL before its first step. */
 const ParamState *optim_state(Optimizer *optimizer, Tensor *param);

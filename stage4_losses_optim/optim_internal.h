@@ -7,18 +7,24 @@
 #define CTORCH_OPTIM_INTERNAL_H
 
 #include "autograd.h"
+#include "backend.h"
 #include "internal.h"
 #include "optim.h"
 
 struct OptimizerClass {
     const char *name;       /* R's class: "optim_adam" */
     const char *initialize; /* the first line of R's initialize signature, as print shows it */
+    /* Its options: a struct of this size (AdamOptions), beginning with the double lr. Each
+     * group holds its own copy. */
+    size_t options_size;
+    /* Stops with torch's error, naming op, if the options are not valid ones. */
+    void (*check_options)(const char *op, const void *options);
     /* Updates group->params[i], whose gradient grad is defined (torch's per-parameter loop
      * body). Runs with grad mode off, inside a scope: temporaries vanish after the step, and
      * state tensors must be kept (torch_keep). */
     void (*update)(ParamGroup *group, int i, Tensor *grad);
-    /* Prints the group's hyperparameters as R prints those list entries ($lr ... ). */
-    void (*fprint_hyperparameters)(FILE *f, const ParamGroup *group);
+    /* Prints the options as R prints those entries of a param group ($lr ... ). */
+    void (*fprint_options)(FILE *f, const void *options);
 };
 
 /* Checks a parameter list before anything is built: not empty ("optimizer got an empty
@@ -26,10 +32,15 @@ struct OptimizerClass {
  * one of optimizer's groups (optimizer may be NULL). */
 void optimizer_check_params(const char *op, ParameterList params, const Optimizer *optimizer);
 
-/* A new optimizer of this class with no groups; the caller sets its defaults, then adds the
- * first group with optimizer_add_group. */
-Optimizer *optimizer_new(const char *op, const OptimizerClass *cls);
-ParamGroup *optimizer_add_group(const char *op, Optimizer *optimizer, ParameterList params);
+/* A new optimizer of class cls: checks options (cls's type) and params, in torch's order,
+ * then makes options its defaults and params its first group. The constructors (optim_sgd,
+ * ...) call it, op naming them in errors. */
+Optimizer *optimizer_new(const char *op, const OptimizerClass *cls, ParameterList params,
+                         const void *options);
+
+/* group's options if they are cls's, else stops with the error naming both classes; op is
+ * the typed accessor that asks (param_group_adam). */
+void *param_group_options(const char *op, ParamGroup *group, const OptimizerClass *cls);
 
 /* Formats a hyperparameter for an error message as R would show it: -0.1, 1e-08. */
 const char *optim_number(double x, char *buf, size_t len);
@@ -39,26 +50,16 @@ const char *optim_number(double x, char *buf, size_t len);
 void r_fprint_entry_numbers(FILE *f, const char *name, const double *x, int n);
 void r_fprint_entry_logical(FILE *f, const char *name, bool value);
 
-/* ---- the loops over a parameter's elements (adam.c), shared with their tests ------------- */
+/* ---- the reference loops over a parameter's elements (adam.c, sgd.c) ------------------------- */
 
-/* One Adam step over the n elements of a parameter p with gradient g, running averages m
- * (exp_avg) and v (exp_avg_sq) and, with amsgrad, their largest v_max (max_exp_avg_sq; NULL
- * without): the step's constants in float, as torch's kernels receive them. The five arrays
- * are different tensors' buffers: they never overlap. */
-typedef struct AdamElements {
-    int64_t n;
-    float *p, *m, *v, *v_max;
-    const float *g;
-    float weight_decay, eps, b1, one_minus_b1, b2, one_minus_b2, bc2_sqrt, minus_step_size;
-} AdamElements;
+/* The code the chapter teaches, one element after another, each operation as torch's kernels
+ * do it. A step runs them, or the fast backend's copies with the same bits (common/backend.h);
+ * the tests compare the two. */
 
-/* The definition: one element after the other, each operation as torch's kernels do it. */
-void adam_elements_reference(const AdamElements *e);
-/* The same bits, written to be vectorized: the plain copy, which any CPU runs; */
-void adam_elements_plain(const AdamElements *e);
-/* the copy for this CPU (AVX2 and fused multiply-add when it has them, else the plain one); */
-void adam_elements_best(const AdamElements *e);
-/* and what a step runs: the best copy, a large parameter split over threads. */
-void adam_elements(const AdamElements *e);
+/* One Adam step over e's elements (AdamElements: common/backend.h). */
+void adam_reference(const AdamElements *e);
+
+/* Plain SGD's step: p = p - d_p * lr over n elements, the product rounded first. */
+void sgd_step_reference(float *p, const float *d_p, float lr, int64_t n);
 
 #endif

@@ -60,17 +60,16 @@ void optimizer_check_params(const char *op, ParameterList params, const Optimize
     }
 }
 
-Optimizer *optimizer_new(const char *op, const OptimizerClass *cls) {
-    Optimizer *optimizer = calloc(1, sizeof *optimizer);
-    if (!optimizer) torch_error(op, "out of memory");
-    optimizer->magic = OPTIM_ALIVE;
-    optimizer->cls = cls;
-    return optimizer;
+/* A copy of options (cls's type), for a group or the defaults to own. */
+static void *options_copy(const char *op, const OptimizerClass *cls, const void *options) {
+    void *copy = malloc(cls->options_size);
+    if (!copy) torch_error(op, "out of memory");
+    return memcpy(copy, options, cls->options_size);
 }
 
-/* A group holds its own copies of the parameter list (the model's list may change) and one
- * empty state per parameter. */
-ParamGroup *optimizer_add_group(const char *op, Optimizer *optimizer, ParameterList params) {
+/* A group holds its own copies of the parameter list (the model's list may change), of the
+ * optimizer's defaults, and one empty state per parameter. */
+static ParamGroup *optimizer_add_group(const char *op, Optimizer *optimizer, ParameterList params) {
     size_t n = (size_t)params.count;
     ParamGroup **groups =
         realloc(optimizer->groups, sizeof *groups * (size_t)(optimizer->n_groups + 1));
@@ -86,10 +85,23 @@ ParamGroup *optimizer_add_group(const char *op, Optimizer *optimizer, ParameterL
         if (params.names) snprintf(names[i], NN_NAME_LEN, "%s", params.names[i]);
     }
     *group = (ParamGroup){.n_params = params.count, .params = items, .names = names,
-                          .state = state, .sgd = optimizer->defaults.sgd,
-                          .adam = optimizer->defaults.adam};
+                          .state = state, .cls = optimizer->cls,
+                          .options = options_copy(op, optimizer->cls, optimizer->defaults)};
     optimizer->groups[optimizer->n_groups++] = group;
     return group;
+}
+
+Optimizer *optimizer_new(const char *op, const OptimizerClass *cls, ParameterList params,
+                         const void *options) {
+    cls->check_options(op, options);
+    optimizer_check_params(op, params, NULL);
+    Optimizer *optimizer = calloc(1, sizeof *optimizer);
+    if (!optimizer) torch_error(op, "out of memory");
+    optimizer->magic = OPTIM_ALIVE;
+    optimizer->cls = cls;
+    optimizer->defaults = options_copy(op, cls, options);
+    optimizer_add_group(op, optimizer, params);
+    return optimizer;
 }
 
 ParamGroup *optim_add_param_group(Optimizer *optimizer, ParameterList params) {
@@ -108,10 +120,38 @@ ParamGroup *optim_param_group(Optimizer *optimizer, int i) {
     return optimizer->groups[i];
 }
 
+static void check_group(const char *op, const ParamGroup *group) {
+    if (group == NULL) torch_error(op, "expected a param group but got NULL");
+}
+
 ParameterList param_group_params(const ParamGroup *group) {
-    if (group == NULL) torch_error("param_group_params", "expected a param group but got NULL");
+    check_group("param_group_params", group);
     return (ParameterList){.count = group->n_params, .items = group->params,
                            .names = group->names};
+}
+
+void *param_group_options(const char *op, ParamGroup *group, const OptimizerClass *cls) {
+    check_group(op, group);
+    if (group->cls != cls)
+        torch_error(op, "the param group holds %s's options, not %s's", group->cls->name,
+                    cls->name);
+    return group->options;
+}
+
+/* Every class's options begin with the double lr (OptimizerClass.options_size), so the
+ * group's options, seen as a double, are its learning rate. */
+double param_group_lr(const ParamGroup *group) {
+    check_group("param_group_lr", group);
+    return *(const double *)group->options;
+}
+
+void param_group_set_lr(ParamGroup *group, double lr) {
+    check_group("param_group_set_lr", group);
+    char num[64];
+    if (!(lr >= 0))
+        torch_error("param_group_set_lr", "Invalid learning rate: %s",
+                    optim_number(lr, num, sizeof num));
+    *(double *)group->options = lr;
 }
 
 const ParamState *optim_state(Optimizer *optimizer, Tensor *param) {
@@ -177,10 +217,13 @@ void optim_free(Optimizer *optimizer) {
         free(group->params);
         free(group->names);
         free(group->state);
+        free(group->options);
         free(group);
     }
     free(optimizer->groups);
+    free(optimizer->defaults);
     optimizer->groups = NULL;
+    optimizer->defaults = NULL;
     optimizer->n_groups = 0;
     optimizer->magic = OPTIM_DEAD;
     free(graveyard[graveyard_next]);
@@ -254,13 +297,13 @@ void parameters_fprint(FILE *f, const char *prefix, ParameterList params) {
 void parameters_print(ParameterList params) { parameters_fprint(stdout, "", params); }
 
 /* A group as R prints the list: $params (a list inside the list, so one more blank line after
- * it), then the optimizer's hyperparameters. */
+ * it), then its options. */
 void optim_fprint_param_group(FILE *f, Optimizer *optimizer, int i) {
     ParamGroup *group = optim_param_group(optimizer, i);
     fputs("$params\n", f);
     parameters_fprint(f, "$params", param_group_params(group));
     fputc('\n', f);
-    optimizer->cls->fprint_hyperparameters(f, group);
+    group->cls->fprint_options(f, group->options);
 }
 
 void optim_print_param_group(Optimizer *optimizer, int i) {

@@ -16,32 +16,26 @@
  * does too, with an explicit fmaf, so those match torch bit for bit.
  */
 #include "optim_internal.h"
-#include "fast/parallel.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
-/* p = p - lr * d_p over elements [begin, end), as chapter 3's
- * torch_sub_(p, torch_mul_scalar(grad, lr)). The compiler vectorizes it: p and d_p are
- * different tensors' buffers (restrict: it need not check that they do not overlap), and lr
- * is a local, which p's writes cannot change. */
-static void sgd_step_loop(float *restrict p, const float *restrict d_p, float lr,
-                          int64_t begin, int64_t end) {
-    for (int64_t k = begin; k < end; k++) p[k] = p[k] - d_p[k] * lr;
+/* p (n) = p - d_p (n) * lr, element by element: chapter 3's
+ * torch_sub_(p, torch_mul_scalar(grad, lr)), the product rounded first. */
+void sgd_step_reference(float *p, const float *d_p, float lr, int64_t n) {
+    for (int64_t k = 0; k < n; k++) p[k] = p[k] - d_p[k] * lr;
 }
 
-/* The same over [begin, end) of the step in ctx: one thread's share of a large parameter. */
-typedef struct SgdStep {
-    float *p;
-    const float *d_p;
-    float lr;
-} SgdStep;
-
-static void sgd_step_range(int64_t begin, int64_t end, void *ctx) {
-    const SgdStep *s = ctx;
-    sgd_step_loop(s->p, s->d_p, s->lr, begin, end);
+/* The seam (common/backend.h): the step by the reference loop or by the fast backend's, with
+ * the same bits. */
+static void sgd_step(float *p, const float *d_p, float lr, int64_t n) {
+#if CTORCH_FAST
+    fast_sgd_step(p, d_p, lr, n);
+#else
+    sgd_step_reference(p, d_p, lr, n);
+#endif
 }
-#define SGD_GRAIN (1 << 16) /* elements per thread, at least */
 
 /* torch.optim.SGD for one parameter p with gradient g, elementwise:
  *   d_p = g + weight_decay * p                              if weight_decay != 0
@@ -50,7 +44,7 @@ static void sgd_step_range(int64_t begin, int64_t end, void *ctx) {
  *   d_p = d_p + momentum * buf   if nesterov, else  d_p = buf
  *   p   = p - lr * d_p */
 static void sgd_update(ParamGroup *group, int i, Tensor *grad) {
-    const SgdOptions *o = &group->sgd;
+    const SgdOptions *o = group->options; /* an SGD group's (sgd_class.update) */
     Tensor *param = group->params[i];
     ParamState *state = &group->state[i];
     int64_t n = shape_numel(param->shape); /* optim_step has checked param */
@@ -83,17 +77,14 @@ static void sgd_update(ParamGroup *group, int i, Tensor *grad) {
     }
     /* END EXERCISE 4.5 */
     /* p = p - lr * d_p, as chapter 3's torch_sub_(p, torch_mul_scalar(grad, lr)) */
-    float lr = (float)o->lr;
     torch_before_inplace("optim_step", param); /* bumps p's version for autograd's checks */
-    /* each element alone: a large parameter is split over threads, with the same bits; a
-     * tutorial-size one goes straight to the loop */
-    if (n < 2 * SGD_GRAIN) sgd_step_loop(p, d_p, lr, 0, n);
-    else parallel_for(n, SGD_GRAIN, sgd_step_range, &(SgdStep){p, d_p, lr});
+    sgd_step(p, d_p, (float)o->lr, n);
     state->step++;
 }
 
-static void sgd_fprint_hyperparameters(FILE *f, const ParamGroup *group) {
-    const SgdOptions *o = &group->sgd;
+/* $lr, $momentum, $dampening, $weight_decay, $nesterov: R's defaults list, in its order. */
+static void sgd_fprint_options(FILE *f, const void *options) {
+    const SgdOptions *o = options;
     r_fprint_entry_numbers(f, "lr", &o->lr, 1);
     r_fprint_entry_numbers(f, "momentum", &o->momentum, 1);
     r_fprint_entry_numbers(f, "dampening", &o->dampening, 1);
@@ -101,43 +92,43 @@ static void sgd_fprint_hyperparameters(FILE *f, const ParamGroup *group) {
     r_fprint_entry_logical(f, "nesterov", o->nesterov);
 }
 
-static const OptimizerClass sgd_class = {
-    .name = "optim_sgd",
-    .initialize = "function (params, lr = optim_required(), momentum = 0, dampening = 0, ",
-    .update = sgd_update,
-    .fprint_hyperparameters = sgd_fprint_hyperparameters,
-};
-
 /* torch's checks, in torch's order and words. */
-static void sgd_check_options(const char *op, SgdOptions o) {
+static void sgd_check_options(const char *op, const void *options) {
+    const SgdOptions *o = options;
     char num[64];
-    if (isnan(o.lr))
+    if (isnan(o->lr))
         torch_error(op, "parameter group didn't specify a value of required optimization "
                         "parameter lr");
-    if (o.lr < 0) torch_error(op, "Invalid learning rate: %s", optim_number(o.lr, num, 64));
-    if (!(o.momentum >= 0))
-        torch_error(op, "Invalid momentum value: %s", optim_number(o.momentum, num, 64));
-    if (!(o.weight_decay >= 0))
-        torch_error(op, "Invalid weight_decay value: %s", optim_number(o.weight_decay, num, 64));
-    if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
+    if (o->lr < 0) torch_error(op, "Invalid learning rate: %s", optim_number(o->lr, num, 64));
+    if (!(o->momentum >= 0))
+        torch_error(op, "Invalid momentum value: %s", optim_number(o->momentum, num, 64));
+    if (!(o->weight_decay >= 0))
+        torch_error(op, "Invalid weight_decay value: %s", optim_number(o->weight_decay, num, 64));
+    if (o->nesterov && (o->momentum <= 0 || o->dampening != 0))
         torch_error(op, "Nesterov momentum requires a momentum and zero dampening");
 }
 
-static Optimizer *sgd_new(const char *op, ParameterList params, SgdOptions options) {
-    sgd_check_options(op, options);
-    optimizer_check_params(op, params, NULL);
-    Optimizer *optimizer = optimizer_new(op, &sgd_class);
-    optimizer->defaults.sgd = options;
-    optimizer_add_group(op, optimizer, params);
-    return optimizer;
+_Static_assert(offsetof(SgdOptions, lr) == 0, "every optimizer's options begin with lr");
+
+static const OptimizerClass sgd_class = {
+    .name = "optim_sgd",
+    .initialize = "function (params, lr = optim_required(), momentum = 0, dampening = 0, ",
+    .options_size = sizeof(SgdOptions),
+    .check_options = sgd_check_options,
+    .update = sgd_update,
+    .fprint_options = sgd_fprint_options,
+};
+
+SgdOptions *param_group_sgd(ParamGroup *group) {
+    return param_group_options("param_group_sgd", group, &sgd_class);
 }
 
 Optimizer *optim_sgd_with(ParameterList params, SgdOptions options) {
-    return sgd_new("optim_sgd_with", params, options);
+    return optimizer_new("optim_sgd_with", &sgd_class, params, &options);
 }
 
 Optimizer *optim_sgd(ParameterList params, double lr) {
     SgdOptions options = SGD_DEFAULTS;
     options.lr = lr;
-    return sgd_new("optim_sgd", params, options);
+    return optimizer_new("optim_sgd", &sgd_class, params, &options);
 }

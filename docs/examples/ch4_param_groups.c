@@ -8,7 +8,7 @@
 static void show_groups(Optimizer *optimizer) {
     for (int g = 0; g < optimizer->n_groups; g++) {
         ParamGroup *group = optim_param_group(optimizer, g);
-        printf("group %d: lr %g,", g + 1, group->adam.lr);
+        printf("group %d: lr %g,", g + 1, param_group_lr(group)); /* R: group$lr */
         for (int i = 0; i < group->n_params; i++)
             printf(" %s (%lld)", group->names[i], (long long)torch_numel(group->params[i]));
         printf("\n");
@@ -24,7 +24,8 @@ int main(void) {
     /* R: optimizer <- optim_adam(model[[1]]$parameters, lr = 0.01) */
     Optimizer *optimizer = optim_adam(nn_parameters(model->children[0]), 0.01);
     /* R: optimizer$add_param_group(list(params = model[[3]]$parameters, lr = 0.001)) */
-    optim_add_param_group(optimizer, nn_parameters(model->children[2]))->adam.lr = 0.001;
+    ParamGroup *output_layer = optim_add_param_group(optimizer, nn_parameters(model->children[2]));
+    param_group_set_lr(output_layer, 0.001);
     show_groups(optimizer);
     /* docs:end groups */
 
@@ -50,7 +51,7 @@ int main(void) {
     part("change");
     /* docs:begin change */
     /* R: optimizer$param_groups[[1]]$lr <- 0.005 -- e.g. to slow down later in training */
-    optim_param_group(optimizer, 0)->adam.lr = 0.005;
+    param_group_set_lr(optim_param_group(optimizer, 0), 0.005);
     show_groups(optimizer);
     /* docs:end change */
 

@@ -7,9 +7,11 @@
  *     fixed quadratic, the parameters after steps 1, 10 and 100 within 1e-6 of torch's,
  *     relative to their largest magnitude (Adam: bit for bit);
  *   - SGD's update is chapter 3's arithmetic, bit for bit;
- *   - Adam's vectorized loops (plain, this CPU's, over 1 or 2 threads) give the scalar
- *     reference loop's bits, and reusing the bias corrections gives what computing them does;
- *   - param groups, state, zero_grad, skipping parameters without a gradient;
+ *   - in a fast build, the fast backend's Adam and SGD steps give the reference loops' bits
+ *     (every instruction set this CPU has, 1 to 3 threads, every option, NaN, inf and -0);
+ *   - each parameter's bias corrections come from its own step count;
+ *   - param groups and their options (each optimizer's own, lr for all), state, zero_grad,
+ *     skipping parameters without a gradient;
  *   - printing as R prints an optimizer and a param group;
  *   - every error with its exact message; memory stays flat.
  */
@@ -84,16 +86,16 @@ static Optimizer *adam(Tensor *w, Tensor *b, double lr, double beta1, double bet
 static Optimizer *sgd_groups(Tensor *w, Tensor *b) {
     Optimizer *optimizer = optim_sgd(list1(w), 0.05);
     ParamGroup *group = optim_add_param_group(optimizer, list1(b));
-    group->sgd.lr = 0.01;
-    group->sgd.momentum = 0.9;
+    param_group_set_lr(group, 0.01);
+    param_group_sgd(group)->momentum = 0.9;
     return optimizer;
 }
 
 static Optimizer *adam_groups(Tensor *w, Tensor *b) {
     Optimizer *optimizer = optim_adam(list1(w), 0.05);
     ParamGroup *group = optim_add_param_group(optimizer, list1(b));
-    group->adam.lr = 0.01;
-    group->adam.amsgrad = true;
+    param_group_set_lr(group, 0.01);
+    param_group_adam(group)->amsgrad = true;
     return optimizer;
 }
 
@@ -217,8 +219,9 @@ START_TEST(test_sgd_step_is_chapter3_update) {
 }
 END_TEST
 
-/* ---- the fast Adam loops compute the reference loop's bits ------------------------------- */
+/* ---- the two backends give the same bits ------------------------------------------------- */
 
+#if CTORCH_FAST
 /* Test data that every run and every CPU sees the same: a xorshift generator. */
 static uint32_t next_random(uint32_t *state) {
     *state ^= *state << 13;
@@ -229,6 +232,18 @@ static uint32_t next_random(uint32_t *state) {
 
 static float random_float(uint32_t *state) { /* in [-2, 2) */
     return (float)(next_random(state) >> 8) / (float)(1 << 24) * 4.0f - 2.0f;
+}
+
+/* Edge cases that land in every vector lane as k goes (k % 29, k % 31 cycle through them):
+ * gradients of -0, a subnormal, one whose square overflows to inf, NaN, inf and -inf;
+ * parameters of -0. */
+static const float SPECIAL_G[] = {-0.0f, 1e-40f, 1e25f, NAN, INFINITY, -INFINITY};
+#define N_SPECIAL_G 6
+static float test_gradient(int64_t k, uint32_t *s) {
+    return k > 1 && k % 29 < N_SPECIAL_G ? SPECIAL_G[k % 29] : random_float(s);
+}
+static float test_parameter(int64_t k, uint32_t *s) {
+    return k % 31 == 7 ? -0.0f : random_float(s);
 }
 
 /* One parameter's five arrays: p, g, m, v, v_max, each n long, one after the other. They
@@ -242,19 +257,18 @@ static const char *const ADAM_ARRAY_NAMES[] = {"p", "g", "m", "v", "v_max"};
 static AdamArrays adam_arrays_alloc(int64_t n) {
     AdamArrays a;
     a.block = malloc(sizeof(float) * (size_t)(5 * n + 1));
+    ck_assert_ptr_nonnull(a.block);
     a.p = a.block + 1, a.g = a.p + n, a.m = a.g + n, a.v = a.m + n, a.v_max = a.v + n;
     return a;
 }
 
-/* Random values, with edge cases that land in every vector lane as k goes: gradients of -0,
- * a subnormal, one whose square overflows to inf, and NaN; a v_max that is NaN. */
+/* Random values with the edge cases above, and a v_max that is NaN (k % 29 = 9). */
 static AdamArrays adam_arrays(int64_t n, uint32_t seed) {
-    const float special_g[] = {-0.0f, 1e-40f, 1e25f, NAN}; /* at k % 29 = 0, 1, 2, 3 */
     AdamArrays a = adam_arrays_alloc(n);
     uint32_t s = seed;
     for (int64_t k = 0; k < n; k++) {
-        a.p[k] = random_float(&s);
-        a.g[k] = k > 1 && k % 29 < 4 ? special_g[k % 29] : random_float(&s);
+        a.p[k] = test_parameter(k, &s);
+        a.g[k] = test_gradient(k, &s);
         a.m[k] = 0.1f * random_float(&s);
         a.v[k] = 0.01f * fabsf(random_float(&s));
         a.v_max[k] = k % 29 == 9 ? NAN : 0.01f * fabsf(random_float(&s)); /* above v or not */
@@ -282,99 +296,154 @@ static AdamElements adam_step_elements(AdamArrays *a, int64_t n, int64_t step,
         .minus_step_size = (float)-step_size};
 }
 
-/* The same bits in every array (memcmp: NaN payloads and the signs of zeros count). */
-static void assert_same_arrays(const AdamArrays *got, const AdamArrays *want, int64_t n,
+/* The same bits in each of the n elements (memcmp: NaN payloads and the signs of zeros
+ * count); else fails naming the first that differs, as name[k]. */
+static void assert_same_floats(const float *got, const float *want, int64_t n, const char *name,
                                const char *what) {
-    for (int64_t k = 0; k < 5 * n; k++)
-        ck_assert_msg(memcmp(&got->p[k], &want->p[k], sizeof(float)) == 0,
-                      "%s: %s[%lld] is %a, the reference's %a", what, ADAM_ARRAY_NAMES[k / n],
-                      (long long)(k % n), (double)got->p[k], (double)want->p[k]);
+    if (memcmp(got, want, sizeof(float) * (size_t)n) == 0) return;
+    int64_t k = 0;
+    while (memcmp(&got[k], &want[k], sizeof(float)) == 0) k++;
+    ck_abort_msg("%s: %s[%lld] is %a, the reference's %a", what, name, (long long)k,
+                 (double)got[k], (double)want[k]);
 }
 
-typedef void (*AdamLoop)(const AdamElements *e);
+/* Runs the fast backend with each instruction set this CPU has and 1, 2 and 3 threads:
+ * check(ctx, what) for each, what naming the setting. Returns how many ran. */
+static int on_every_backend_setting(void (*check)(void *ctx, const char *what), void *ctx) {
+    static const char *const isas[] = {"portable", "avx2", "avx512"};
+    const char *isa_was = fast_isa_name();
+    int threads_were = torch_get_num_threads(), settings = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!fast_isa_use(isas[i])) continue; /* this CPU cannot run it */
+        for (int threads = 1; threads <= 3; threads++) {
+            torch_set_num_threads(threads);
+            char what[64];
+            snprintf(what, sizeof what, "%s, %d thread%s", isas[i], threads,
+                     threads > 1 ? "s" : "");
+            check(ctx, what);
+            settings++;
+        }
+    }
+    torch_set_num_threads(threads_were);
+    ck_assert(fast_isa_use(isa_was));
+    return settings;
+}
 
-/* Three steps of each loop from the same arrays, with and without weight decay and amsgrad,
- * on sizes below, at and around the vector widths (4, 8), and the tutorial's 161. */
-START_TEST(test_adam_loops_match_reference) {
-    const int64_t sizes[] = {1, 7, 8, 9, 31, 161, 1000};
-    const AdamLoop loops[] = {adam_elements_plain, adam_elements_best, adam_elements};
-    const char *names[] = {"adam_elements_plain", "adam_elements_best", "adam_elements"};
+/* Three Adam steps from the same arrays: the reference's arrays after each, and the options. */
+typedef struct AdamCase {
+    int64_t n;
+    double weight_decay;
+    bool amsgrad;
+    AdamArrays start, want[3];
+} AdamCase;
+
+static void check_fast_adam(void *ctx, const char *setting) {
+    AdamCase *c = ctx;
+    AdamArrays got = adam_arrays_copy(&c->start, c->n);
+    for (int64_t step = 1; step <= 3; step++) {
+        AdamElements e = adam_step_elements(&got, c->n, step, c->weight_decay, c->amsgrad);
+        fast_adam(&e);
+        char what[200];
+        snprintf(what, sizeof what,
+                 "fast_adam (%s), n %lld, weight decay %g, amsgrad %d, step %lld", setting,
+                 (long long)c->n, c->weight_decay, c->amsgrad, (long long)step);
+        for (int a = 0; a < 5; a++) /* p, g, m, v, v_max: one after the other */
+            assert_same_floats(got.p + a * c->n, c->want[step - 1].p + a * c->n, c->n,
+                               ADAM_ARRAY_NAMES[a], what);
+    }
+    free(got.block);
+}
+
+/* fast_adam gives adam_reference's bits: three steps, with and without weight decay and
+ * amsgrad, on sizes below, at and around the vector widths (4, 8), the tutorial's 161, and
+ * one that three threads split, with an odd tail (3 x 32,768 + 5). */
+START_TEST(test_fast_adam_matches_reference) {
+    const int64_t sizes[] = {1, 7, 8, 9, 31, 161, 1000, 3 * 32768 + 5};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        int64_t n = sizes[s];
         for (int options = 0; options < 4; options++) {
-            double weight_decay = options & 1 ? 0.1 : 0;
-            bool amsgrad = options & 2;
-            AdamArrays start = adam_arrays(n, 12345u + (uint32_t)n);
-            for (int l = 0; l < 3; l++) {
-                AdamArrays got = adam_arrays_copy(&start, n), ref = adam_arrays_copy(&start, n);
-                for (int64_t step = 1; step <= 3; step++) {
-                    AdamElements e = adam_step_elements(&ref, n, step, weight_decay, amsgrad);
-                    adam_elements_reference(&e);
-                    e = adam_step_elements(&got, n, step, weight_decay, amsgrad);
-                    loops[l](&e);
-                    char what[160];
-                    snprintf(what, sizeof what,
-                             "%s, n %lld, weight decay %g, amsgrad %d, step %lld", names[l],
-                             (long long)n, weight_decay, amsgrad, (long long)step);
-                    assert_same_arrays(&got, &ref, n, what);
-                }
-                free(got.block);
-                free(ref.block);
+            AdamCase c = {.n = sizes[s], .weight_decay = options & 1 ? 0.1 : 0,
+                          .amsgrad = options & 2};
+            c.start = adam_arrays(c.n, 12345u + (uint32_t)c.n);
+            AdamArrays ref = adam_arrays_copy(&c.start, c.n);
+            for (int64_t step = 1; step <= 3; step++) {
+                AdamElements e = adam_step_elements(&ref, c.n, step, c.weight_decay, c.amsgrad);
+                adam_reference(&e);
+                c.want[step - 1] = adam_arrays_copy(&ref, c.n);
             }
-            free(start.block);
+            ck_assert_int_ge(on_every_backend_setting(check_fast_adam, &c), 3);
+            for (int step = 0; step < 3; step++) free(c.want[step].block);
+            free(ref.block);
+            free(c.start.block);
         }
     }
 }
 END_TEST
 
-/* A parameter of 2 x 32,768 + 7 elements is split over 2 threads: the reference's bits. */
-START_TEST(test_adam_loop_threads_match_reference) {
-    int saved = torch_get_num_threads();
-    int64_t n = 2 * 32768 + 7;
-    AdamArrays start = adam_arrays(n, 99u);
-    AdamArrays ref = adam_arrays_copy(&start, n);
-    AdamElements e = adam_step_elements(&ref, n, 1, 0.1, true);
-    adam_elements_reference(&e);
-    for (int threads = 1; threads <= 2; threads++) {
-        torch_set_num_threads(threads);
-        AdamArrays got = adam_arrays_copy(&start, n);
-        e = adam_step_elements(&got, n, 1, 0.1, true);
-        adam_elements(&e);
-        assert_same_arrays(&got, &ref, n, threads == 1 ? "1 thread" : "2 threads");
-        free(got.block);
+/* One SGD step: p and d_p (n each), the lr, and the reference's p after it. */
+typedef struct SgdCase {
+    int64_t n;
+    float lr;
+    const float *p, *d_p, *want;
+} SgdCase;
+
+static void check_fast_sgd_step(void *ctx, const char *setting) {
+    const SgdCase *c = ctx;
+    float *got = malloc(sizeof(float) * (size_t)c->n);
+    ck_assert_ptr_nonnull(got);
+    memcpy(got, c->p, sizeof(float) * (size_t)c->n);
+    fast_sgd_step(got, c->d_p, c->lr, c->n);
+    char what[160];
+    snprintf(what, sizeof what, "fast_sgd_step (%s), n %lld, lr %g", setting, (long long)c->n,
+             (double)c->lr);
+    assert_same_floats(got, c->want, c->n, "p", what);
+    free(got);
+}
+
+/* fast_sgd_step gives sgd_step_reference's bits: chapter 3's lr, one large enough that a
+ * fused multiply-add would show, and 0 (inf * 0 is NaN); gradients and parameters with the
+ * edge cases above; sizes around the vector widths and one that three threads split, with an
+ * odd tail (3 x 65,536 + 5). */
+START_TEST(test_fast_sgd_step_matches_reference) {
+    const int64_t sizes[] = {1, 3, 4, 5, 8, 9, 31, 161, 1000, 3 * 65536 + 5};
+    const float rates[] = {1e-4f, 0.37f, 0.0f};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int64_t n = sizes[s];
+        float *p = malloc(sizeof(float) * (size_t)(3 * n + 1));
+        ck_assert_ptr_nonnull(p);
+        float *d_p = p + 1 + n, *want = d_p + n; /* p one float into its block: unaligned */
+        p++;
+        uint32_t state = 777u + (uint32_t)n;
+        for (int64_t k = 0; k < n; k++) {
+            p[k] = test_parameter(k, &state);
+            d_p[k] = test_gradient(k, &state);
+        }
+        for (int r = 0; r < 3; r++) {
+            memcpy(want, p, sizeof(float) * (size_t)n);
+            sgd_step_reference(want, d_p, rates[r], n);
+            SgdCase c = {n, rates[r], p, d_p, want};
+            ck_assert_int_ge(on_every_backend_setting(check_fast_sgd_step, &c), 3);
+        }
+        free(p - 1);
     }
-    torch_set_num_threads(saved);
-    free(ref.block);
-    free(start.block);
 }
 END_TEST
+#endif
 
-/* adam_update reuses the bias corrections of the parameter before when its lr, betas and step
- * count are the same. Parameters one step apart (one had no gradient at the first step), and
- * an lr changed between steps, give what separate optimizers give, each of whose steps
- * computes afresh: a step of other betas comes before it. */
-static void step_computing_afresh(Optimizer *optimizer, Optimizer *other_betas) {
-    optim_step(other_betas);
-    optim_step(optimizer);
-}
-
+/* Each parameter's bias corrections come from its own step count and the lr of the step: b,
+ * which has no gradient at the first step, is a step behind a, and the lr changes at step 3.
+ * Both move as they do in optimizers of their own. */
 START_TEST(test_adam_bias_corrections_per_parameter) {
     Tensor *a = torch_requires_grad_(torch_ones(SHAPE(5)), true);
     Tensor *b = torch_requires_grad_(torch_ones(SHAPE(3)), true);
     Tensor *a1 = torch_requires_grad_(torch_ones(SHAPE(5)), true);
     Tensor *b1 = torch_requires_grad_(torch_ones(SHAPE(3)), true);
-    Tensor *c = torch_requires_grad_(torch_ones(SHAPE(2)), true);
     Optimizer *both = optim_adam(list2(a, b), 0.1);
     Optimizer *only_a = optim_adam(list1(a1), 0.1), *only_b = optim_adam(list1(b1), 0.1);
-    AdamOptions o = ADAM_DEFAULTS;
-    o.betas[0] = o.betas[1] = 0.5;
-    Optimizer *other_betas = optim_adam_with(list1(c), o);
-    torch_backward(torch_sum(c));
     for (int step = 1; step <= 4; step++) {
         double lr = step == 3 ? 0.05 : 0.1;
-        optim_param_group(both, 0)->adam.lr = lr;
-        optim_param_group(only_a, 0)->adam.lr = lr;
-        optim_param_group(only_b, 0)->adam.lr = lr;
+        param_group_set_lr(optim_param_group(both, 0), lr);
+        param_group_set_lr(optim_param_group(only_a, 0), lr);
+        param_group_set_lr(optim_param_group(only_b, 0), lr);
         torch_scope_begin();
         optim_zero_grad(both);
         optim_zero_grad(only_a);
@@ -387,9 +456,9 @@ START_TEST(test_adam_bias_corrections_per_parameter) {
         }
         torch_backward(loss);
         torch_backward(loss1);
-        step_computing_afresh(both, other_betas); /* then b reuses a's, or must not */
-        step_computing_afresh(only_a, other_betas);
-        if (step > 1) step_computing_afresh(only_b, other_betas);
+        optim_step(both);
+        optim_step(only_a);
+        optim_step(only_b);
         torch_scope_end();
     }
     ck_assert_int_eq(optim_state(both, a)->step, 4);
@@ -399,7 +468,6 @@ START_TEST(test_adam_bias_corrections_per_parameter) {
     optim_free(both);
     optim_free(only_a);
     optim_free(only_b);
-    optim_free(other_betas);
 }
 END_TEST
 
@@ -461,17 +529,49 @@ START_TEST(test_param_groups_and_defaults) {
     o.amsgrad = true;
     Optimizer *optimizer = optim_adam_with(list1(a), o);
     ParamGroup *second = optim_add_param_group(optimizer, list1(b));
-    ck_assert_double_eq(second->adam.lr, 0.5);
-    ck_assert(second->adam.amsgrad);
-    ck_assert_double_eq(second->adam.betas[1], 0.999);
-    second->adam.lr = 0.25;
-    ck_assert_double_eq(optim_param_group(optimizer, 0)->adam.lr, 0.5);
+    ck_assert_double_eq(param_group_lr(second), 0.5);
+    ck_assert(param_group_adam(second)->amsgrad);
+    ck_assert_double_eq(param_group_adam(second)->betas[1], 0.999);
+    param_group_set_lr(second, 0.25);
+    ck_assert_double_eq(param_group_adam(second)->lr, 0.25);
+    ck_assert_double_eq(param_group_lr(optim_param_group(optimizer, 0)), 0.5);
+    ck_assert_double_eq(((const AdamOptions *)optimizer->defaults)->lr, 0.5);
     ck_assert_ptr_eq(optim_param_group(optimizer, 1), second);
     /* Adam's first step moves each element by lr (times the sign of its gradient). */
     torch_backward(torch_add(torch_sum(a), torch_sum(b)));
     optim_step(optimizer);
     ck_assert_float_eq_tol(torch_item(torch_select(a, 0, 0)), 0.5f, 1e-6f);
     ck_assert_float_eq_tol(torch_item(torch_select(b, 0, 0)), 0.75f, 1e-6f);
+    optim_free(optimizer);
+}
+END_TEST
+
+/* R: group$lr (every optimizer's) and group$momentum (SGD's own). Each group's options are
+ * its own copy: changing one changes neither the defaults nor another group, and the step
+ * reads the group's options as they are then. */
+START_TEST(test_param_group_options) {
+    Tensor *a = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    Tensor *b = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    SgdOptions o = SGD_DEFAULTS;
+    o.lr = 0.1;
+    o.momentum = 0.9;
+    Optimizer *optimizer = optim_sgd_with(list1(a), o);
+    ParamGroup *first = optim_param_group(optimizer, 0);
+    ck_assert_double_eq(param_group_lr(first), 0.1);
+    ck_assert_double_eq(param_group_sgd(first)->momentum, 0.9);
+    param_group_set_lr(first, 0.5);
+    param_group_sgd(first)->momentum = 0;
+    ck_assert_double_eq(param_group_sgd(first)->lr, 0.5);
+    ParamGroup *second = optim_add_param_group(optimizer, list1(b)); /* the defaults, as given */
+    ck_assert_double_eq(param_group_lr(second), 0.1);
+    ck_assert_double_eq(param_group_sgd(second)->momentum, 0.9);
+    /* plain SGD with lr 0.5 for a, momentum SGD (first buffer: the gradient) with 0.1 for b */
+    torch_backward(torch_add(torch_sum(a), torch_sum(b)));
+    optim_step(optimizer);
+    CT_ASSERT_BITS_EQ(a, torch_full(SHAPE(2), 0.5f));
+    CT_ASSERT_BITS_EQ(b, torch_full(SHAPE(2), 0.9f));
+    ck_assert_ptr_null(optim_state(optimizer, a)->momentum_buffer);
+    ck_assert_ptr_nonnull(optim_state(optimizer, b)->momentum_buffer);
     optim_free(optimizer);
 }
 END_TEST
@@ -667,10 +767,10 @@ START_TEST(test_print_betas_in_r_common_format) {
     o.betas[1] = 0.99;
     o.eps = 1e-6;
     Optimizer *optimizer = optim_adam_with(list1(a), o);
-    ParamGroup *g = optim_add_param_group(optimizer, list1(b));
-    g->adam.betas[0] = 0.95;
-    g->adam.betas[1] = 0.9995;
-    g->adam.weight_decay = 0.05;
+    AdamOptions *g = param_group_adam(optim_add_param_group(optimizer, list1(b)));
+    g->betas[0] = 0.95;
+    g->betas[1] = 0.9995;
+    g->weight_decay = 0.05;
     char *text = ct_capture_stdout(print_group0, optimizer);
     ck_assert_ptr_nonnull(strstr(text, "$betas\n[1] 0.80 0.99\n\n$eps\n[1] 1e-06\n\n"));
     free(text);
@@ -763,6 +863,36 @@ START_TEST(test_error_adam_options) {
 }
 END_TEST
 
+/* A group's options asked as another optimizer's, a learning rate torch refuses, no group. */
+START_TEST(test_error_param_group_options) {
+    Tensor *a = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    Tensor *b = torch_requires_grad_(torch_ones(SHAPE(2)), true);
+    Optimizer *adam = optim_adam(list1(a), 0.1), *sgd = optim_sgd(list1(b), 0.1);
+    CT_EXPECT_ERROR("param_group_sgd: the param group holds optim_adam's options, not "
+                    "optim_sgd's",
+                    param_group_sgd(optim_param_group(adam, 0)));
+    CT_EXPECT_ERROR("param_group_adam: the param group holds optim_sgd's options, not "
+                    "optim_adam's",
+                    param_group_adam(optim_param_group(sgd, 0)));
+    CT_EXPECT_ERROR("param_group_set_lr: Invalid learning rate: -0.1",
+                    param_group_set_lr(optim_param_group(sgd, 0), -0.1));
+    CT_EXPECT_ERROR("param_group_set_lr: Invalid learning rate: NaN",
+                    param_group_set_lr(optim_param_group(adam, 0), NAN));
+    ck_assert_double_eq(param_group_lr(optim_param_group(sgd, 0)), 0.1); /* as it was */
+    ck_assert_double_eq(param_group_lr(optim_param_group(adam, 0)), 0.1);
+    CT_EXPECT_ERROR("param_group_lr: expected a param group but got NULL", param_group_lr(NULL));
+    CT_EXPECT_ERROR("param_group_set_lr: expected a param group but got NULL",
+                    param_group_set_lr(NULL, 0.1));
+    CT_EXPECT_ERROR("param_group_adam: expected a param group but got NULL",
+                    param_group_adam(NULL));
+    CT_EXPECT_ERROR("param_group_sgd: expected a param group but got NULL", param_group_sgd(NULL));
+    CT_EXPECT_ERROR("param_group_params: expected a param group but got NULL",
+                    param_group_params(NULL));
+    optim_free(adam);
+    optim_free(sgd);
+}
+END_TEST
+
 START_TEST(test_error_bad_parameters) {
     Tensor *leaf = torch_requires_grad_(torch_ones(SHAPE(2, 3)), true);
     Tensor *computed = torch_mul_scalar(leaf, 2);
@@ -821,13 +951,16 @@ static Suite *suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_optimizer_matches_torch_optim, 0, N_CASES);
     tcase_add_test(tc, test_sgd_step_is_chapter3_update);
-    tcase_add_test(tc, test_adam_loops_match_reference);
-    tcase_add_test(tc, test_adam_loop_threads_match_reference);
+#if CTORCH_FAST
+    tcase_add_test(tc, test_fast_adam_matches_reference);
+    tcase_add_test(tc, test_fast_sgd_step_matches_reference);
+#endif
     tcase_add_test(tc, test_adam_bias_corrections_per_parameter);
     tcase_add_test(tc, test_step_skips_undefined_grad);
     tcase_add_test(tc, test_zero_grad_zeros_every_group);
     tcase_add_test(tc, test_without_zero_grad_gradients_accumulate);
     tcase_add_test(tc, test_param_groups_and_defaults);
+    tcase_add_test(tc, test_param_group_options);
     tcase_add_test(tc, test_state_lives_until_free);
     tcase_add_test(tc, test_sgd_momentum_buffer_state);
     tcase_add_test(tc, test_step_bumps_the_version_for_autograd);
@@ -842,6 +975,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_error_learning_rate);
     tcase_add_test(tc, test_error_sgd_options);
     tcase_add_test(tc, test_error_adam_options);
+    tcase_add_test(tc, test_error_param_group_options);
     tcase_add_test(tc, test_error_bad_parameters);
     tcase_add_test(tc, test_error_optimizer_misuse);
     tcase_add_test(tc, test_error_freed_parameter);
