@@ -25,9 +25,7 @@ void parallel_for(int64_t n, int64_t grain, void (*fn)(int64_t, int64_t, void *)
         if (n > 0) fn(0, n, ctx);
         return;
     }
-#if CTORCH_FAST /* (until the reference backend no longer builds this file) */
     fast_isa(); /* the instruction set is settled before any worker can ask for it */
-#endif
     Chunk chunks[PARALLEL_MAX_THREADS];
     pthread_t ids[PARALLEL_MAX_THREADS];
     for (int i = 0; i < threads; i++)
