@@ -355,12 +355,14 @@ def cmd_student(source):
         if run.returncode != 0:
             print(run.stdout + run.stderr)
             sys.exit("FAIL: the student copy could not be made")
-        # a line the copy's sources still hold (outside the stubs) is no solution to hide
-        kept = set()
+        # a line the copy's sources still hold (outside the stubs), alone or as the start of a
+        # longer line (a test's loop header), is no solution to hide
+        kept = []
         for path in glob.glob(os.path.join(copy, "**", "*.[ch]"), recursive=True):
             with open(path, encoding="utf-8") as f:
-                kept.update(re.sub(r"\s+", " ", l).strip() for l in f)
-        hidden = solutions - kept
+                kept.extend(re.sub(r"\s+", " ", l).strip() for l in f)
+        kept_text = "\n".join(kept)
+        hidden = {l for l in solutions if l not in kept_text}
         # the pages that show solution lines in the instructors' docs must show stubs instead
         docs_text = " ".join(page_text(p) for p in glob.glob(
             os.path.join(source, "docs", "**", "*.md"), recursive=True))
