@@ -25,6 +25,12 @@ static Tensor *sum_to(Tensor *g, Shape shape) {
 
 static Tensor *zero_where(Tensor *g, Tensor *mask) { return torch_masked_fill(g, mask, 0); }
 
+/* libtorch's sgn(a) for floats, (0 < a) - (a < 0): 1, -1, and 0 for 0, -0 and NaN. */
+static Tensor *sign_of(Tensor *a) {
+    return torch_sub(torch_to_dtype(torch_gt_scalar(a, 0), TORCH_FLOAT32),
+                     torch_to_dtype(torch_lt_scalar(a, 0), TORCH_FLOAT32));
+}
+
 /* Gradient of max/min over everything: split evenly between the elements that tie. */
 static Tensor *evenly_distribute(Tensor *g, Tensor *a, Tensor *result) {
     Tensor *mask = torch_eq(a, result);
@@ -203,9 +209,9 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
     case TORCH_OP_EXP: grad[0] = torch_mul(g, out); break;             /* d exp(a) = exp(a) */
     case TORCH_OP_LOG: grad[0] = torch_div(g, a); break;               /* d log(a) = 1/a */
     case TORCH_OP_SQRT: grad[0] = torch_div(g, torch_mul_scalar(out, 2)); break;
-    case TORCH_OP_ABS: /* d |a| = sign(a) */
-        grad[0] = zero_where(torch_where(torch_lt_scalar(a, 0), torch_neg(g), g),
-                             torch_eq_scalar(a, 0));
+    case TORCH_OP_ABS: /* d |a| = sgn(a), 0 at 0 and at NaN. Multiplied, as libtorch does:
+                        * g * 0 is -0 for a negative g, and NaN for an infinite one. */
+        grad[0] = torch_mul(g, sign_of(a));
         break;
     case TORCH_OP_WHERE: /* out = where(cond, a, b) */
         grad[0] = sum_to(torch_where(op->extra, g, torch_zeros(SHAPE_SCALAR)), a->shape);
