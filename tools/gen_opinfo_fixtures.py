@@ -680,7 +680,96 @@ def samples_of(op):
         take("reference", lambda: op.reference_inputs("cpu", torch.float32), skip=n_sample)
     if op.error_inputs_func is not None:
         take("error", lambda: op.error_inputs("cpu"))
+    SampleInput = type(out[0][1]) if out else None
+    if SampleInput is not None:
+        out += [("edge", x, None) for x in edge_samples(op.name + (
+            "." + op.variant_test_name if op.variant_test_name else ""), SampleInput)]
     return out, notes
+
+
+# ---- edge samples: the inputs where a plausible bug hides ----------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+# Zeros of both signs, NaN, infinities, a subnormal, huge and tiny values, exp's overflow
+# (88.73) and underflow (-103.97) edges.
+SPECIALS = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, NAN, INF, -INF, 1e-30, -1e30, 1e-40, 88.0, 89.0,
+            -104.0, 3.0]
+
+
+def edge_samples(name, SampleInput):
+    """Samples written here for what OpInfo's generators do not reach: inputs exactly on a
+    derivative's boundary, extremes that need the stable formulas, long dims with remainders
+    past the fast kernels' blocks, empty inner dims. PyTorch is the oracle for them too."""
+    sp = torch.tensor(SPECIALS).reshape(4, 4)
+    g = torch.Generator().manual_seed(op_seed(name) + 7)
+
+    def randn(*shape):
+        return torch.randn(shape, generator=g)
+
+    def positive(*shape):  # data that does not cancel: a dropped or doubled term shows
+        return torch.rand(shape, generator=g) + 0.5
+
+    on_bounds = torch.tensor([[-0.5, 0.5, -0.50000006, 0.50000006],
+                              [NAN, INF, -INF, 0.0], [-0.0, 0.25, -1.0, 1.0]])
+    nan_twice = torch.tensor([[1.0, NAN, 3.0], [NAN, 2.0, -INF]])
+    ties = torch.tensor([[2.0, 5.0, 5.0], [-1.0, 5.0, 0.0]])
+    logits = torch.tensor([[100.0, -100.0, 0.0, 3.0], [-1e4, -1e4, -1e4, -1e4],
+                           [1000.0, 5.0, -1000.0, 1.0], [2.0, 7.0, -3.0, 0.5]])
+    E = SampleInput
+    table = {
+        "abs": [E(sp)], "neg": [E(sp)], "exp": [E(sp)], "log": [E(sp)], "sqrt": [E(sp)],
+        "nn.functional.relu": [E(sp), E(on_bounds)],
+        "clamp": [E(on_bounds, args=(-0.5, 0.5)), E(sp, args=(-1.0, 1.0)),
+                  E(on_bounds, args=(0.5, -0.5)), E(on_bounds, args=(None, 0.5))],
+        "clamp_min": [E(on_bounds, args=(-0.5,)), E(on_bounds, args=(0.0,)), E(sp, args=(0.0,))],
+        "pow": [E(sp, args=(e,)) for e in (0.0, 1.0, 2.0, 3.0, 0.5, -0.5, -1.0, -2.0, 1.5, -3.0)]
+               + [E(on_bounds, args=(0.0,))],
+        "div.no_rounding_mode": [E(sp, args=(sp.t(),)), E(sp, args=(0.0,)), E(sp, args=(-0.0,))],
+        "mul": [E(sp, args=(sp.t(),))], "add": [E(sp, args=(sp.t(),))],
+        "sub": [E(sp, args=(sp.t(),))],
+        "max.reduction_no_dim": [E(nan_twice), E(ties), E(sp)],
+        "min.reduction_no_dim": [E(nan_twice), E(ties), E(sp)],
+        "max.reduction_with_dim": [E(nan_twice, args=(1,)), E(ties, args=(1, True)),
+                                   E(nan_twice, args=(0,))],
+        "min.reduction_with_dim": [E(nan_twice, args=(1,)), E(ties, args=(1, True))],
+        "argmax": [E(nan_twice, kwargs=dict(dim=1)), E(ties, kwargs=dict(dim=1))],
+        # Sums over long dims with a remainder past the fast kernels' blocks and lanes.
+        "sum": [E(positive(1031)), E(positive(3, 1031), args=(1,)), E(positive(67, 5), args=(0,)),
+                E(positive(2, 67, 9), args=(1, True)), E(torch.zeros(0, 3)),
+                E(torch.zeros(0, 3), args=(0,))],
+        "mean": [E(positive(1031)), E(positive(3, 517), args=(1,)), E(torch.zeros(0, 3)),
+                 E(torch.zeros(0, 3), args=(1,)), E(torch.zeros(0, 3), args=(0,))],
+        # Products with an empty inner dim, and past one tile / block of the fast kernel.
+        "mm": [E(randn(5, 0), args=(randn(0, 3),)), E(randn(17, 33), args=(randn(33, 9),)),
+               E(randn(65, 3), args=(randn(3, 70),))],
+        "matmul": [E(randn(0), args=(randn(0),)), E(randn(3, 0), args=(randn(0),)),
+                   E(randn(33), args=(randn(33, 17),))],
+        "addmm": [E(randn(3), args=(randn(4, 0), randn(0, 3))),
+                  E(randn(4, 3), args=(randn(4, 0), randn(0, 3))),
+                  E(randn(9), args=(randn(66, 17), randn(17, 9)))],
+        "nn.functional.linear": [E(randn(4, 0), args=(randn(3, 0), randn(3))),
+                                 E(randn(70, 9), args=(randn(33, 9), randn(33)))],
+        # The stable formulas: logits of +-100 and more, rows whose maximum is not last, rows
+        # of equal very negative values.
+        "log_softmax": [E(logits, args=(1,)), E(logits, args=(0,)),
+                        E(torch.tensor([[-INF, 0.0, 1.0], [-INF, -INF, 2.0]]), args=(1,))],
+        "nn.functional.cross_entropy": [
+            E(logits, args=(torch.tensor([0, 3, 2, 1]),), kwargs=dict(reduction=r))
+            for r in ("none", "mean", "sum")],
+        "nn.functional.binary_cross_entropy_with_logits": [
+            E(logits, args=(torch.tensor([[1.0, 0.0, 0.3, 1.0], [0.0, 1.0, 0.5, 0.0],
+                                          [1.0, 0.0, 1.0, 0.7], [0.2, 0.9, 0.0, 1.0]]),),
+              kwargs=dict(reduction=r)) for r in ("none", "mean", "sum")],
+        "nn.functional.binary_cross_entropy": [
+            E(torch.tensor([[0.0, 1.0, 0.5], [1e-30, 1.0 - 1e-7, 0.25]]),
+              args=(torch.tensor([[0.0, 1.0, 0.3], [1.0, 0.0, 0.5]]),), kwargs=dict(reduction=r))
+            for r in ("none", "mean", "sum")],
+        # Every target ignored: a mean over no rows.
+        "nn.functional.nll_loss": [
+            E(randn(3, 4), args=(torch.tensor([-100, -100, -100]),), kwargs=dict(reduction=r))
+            for r in ("none", "mean", "sum")],
+    }
+    return table.get(name, [])
 
 
 def tensors_in(v):
@@ -694,14 +783,14 @@ def tensors_in(v):
             yield from tensors_in(x)
 
 
-def check_supported(s):
+def check_supported(s, max_numel):
     every = list(tensors_in([s.input, list(s.args), s.kwargs]))
     for t in every:
         if t.dtype not in (torch.float32, torch.int64, torch.bool):
             raise Skip("dtype")
         if t.dim() > MAX_DIMS:
             raise Skip("max_dims")
-        if t.numel() > MAX_NUMEL:
+        if t.numel() > max_numel:
             raise Skip("large")
         rebuild_steps(t)
     if s.kwargs.get("out") is not None:
@@ -971,7 +1060,7 @@ def write_op(name, op, functions, mapper):
         for gen, s, err in samples:
             stats.by_gen[gen] += 1
             try:
-                check_supported(s)
+                check_supported(s, MAX_NUMEL if gen != "edge" else 2 * MAX_NUMEL)
                 call = mapper(s)
                 g_seed = op_seed(name) % 1000000 * 1000 + len(lines)
                 result = run_torch(op, s, call, g_seed)
@@ -1031,26 +1120,31 @@ def write_op(name, op, functions, mapper):
 # ---- the coverage table ------------------------------------------------------------------------------
 
 def coverage_table(all_stats):
-    rows = ["| OpInfo | ctorch | samples (s + r + e) | compared | errors | deliberate "
-            "differences | skipped, by reason |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| OpInfo | ctorch | samples: sample + reference + error | edge | compared "
+            "(gradients) | errors | deliberate differences | skipped, by reason | agree |",
+            "|---|---|---|---|---|---|---|---|---|"]
     total = collections.Counter()
     for name, st in all_stats.items():
-        n = sum(st.by_gen.values())
-        gens = f"{n} ({st.by_gen['sample']} + {st.by_gen['reference']} + {st.by_gen['error']})"
+        n = st.by_gen["sample"] + st.by_gen["reference"] + st.by_gen["error"]
+        gens = f"{n} = {st.by_gen['sample']} + {st.by_gen['reference']} + {st.by_gen['error']}"
         skipped = ", ".join(f"{k} {v}" for k, v in sorted(st.skipped.items())) or "-"
         differs = ", ".join(f"{k} {v}" for k, v in sorted(st.differs.items())) or "-"
-        rows.append(f"| `{name}` | `{st.functions}` | {gens} | {st.compared} | {st.errors} | "
-                    f"{differs} | {skipped} |")
+        replayed = st.compared + st.errors + sum(st.differs.values())
+        rows.append(f"| `{name}` | `{st.functions}` | {gens} | {st.by_gen['edge'] or '-'} | "
+                    f"{st.compared} ({st.grads}) | {st.errors} | {differs} | {skipped} | "
+                    f"{replayed} of {replayed} |")
         total["samples"] += n
+        total["edge"] += st.by_gen["edge"]
         total["compared"] += st.compared
         total["errors"] += st.errors
         total["differs"] += sum(st.differs.values())
         total["skipped"] += sum(st.skipped.values())
         total["grads"] += st.grads
+        total["replayed"] += replayed
     rows.append(f"| **{len(all_stats)} OpInfos** | | **{total['samples']}** | "
-                f"**{total['compared']}** | **{total['errors']}** | **{total['differs']}** | "
-                f"**{total['skipped']}** |")
+                f"**{total['edge']}** | **{total['compared']} ({total['grads']})** | "
+                f"**{total['errors']}** | **{total['differs']}** | **{total['skipped']}** | "
+                f"**{total['replayed']} of {total['replayed']}** |")
     return rows, total
 
 
