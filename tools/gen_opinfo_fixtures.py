@@ -92,11 +92,12 @@ REASONS = {
                "of views makes one",
 }
 
-# Errors whose wording ctorch does not promise to be libtorch's: (call, reason).
+# Errors whose wording ctorch does not promise to be libtorch's: call -> (a phrase of
+# PyTorch's message, why ctorch words it itself).
 OWN_WORDING = {
-    "clamp_min": "an int64 input: ctorch names its own dtype rule",
-    "mean": "an int64 input: ctorch names its own dtype rule",
-    "l1_loss": "shapes that do not match: ctorch names both shapes (losses.h)",
+    "l1_loss": ("must match the size of tensor b",
+                "input and target of different shapes: ctorch's losses name both shapes "
+                "(losses.h)"),
 }
 
 # What ctorch does on purpose where PyTorch does otherwise (the tensor.h / losses.h promises).
@@ -471,8 +472,6 @@ def eye_map(s):
 def arange_map(s):
     """torch.arange(end) / (start, end) / (start, end, step); R's arange (ctorch's) includes
     end where torch stops before it."""
-    if s.kwargs.get("dtype") is None and all(isinstance(v, int) for v in (s.input, *s.args)):
-        raise Skip("dtype")  # an int64 arange; ctorch's is float32
     float_factory(s)
     args = [s.input, *s.args]
     if "end" in s.kwargs:
@@ -482,8 +481,12 @@ def arange_map(s):
     if len(args) == 2:
         args.append(1)
     start, end, step = (float(v) for v in args)
+    valid = (step != 0 and math.isfinite(start) and math.isfinite(end)
+             and (end - start) / step >= 0)
+    if s.kwargs.get("dtype") is None and all(isinstance(v, int) for v in args) and valid:
+        raise Skip("dtype")  # an int64 arange; ctorch's is float32 (an invalid one raises)
     expect = "value"
-    if step != 0 and math.isfinite(start) and math.isfinite(end) and (end - start) / step >= 0:
+    if valid:
         if math.floor((end - start) / step) + 1 > math.ceil((end - start) / step):
             expect = "arange_end"  # R's arange reaches end, where torch's stops before it
     return Call("arange", [D(start), D(end), D(step)], expect=expect,
@@ -1014,6 +1017,8 @@ class Stats:
         self.grads = 0
         self.notes = []
         self.pending = []
+        self.own_wording = []
+        self.edge_replayed = 0
 
 
 def arg_words(call, fx, case, tensor_index):
@@ -1069,13 +1074,17 @@ def write_op(name, op, functions, mapper):
                 continue
             case = f"c{len(lines)}"
             expect = call.expect
+            stats.edge_replayed += gen == "edge"
             if (result[0] != "error" and call.name not in MIXED_DTYPES
                     and any(a.kind == "T" and a.value.dtype != torch.float32 for a in call.args)):
                 stats.skipped["dtype"] += 1  # PyTorch computes in int64; ctorch in float32
                 continue
             if result[0] == "error":
-                expect = "error_any" if call.name in OWN_WORDING else "error"
-                pending = PENDING_WORDING.get(call.name)
+                expect = "error"
+                own, pending = OWN_WORDING.get(call.name), PENDING_WORDING.get(call.name)
+                if own and own[0] in result[1]:
+                    expect = "error_any"
+                    stats.own_wording.append(f"{describe_sample(s)}: {own[1]}")
                 if pending and pending[0] in result[1]:
                     expect = "error_any"
                     stats.pending.append(f"{describe_sample(s)}: {pending[1]}")
@@ -1167,6 +1176,10 @@ def write_docs(all_stats):
         text += ["", "Deliberate differences (each replayed: ctorch must do what it promises "
                      "instead):", ""]
         text += [f"- `{k}` ({n}): {DIFFERENCES[k]}" for k, n in sorted(differs.items())]
+    own = [f"- `{name}` ({p})" for name, st in all_stats.items() for p in st.own_wording]
+    if own:
+        text += ["", "Errors ctorch raises in its own words (replayed as `error_any`: ctorch "
+                     "must raise):", ""] + own
     pending = [f"- `{name}` ({p})" for name, st in all_stats.items() for p in st.pending]
     if pending:
         text += ["", "Errors ctorch raises in its own words until a fix pending in the kernel "
@@ -1200,6 +1213,7 @@ def main():
         fx.text("ops", "\n".join(OPS) + "\n")
         for name, st in all_stats.items():
             fx.scalar(f"{name}.cases", st.compared + st.errors + sum(st.differs.values()))
+            fx.scalar(f"{name}.edge_cases", st.edge_replayed)
     total = write_docs(all_stats)
     print(f"wrote {OUT_DIR}: {len(OPS)} OpInfos, {total['samples']} samples, "
           f"{total['compared']} compared, {total['errors']} errors, {total['differs']} "
