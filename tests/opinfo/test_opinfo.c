@@ -376,11 +376,13 @@ static void case_parse(const char *line, Case *c) {
     char *hash = strstr(buf, " # ");
     if (hash) *hash = '\0';
     char *save = NULL;
-    char *w = strtok_r(buf, " ", &save);
-    ck_assert_msg(w != NULL, "empty case line");
-    snprintf(c->name, sizeof c->name, "%s", w);
-    snprintf(c->call, sizeof c->call, "%s", strtok_r(NULL, " ", &save));
-    snprintf(c->expect, sizeof c->expect, "%s", strtok_r(NULL, " ", &save));
+    char *name = strtok_r(buf, " ", &save), *call = strtok_r(NULL, " ", &save);
+    char *expect = strtok_r(NULL, " ", &save), *w;
+    ck_assert_msg(name && call && expect, "a case line without name, call and expectation: %s",
+                  line);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(c->call, sizeof c->call, "%s", call);
+    snprintf(c->expect, sizeof c->expect, "%s", expect);
     while ((w = strtok_r(NULL, " ", &save)) != NULL) {
         ck_assert_int_lt(c->n_words, MAX_ARGS * 2);
         snprintf(c->words[c->n_words++], sizeof c->words[0], "%s", w);
@@ -474,12 +476,11 @@ static bool all_zero(Tensor *t) {
 }
 
 /* Compares every gradient PyTorch computed (or did not) with ctorch's. */
-static bool grads_agree(Fixtures *fx, const Case *c, const Call *call, CallArgs *a,
-                        Tolerance tol, Report *r) {
+static bool grads_agree(Fixtures *fx, const Case *c, CallArgs *a, Tolerance tol, Report *r) {
     bool ok = true;
     for (int i = 0; i < a->n_t; i++) {
         if (!a->grad[i]) continue;
-        char suffix[16], what[32];
+        char suffix[32], what[48];
         snprintf(suffix, sizeof suffix, "grad%d", i);
         snprintf(what, sizeof what, "the gradient of input %d", i);
         Tensor *expected = fixture_or_null(fx, c->name, suffix);
@@ -501,7 +502,6 @@ static bool grads_agree(Fixtures *fx, const Case *c, const Call *call, CallArgs 
         snprintf(suffix, sizeof suffix, "gscale%d", i);
         Tensor *scale = fixture_or_null(fx, c->name, suffix);
         ok &= tensors_agree(actual, expected, scale, scale ? SUMS : tol, what, r, c->line);
-        (void)call;
     }
     return ok;
 }
@@ -600,7 +600,7 @@ static bool case_run(Fixtures *fx, const char *line, Report *r) {
                 report(r, "%s: backward raises \"%s\"", line, torch_last_error());
                 ok = false;
             } else {
-                ok = grads_agree(fx, &c, call, &a, grad_tol, r);
+                ok = grads_agree(fx, &c, &a, grad_tol, r);
             }
         }
     }
