@@ -31,8 +31,9 @@ A fixture file holds the text record "cases", one line per stored sample:
     s<word>          a string (a reduction)
     L<n,n,...>       a list of sizes ("L" alone: the empty list)
 Tensors are stored contiguous, except a non-contiguous input: then <case>.t<i> is its 1-d
-storage (NaN where the view does not reach) and the text <case>.t<i>.how the views that
-rebuild the same strides from it, e.g. "narrow 0 3 40;view 5 8;narrow 1 0 4;transpose 0 1".
+storage (NaN where the view does not reach), the text <case>.t<i>.how the views that
+rebuild the same strides from it, e.g. "narrow 0 3 40;view 5 8;narrow 1 0 4;transpose 0 1",
+and the strides and storage offset PyTorch's input had (<case>.t<i>.stride, .offset).
 Results: <case>.out (and <case>.out1, max/min's indices), <case>.err; for value cases whose
 output is float, <case>.g, the gradient fed to backward (torch.randn with a fixed seed), and
 <case>.grad<i>, PyTorch's gradient of sum(out * g) with respect to input i (absent where
@@ -1051,6 +1052,8 @@ def write_tensor_arg(fx, name, t):
         raise AssertionError(f"{name}: the views {steps} do not rebuild {t.stride()}")
     fx.tensor(name, base)
     fx.text(name + ".how", ";".join(steps))
+    fx.tensor(name + ".stride", torch.tensor(t.stride(), dtype=torch.int64).reshape(t.dim()))
+    fx.scalar(name + ".offset", t.storage_offset())
 
 
 def write_op(name, op, functions, mapper):

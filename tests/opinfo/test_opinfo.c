@@ -430,12 +430,27 @@ static Tensor *views_apply(Tensor *t, const char *how) {
     return t;
 }
 
+/* Input i of a case: stored contiguous, or as its storage and the views that rebuild it, with
+ * the strides (where a dim has more than one element) and the offset PyTorch's input had. */
 static Tensor *input_of(Fixtures *fx, const Case *c, int i) {
-    char name[64], how[72];
+    char name[64], how[80], stride[80], offset[80];
     snprintf(name, sizeof name, "%s.t%d", c->name, i);
     snprintf(how, sizeof how, "%s.how", name);
     Tensor *t = fixture_tensor(fx, name);
-    return fixture_has(fx, how) ? views_apply(t, fixture_text(fx, how)) : t;
+    if (!fixture_has(fx, how)) return t;
+    t = views_apply(t, fixture_text(fx, how));
+    snprintf(stride, sizeof stride, "%s.stride", name);
+    snprintf(offset, sizeof offset, "%s.offset", name);
+    int64_t want[TORCH_MAX_DIMS];
+    Tensor *strides = fixture_tensor(fx, stride);
+    ck_assert_int_eq(torch_numel(strides), torch_dim(t));
+    torch_to_array_i64(strides, want);
+    for (int d = 0; d < torch_dim(t); d++)
+        ck_assert_msg(torch_size(t, d) <= 1 || t->stride[d] == want[d],
+                      "%s: the rebuilt input's stride[%d] is %" PRId64 ", PyTorch's %" PRId64,
+                      name, d, t->stride[d], want[d]);
+    ck_assert_int_eq(t->offset, (int64_t)fixture_scalar(fx, offset));
+    return t;
 }
 
 /* Runs the call; NULL if ctorch raised an error (torch_last_error() says which). */
