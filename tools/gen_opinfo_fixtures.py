@@ -12,7 +12,8 @@ reference_inputs (the samples again, then extremal values, large and strided ten
 error_inputs (inputs that must raise). For each operation below this script takes their
 float32 CPU samples, maps each onto the ctorch call that expresses it, runs PyTorch on it and
 stores what PyTorch did. A sample ctorch cannot express (a rounding_mode, a batched product,
-a tensor where ctorch takes a float, ...) is counted under its reason and not stored.
+a tensor where ctorch takes a float, ...) is counted under its reason and not stored. Edge
+samples written here (edge_samples) join them: the inputs where a plausible bug hides.
 
 A fixture file holds the text record "cases", one line per stored sample:
     <case> <call> <expect> <arg>... # <which generator>: <the sample as PyTorch saw it>
@@ -27,6 +28,7 @@ A fixture file holds the text record "cases", one line per stored sample:
 <arg> is one of
     T<i>  or T<i>g   input tensor i ("g": it requires grad), stored as <case>.t<i>
     f<hex>           a float32 (float.hex, or nan / inf / -inf)
+    d<hex>           a double (arange's bounds)
     i<n>             an int64
     s<word>          a string (a reduction)
     L<n,n,...>       a list of sizes ("L" alone: the empty list)
@@ -35,10 +37,15 @@ storage (NaN where the view does not reach), the text <case>.t<i>.how the views 
 rebuild the same strides from it, e.g. "narrow 0 3 40;view 5 8;narrow 1 0 4;transpose 0 1",
 and the strides and storage offset PyTorch's input had (<case>.t<i>.stride, .offset).
 Results: <case>.out (and <case>.out1, max/min's indices), <case>.err; for value cases whose
-output is float, <case>.g, the gradient fed to backward (torch.randn with a fixed seed), and
-<case>.grad<i>, PyTorch's gradient of sum(out * g) with respect to input i (absent where
-PyTorch has none). For sums and products, <case>.scale (and <case>.gscale<i>) hold the same
-computation on |inputs| in float64: the size of the terms, which sets the tolerance.
+output is float, <case>.gseed: the gradient g fed to backward is torch.randn(out's shape)
+right after torch.manual_seed(gseed), which ctorch draws bit for bit too; and <case>.grad<i>,
+PyTorch's gradient of sum(out * g) with respect to input i (absent where PyTorch has none).
+For sums and products, <case>.scale (and <case>.gscale<i>, also for a gradient summed over
+broadcast dims) hold the same computation on |inputs| (and |g|) in float64: the size of the
+terms, which sets the tolerance.
+
+The products go through torch's BLAS: run this with the reference BLAS first on
+LD_LIBRARY_PATH (tools/regenerate_fixtures.py does) to get the committed bits.
 """
 import collections
 import math
