@@ -1015,18 +1015,22 @@ def scales(call, g):
 # ---- writing one operation ---------------------------------------------------------------------
 
 class Stats:
+    """What became of one OpInfo's samples. `kinds` counts the replayed cases by origin
+    ("opinfo": PyTorch's samples, "edge": edge_samples, "inplace": the in-place variants) and
+    kind ("values", "gradients", "errors", or a deliberate difference's name)."""
+
     def __init__(self, functions):
         self.functions = functions
         self.by_gen = collections.Counter()
-        self.compared = 0
-        self.errors = 0
-        self.differs = collections.Counter()
+        self.kinds = collections.defaultdict(collections.Counter)
         self.skipped = collections.Counter()
-        self.grads = 0
         self.notes = []
         self.pending = []
         self.own_wording = []
-        self.edge_replayed = 0
+
+    def replayed(self, origin=None):
+        origins = [origin] if origin else list(self.kinds)
+        return sum(self.kinds[o][k] for o in origins for k in self.kinds[o] if k != "gradients")
 
 
 def arg_words(call, fx, case, tensor_index):
@@ -1063,6 +1067,82 @@ def write_tensor_arg(fx, name, t):
     fx.scalar(name + ".offset", t.storage_offset())
 
 
+# The in-place variants of the calls (OpInfo's inplace_variant): same samples, self changed.
+INPLACE = {"add": "add_", "sub": "sub_", "mul": "mul_", "mul_scalar": "mul_scalar_",
+           "masked_fill": "masked_fill_"}
+
+
+def inplace_of(op, s, call):
+    """The sample's in-place variant (x.add_(y) for add(x, y)) as a Call and PyTorch's result,
+    or None. It runs on a copy of self with self's strides; no gradients (ctorch refuses an
+    in-place change of a leaf that requires grad, as PyTorch does)."""
+    if call.name not in INPLACE or op.inplace_variant is None or call.args[0].value is not s.input:
+        return None
+    x = s.input
+    steps, length = rebuild_steps(x)
+
+    def layout_copy():  # x's values in a storage of its own, with x's strides
+        return x.detach().clone() if steps is None else apply_steps(storage_of(x, length), steps)
+    target = layout_copy()  # PyTorch writes into this one; the fixture stores x as it was
+    inplace = Call(INPLACE[call.name], [Arg(a.kind, a.value, False) for a in call.args])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            op.inplace_variant(target, *s.args, **s.kwargs)
+        except (RuntimeError, IndexError, ValueError) as e:
+            return inplace, ("error", torch_error_text(e))
+    return inplace, ("value", [target.detach().clone()], {}, [])
+
+
+def write_case(fx, stats, lines, gen, s, call, result, g_seed, origin):
+    """Writes one case: its inputs, what PyTorch did, and its line in "cases"."""
+    case = f"c{len(lines)}"
+    expect = call.expect
+    kinds = stats.kinds[origin]
+    if result[0] == "error":
+        expect = "error"
+        own, pending = OWN_WORDING.get(call.name), PENDING_WORDING.get(call.name)
+        if own and own[0] in result[1]:
+            expect = "error_any"
+            stats.own_wording.append(f"{describe_sample(s)}: {own[1]}")
+        if pending and pending[0] in result[1]:
+            expect = "error_any"
+            stats.pending.append(f"{describe_sample(s)}: {pending[1]}")
+        fx.text(case + ".err", result[1])
+        kinds["errors"] += 1
+    elif expect != "value":
+        kinds[expect] += 1
+    else:
+        kinds["values"] += 1
+    tensor_index = {}
+    for a in call.args:
+        if a.kind == "T" and id(a.value) not in tensor_index:
+            i = tensor_index[id(a.value)] = len(tensor_index)
+            write_tensor_arg(fx, f"{case}.t{i}", a.value)
+    if result[0] == "value":
+        _, outs, grads, gs = result
+        for k, o in enumerate(outs):
+            fx.tensor(case + (".out" if k == 0 else f".out{k}"), o)
+        if gs and expect == "value":
+            fx.scalar(case + ".gseed", g_seed)
+            for i, g in grads.items():
+                if g is not None:
+                    fx.tensor(f"{case}.grad{i}", g)
+            kinds["gradients"] += 1
+        if call.name in SCALED and expect == "value":
+            scale, gscales = scales(call, gs[0] if gs else None)
+            fx.tensor(case + ".scale", scale)
+            for i, v in gscales.items():
+                fx.tensor(f"{case}.gscale{i}", v)
+        elif call.name in BROADCAST and gs and expect == "value":
+            _, gscales = scales(call, gs[0])
+            for i, v in gscales.items():  # a gradient summed over broadcast dims
+                if v.shape != outs[0].shape:
+                    fx.tensor(f"{case}.gscale{i}", v)
+    words = arg_words(call, fx, case, tensor_index)
+    lines.append(" ".join([case, call.name, expect] + words) + f" # {gen}: {describe_sample(s)}")
+
+
 def write_op(name, op, functions, mapper):
     stats = Stats(functions)
     torch.manual_seed(op_seed(name))  # make_tensor draws from torch's stream,
@@ -1082,88 +1162,61 @@ def write_op(name, op, functions, mapper):
             except Skip as skip:
                 stats.skipped[skip.reason] += 1
                 continue
-            case = f"c{len(lines)}"
-            expect = call.expect
-            stats.edge_replayed += gen == "edge"
             if (result[0] != "error" and call.name not in MIXED_DTYPES
                     and any(a.kind == "T" and a.value.dtype != torch.float32 for a in call.args)):
                 stats.skipped["dtype"] += 1  # PyTorch computes in int64; ctorch in float32
                 continue
-            if result[0] == "error":
-                expect = "error"
-                own, pending = OWN_WORDING.get(call.name), PENDING_WORDING.get(call.name)
-                if own and own[0] in result[1]:
-                    expect = "error_any"
-                    stats.own_wording.append(f"{describe_sample(s)}: {own[1]}")
-                if pending and pending[0] in result[1]:
-                    expect = "error_any"
-                    stats.pending.append(f"{describe_sample(s)}: {pending[1]}")
-                fx.text(case + ".err", result[1])
-                stats.errors += 1
-            elif expect != "value":
-                stats.differs[expect] += 1
-            else:
-                stats.compared += 1
-            tensor_index = {}
-            for a in call.args:
-                if a.kind == "T" and id(a.value) not in tensor_index:
-                    i = tensor_index[id(a.value)] = len(tensor_index)
-                    write_tensor_arg(fx, f"{case}.t{i}", a.value)
-            if result[0] == "value":
-                _, outs, grads, gs = result
-                for k, o in enumerate(outs):
-                    fx.tensor(case + (".out" if k == 0 else f".out{k}"), o)
-                if gs and expect == "value":
-                    fx.scalar(case + ".gseed", g_seed)
-                    for i, g in grads.items():
-                        if g is not None:
-                            fx.tensor(f"{case}.grad{i}", g)
-                    stats.grads += 1
-                if call.name in SCALED and expect == "value":
-                    scale, gscales = scales(call, gs[0] if gs else None)
-                    fx.tensor(case + ".scale", scale)
-                    for i, v in gscales.items():
-                        fx.tensor(f"{case}.gscale{i}", v)
-                elif call.name in BROADCAST and gs and expect == "value":
-                    _, gscales = scales(call, gs[0])
-                    for i, v in gscales.items():  # a gradient summed over broadcast dims
-                        if v.shape != outs[0].shape:
-                            fx.tensor(f"{case}.gscale{i}", v)
-            words = arg_words(call, fx, case, tensor_index)
-            lines.append(" ".join([case, call.name, expect] + words)
-                         + f" # {gen}: {describe_sample(s)}")
+            write_case(fx, stats, lines, gen, s, call, result, g_seed,
+                       "edge" if gen == "edge" else "opinfo")
+            inplace = inplace_of(op, s, call) if result[0] == "value" else None
+            if inplace:
+                write_case(fx, stats, lines, gen, s, inplace[0], inplace[1], None, "inplace")
         fx.text("cases", "\n".join(lines) + "\n")
     return stats
 
 
 # ---- the coverage table ------------------------------------------------------------------------------
 
+def kinds_text(counts):
+    """"103 values (103 gradients), 2 errors" for one origin's cases."""
+    parts = []
+    if counts["values"]:
+        grads = f" ({counts['gradients']} with gradients)" if counts["gradients"] else ""
+        parts.append(f"{counts['values']} values{grads}")
+    if counts["errors"]:
+        parts.append(f"{counts['errors']} errors")
+    parts += [f"{n} {k}" for k, n in sorted(counts.items())
+              if k not in ("values", "gradients", "errors")]
+    return ", ".join(parts) or "-"
+
+
 def coverage_table(all_stats):
-    rows = ["| OpInfo | ctorch | samples: sample + reference + error | edge | compared "
-            "(gradients) | errors | deliberate differences | skipped, by reason | agree |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| OpInfo | ctorch | samples: sample + reference + error | compared | skipped, by "
+            "reason | also replayed | agree |",
+            "|---|---|---|---|---|---|---|"]
     total = collections.Counter()
     for name, st in all_stats.items():
         n = st.by_gen["sample"] + st.by_gen["reference"] + st.by_gen["error"]
         gens = f"{n} = {st.by_gen['sample']} + {st.by_gen['reference']} + {st.by_gen['error']}"
         skipped = ", ".join(f"{k} {v}" for k, v in sorted(st.skipped.items())) or "-"
-        differs = ", ".join(f"{k} {v}" for k, v in sorted(st.differs.items())) or "-"
-        replayed = st.compared + st.errors + sum(st.differs.values())
-        rows.append(f"| `{name}` | `{st.functions}` | {gens} | {st.by_gen['edge'] or '-'} | "
-                    f"{st.compared} ({st.grads}) | {st.errors} | {differs} | {skipped} | "
-                    f"{replayed} of {replayed} |")
+        compared = st.replayed("opinfo")
+        also = [f"{st.replayed(o)} {o.replace('inplace', 'in place')}"
+                for o in ("edge", "inplace") if st.replayed(o)]
+        rows.append(f"| `{name}` | `{st.functions}` | {gens} | {compared}: "
+                    f"{kinds_text(st.kinds['opinfo'])} | {skipped} | {', '.join(also) or '-'} "
+                    f"| all {st.replayed()} |")
         total["samples"] += n
-        total["edge"] += st.by_gen["edge"]
-        total["compared"] += st.compared
-        total["errors"] += st.errors
-        total["differs"] += sum(st.differs.values())
+        total["compared"] += compared
         total["skipped"] += sum(st.skipped.values())
-        total["grads"] += st.grads
-        total["replayed"] += replayed
+        total["edge"] += st.replayed("edge")
+        total["inplace"] += st.replayed("inplace")
+        total["replayed"] += st.replayed()
+        for o in st.kinds:
+            for k, v in st.kinds[o].items():
+                total[f"{o}.{k}"] += v
     rows.append(f"| **{len(all_stats)} OpInfos** | | **{total['samples']}** | "
-                f"**{total['edge']}** | **{total['compared']} ({total['grads']})** | "
-                f"**{total['errors']}** | **{total['differs']}** | **{total['skipped']}** | "
-                f"**{total['replayed']} of {total['replayed']}** |")
+                f"**{total['compared']}** | **{total['skipped']}** | **{total['edge']} edge, "
+                f"{total['inplace']} in place** | **all {total['replayed']}** |")
     return rows, total
 
 
@@ -1173,15 +1226,22 @@ def write_docs(all_stats):
     for st in all_stats.values():
         reasons.update(st.skipped)
     text = ["<!-- opinfo:begin (written by tools/gen_opinfo_fixtures.py) -->", ""] + rows + [""]
-    text.append(f"Replayed: {total['compared']} samples compared (values, and the gradients of "
-                f"{total['grads']}), {total['errors']} errors, {total['differs']} deliberate "
-                f"differences; {total['skipped']} skipped:")
+    text.append(f"Of PyTorch's {total['samples']} samples, {total['compared']} are replayed "
+                f"({total['opinfo.values']} values, {total['opinfo.gradients']} of them with "
+                f"their gradients, {total['opinfo.errors']} errors, "
+                f"{total['compared'] - total['opinfo.values'] - total['opinfo.errors']} "
+                f"deliberate differences), and {total['skipped']} skipped. Besides them, "
+                f"{total['edge']} edge samples and {total['inplace']} in-place variants of the "
+                f"samples (`add_`, `sub_`, `mul_`, `mul_scalar_`, `masked_fill_` on a copy of "
+                f"the input with its strides). `test_opinfo` fails on any disagreement, so a "
+                f"passing run means \"agree: all\". The reasons for skipping:")
     text.append("")
     for reason, n in reasons.most_common():
         text.append(f"- `{reason}` ({n}): {REASONS[reason]}")
     differs = collections.Counter()
     for st in all_stats.values():
-        differs.update(st.differs)
+        for counts in st.kinds.values():
+            differs.update({k: v for k, v in counts.items() if k in DIFFERENCES})
     if differs:
         text += ["", "Deliberate differences (each replayed: ctorch must do what it promises "
                      "instead):", ""]
@@ -1222,12 +1282,12 @@ def main():
     with FixtureWriter(os.path.join(OUT_DIR, "index.txt"), GENERATOR) as fx:
         fx.text("ops", "\n".join(OPS) + "\n")
         for name, st in all_stats.items():
-            fx.scalar(f"{name}.cases", st.compared + st.errors + sum(st.differs.values()))
-            fx.scalar(f"{name}.edge_cases", st.edge_replayed)
+            fx.scalar(f"{name}.cases", st.replayed())
+            fx.scalar(f"{name}.from_opinfo", st.replayed("opinfo"))
     total = write_docs(all_stats)
     print(f"wrote {OUT_DIR}: {len(OPS)} OpInfos, {total['samples']} samples, "
-          f"{total['compared']} compared, {total['errors']} errors, {total['differs']} "
-          f"deliberate differences, {total['skipped']} skipped")
+          f"{total['compared']} replayed, {total['skipped']} skipped; {total['edge']} edge "
+          f"samples, {total['inplace']} in-place variants")
 
 
 if __name__ == "__main__":

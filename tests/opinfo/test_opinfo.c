@@ -5,8 +5,10 @@
  * common_methods_invocations) with three generators of inputs: sample_inputs, reference_inputs
  * (extremal values, large and strided tensors) and error_inputs. tools/gen_opinfo_fixtures.py
  * maps each float32 sample onto the ctorch call that expresses it and stores what PyTorch 1.13
- * computed in tests/fixtures/opinfo/<OpInfo>.txt (the format is described there). Here each
- * sample runs through that call:
+ * computed in tests/fixtures/opinfo/<OpInfo>.txt (the format is described there), with edge
+ * samples of its own (derivative boundaries, the extremes of the stable formulas, long sums,
+ * empty inner dims) and the in-place variants (add_, ...) of the samples. Here each sample
+ * runs through that call:
  *
  *   - the inputs are rebuilt with the same strides (a strided input comes as its storage and
  *     the views that make it), and inputs PyTorch differentiates require grad;
@@ -139,7 +141,13 @@ static Tensor *clone(CallArgs *a) { return torch_clone(T0); }
 static Tensor *to_float(CallArgs *a) { return torch_to_dtype(T0, TORCH_FLOAT32); }
 static Tensor *to_long(CallArgs *a) { return torch_to_dtype(T0, TORCH_INT64); }
 static Tensor *to_bool(CallArgs *a) { return torch_to_dtype(T0, TORCH_BOOL); }
-static Tensor *fill(CallArgs *a) { return torch_fill_(T0, a->f[0]); } /* on the input itself */
+/* In place, on the input itself (rebuilt with PyTorch's strides), returning it. */
+static Tensor *add_(CallArgs *a) { return torch_add_(T0, T1); }
+static Tensor *sub_(CallArgs *a) { return torch_sub_(T0, T1); }
+static Tensor *mul_(CallArgs *a) { return torch_mul_(T0, T1); }
+static Tensor *mul_scalar_(CallArgs *a) { return torch_mul_scalar_(T0, a->f[0]); }
+static Tensor *masked_fill_(CallArgs *a) { return torch_masked_fill_(T0, T1, a->f[0]); }
+static Tensor *fill(CallArgs *a) { return torch_fill_(T0, a->f[0]); }
 static Tensor *zero(CallArgs *a) { return torch_zero_(T0); }
 static Tensor *zeros(CallArgs *a) { return torch_zeros(a->shape); }
 static Tensor *ones(CallArgs *a) { return torch_ones(a->shape); }
@@ -206,6 +214,9 @@ static const Call CALLS[] = {
     {"lt_scalar", lt_scalar, EXACT, EXACT}, {"le_scalar", le_scalar, EXACT, EXACT},
     {"gt_scalar", gt_scalar, EXACT, EXACT}, {"ge_scalar", ge_scalar, EXACT, EXACT},
     {"masked_fill", masked_fill, EXACT, EXACT}, {"where", where, EXACT, EXACT},
+    /* The in-place variants: the same kernels, writing into a strided input. */
+    {"add_", add_, EXACT, EXACT}, {"sub_", sub_, EXACT, EXACT}, {"mul_", mul_, EXACT, EXACT},
+    {"mul_scalar_", mul_scalar_, EXACT, EXACT}, {"masked_fill_", masked_fill_, EXACT, EXACT},
     /* Sums in double (a documented difference from libtorch's float cascade); max and min
      * only compare, and their gradients copy g (or split it evenly between ties). */
     {"sum", sum, SUMS, EXACT}, {"sum_dim", sum_dim, SUMS, EXACT},
@@ -667,7 +678,8 @@ static int opinfo_replay(const char *opinfo, Report *r) {
     return n;
 }
 
-/* The index's count for one OpInfo: "cases" (all replayed) or "edge_cases" (written here). */
+/* The index's count for one OpInfo: "cases" (every case of its file) or "from_opinfo" (those
+ * that are PyTorch's own samples, not edge samples or in-place variants). */
 static int index_count(const char *opinfo, const char *what) {
     Fixtures *fx = fixtures_load("opinfo/index.txt");
     char name[128];
@@ -688,7 +700,8 @@ START_TEST(test_opinfo) {
 END_TEST
 
 /* The generator's list of OpInfos is this file's; together they replay more than 1,500 of
- * PyTorch's own samples (reference inputs included), besides the edge samples. */
+ * PyTorch's own samples (reference inputs included), besides edge samples and in-place
+ * variants. */
 START_TEST(test_index) {
     Fixtures *fx = fixtures_load("opinfo/index.txt");
     const char *ops = fixture_text(fx, "ops");
@@ -698,7 +711,7 @@ START_TEST(test_index) {
         ck_assert_int_lt(k, N_OPINFOS);
         ck_assert_msg(strlen(OPINFOS[k]) == len && strncmp(p, OPINFOS[k], len) == 0,
                       "OpInfo %d is %.*s in the fixtures, %s here", k, (int)len, p, OPINFOS[k]);
-        from_opinfo += index_count(OPINFOS[k], "cases") - index_count(OPINFOS[k], "edge_cases");
+        from_opinfo += index_count(OPINFOS[k], "from_opinfo");
         p += len + (p[len] == '\n');
     }
     ck_assert_int_eq(k, N_OPINFOS);
