@@ -68,8 +68,10 @@ typedef struct CallArgs {
     Module *module;        /* nn_linear's module, freed after the case */
 } CallArgs;
 
+/* One function per call: it runs the ctorch function on the case's arguments. */
 typedef Tensor *(*CallFn)(CallArgs *a);
 
+/* The call functions name their tensors T0, T1, T2 (the case line's T0, T1, T2). */
 #define T0 a->t[0]
 #define T1 a->t[1]
 #define T2 a->t[2]
