@@ -12,6 +12,8 @@
  */
 #include "graph.h"
 
+#include <math.h>
+
 /* Sums g over the dimensions broadcasting added or stretched, back to `shape`. */
 static Tensor *sum_to(Tensor *g, Shape shape) {
     if (shape_equal(g->shape, shape)) return g;
@@ -24,13 +26,24 @@ static Tensor *sum_to(Tensor *g, Shape shape) {
 }
 
 static Tensor *zero_where(Tensor *g, Tensor *mask) { return torch_masked_fill(g, mask, 0); }
+/* The other way round: g where mask is true, 0 elsewhere (libtorch's where(mask, g, 0)). */
+static Tensor *keep_where(Tensor *g, Tensor *mask) {
+    return torch_where(mask, g, torch_zeros(SHAPE_SCALAR));
+}
 
-/* Gradient of max/min over everything: split evenly between the elements that tie. */
+/* libtorch's sgn(a) for floats, (0 < a) - (a < 0): 1, -1, and 0 for 0, -0 and NaN. */
+static Tensor *sign_of(Tensor *a) {
+    return torch_sub(torch_to_dtype(torch_gt_scalar(a, 0), TORCH_FLOAT32),
+                     torch_to_dtype(torch_lt_scalar(a, 0), TORCH_FLOAT32));
+}
+
+/* Gradient of max/min over everything: split evenly between the elements that tie. A NaN
+ * result came from a's NaNs, and they share g (NaN == NaN is false, so ask a != a). */
 static Tensor *evenly_distribute(Tensor *g, Tensor *a, Tensor *result) {
-    Tensor *mask = torch_eq(a, result);
+    Tensor *mask = isnan(torch_item(result)) ? torch_ne(a, a) : torch_eq(a, result);
     Tensor *count = torch_sum(torch_to_dtype(mask, TORCH_FLOAT32));
     Tensor *share = torch_div(g, count);
-    return torch_where(mask, torch_expand(share, a->shape), torch_zeros(SHAPE_SCALAR));
+    return keep_where(torch_expand(share, a->shape), mask);
 }
 
 /* Gradient of max/min along dim: g goes to the position each value came from. */
@@ -183,14 +196,14 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[0] = s == 0 ? torch_zeros_like(a)
                          : torch_mul(g, torch_mul_scalar(torch_pow(a, s - 1), s));
         break;
-    case TORCH_OP_CLAMP_MIN: /* out = max(a, min): g where a >= min */
+    case TORCH_OP_CLAMP_MIN: /* out = max(a, min): g where a >= min, 0 elsewhere (NaN too) */
         /* BEGIN EXERCISE 2.4: the backward of clamp */
-        grad[0] = zero_where(g, torch_lt_scalar(a, s));
+        grad[0] = keep_where(g, torch_ge_scalar(a, s));
         /* END EXERCISE 2.4 */
         break;
-    case TORCH_OP_CLAMP: /* out = min(max(a, min), max): g where min <= a <= max */
+    case TORCH_OP_CLAMP: /* out = min(max(a, min), max): g where min <= a <= max, else 0 */
         /* BEGIN EXERCISE 2.4: the backward of clamp (both bounds) */
-        grad[0] = zero_where(zero_where(g, torch_lt_scalar(a, s)), torch_gt_scalar(a, op->scalar2));
+        grad[0] = keep_where(keep_where(g, torch_ge_scalar(a, s)), torch_le_scalar(a, op->scalar2));
         /* END EXERCISE 2.4 */
         break;
     case TORCH_OP_RELU: /* g where the output is > 0: libtorch's threshold_backward(g, out, 0) */
@@ -199,13 +212,13 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
     case TORCH_OP_EXP: grad[0] = torch_mul(g, out); break;             /* d exp(a) = exp(a) */
     case TORCH_OP_LOG: grad[0] = torch_div(g, a); break;               /* d log(a) = 1/a */
     case TORCH_OP_SQRT: grad[0] = torch_div(g, torch_mul_scalar(out, 2)); break;
-    case TORCH_OP_ABS: /* d |a| = sign(a) */
-        grad[0] = zero_where(torch_where(torch_lt_scalar(a, 0), torch_neg(g), g),
-                             torch_eq_scalar(a, 0));
+    case TORCH_OP_ABS: /* d |a| = sgn(a), 0 at 0 and at NaN. Multiplied, as libtorch does:
+                        * g * 0 is -0 for a negative g, and NaN for an infinite one. */
+        grad[0] = torch_mul(g, sign_of(a));
         break;
     case TORCH_OP_WHERE: /* out = where(cond, a, b) */
-        grad[0] = sum_to(torch_where(op->extra, g, torch_zeros(SHAPE_SCALAR)), a->shape);
-        grad[1] = sum_to(torch_where(op->extra, torch_zeros(SHAPE_SCALAR), g), b->shape);
+        grad[0] = sum_to(keep_where(g, op->extra), a->shape);
+        grad[1] = sum_to(zero_where(g, op->extra), b->shape);
         break;
     case TORCH_OP_MASKED_FILL: /* a may have been broadcast against the mask */
         grad[0] = sum_to(zero_where(g, op->extra), a->shape);

@@ -41,6 +41,9 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import torch  # noqa: E402  (after the thread variables)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_mirror import chapter_model, make_data  # noqa: E402
+
 torch.set_num_threads(ARGS.threads)
 
 
@@ -94,16 +97,9 @@ def bench_overhead():
 
 # ---- the chapters' loops -------------------------------------------------------------------
 
-def data(n, d_in):
-    torch.manual_seed(1)
-    x = torch.randn(n, d_in)
-    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5 + torch.randn(n, 1)
-    return x, y
-
-
 def stage1(n, d_in, hidden, lr):
     """Chapter 1: gradients by hand."""
-    x, y = data(n, d_in)
+    x, y = make_data(1, n, d_in)
     w1, w2 = torch.randn(d_in, hidden), torch.randn(hidden, 1)
     b1, b2 = torch.zeros(1, hidden), torch.zeros(1, 1)
     state = [w1, w2, b1, b2]
@@ -129,7 +125,7 @@ def stage1(n, d_in, hidden, lr):
 
 def stage2(n, d_in, hidden, lr):
     """Chapter 2: autograd."""
-    x, y = data(n, d_in)
+    x, y = make_data(1, n, d_in)
     w1 = torch.randn(d_in, hidden, requires_grad=True)
     w2 = torch.randn(hidden, 1, requires_grad=True)
     b1 = torch.zeros(1, hidden, requires_grad=True)
@@ -148,15 +144,10 @@ def stage2(n, d_in, hidden, lr):
     return epoch
 
 
-def model_of(d_in, hidden):
-    return torch.nn.Sequential(torch.nn.Linear(d_in, hidden), torch.nn.ReLU(),
-                               torch.nn.Linear(hidden, 1))
-
-
 def stage3(n, d_in, hidden, lr):
     """Chapter 3: modules, the update by hand."""
-    x, y = data(n, d_in)
-    model = model_of(d_in, hidden)
+    x, y = make_data(1, n, d_in)
+    model = chapter_model(d_in, hidden)
 
     def epoch():
         y_pred = model(x)
@@ -173,8 +164,8 @@ def stage3(n, d_in, hidden, lr):
 
 def stage4(n, d_in, hidden, lr):
     """Chapter 4: mse_loss and Adam."""
-    x, y = data(n, d_in)
-    model = model_of(d_in, hidden)
+    x, y = make_data(1, n, d_in)
+    model = chapter_model(d_in, hidden)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
     def epoch():

@@ -21,6 +21,7 @@ aten = torch.ops.aten
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fixtures import FixtureWriter  # noqa: E402
+from torch_mirror import make_data  # noqa: E402
 
 GEN = torch.Generator().manual_seed(20240601)
 
@@ -233,9 +234,7 @@ def write_network_graph(fx):
 
 def stage2(seed):
     """Chapter 2's loop: the same network, gradients from autograd."""
-    torch.manual_seed(seed)
-    x = torch.randn(100, 3)
-    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5 + torch.randn(100, 1)
+    x, y = make_data(seed)
     w1 = torch.randn(3, 32, requires_grad=True)
     w2 = torch.randn(32, 1, requires_grad=True)
     b1 = torch.zeros(1, 32, requires_grad=True)

@@ -28,6 +28,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixtures import FixtureWriter  # noqa: E402
+from torch_mirror import view_of  # noqa: E402
 
 OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                     "fixtures", "elementwise.txt"))
@@ -84,18 +85,6 @@ def make_inputs():
     return t
 
 
-def view(t, ref):
-    name, _, kind = ref.partition("@")
-    base = t[name]
-    if kind == "":
-        return base
-    if kind == "T":
-        return base.t()
-    if kind == "s2":
-        return base[..., ::2]
-    raise ValueError(ref)
-
-
 SCALAR_OPS = {"add_scalar": lambda a, s: a + s, "sub_scalar": lambda a, s: a - s,
               "mul_scalar": lambda a, s: a * s, "div_scalar": lambda a, s: a / s}
 BINARY_OPS = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
@@ -111,15 +100,15 @@ INPLACE_OPS = {"add_", "sub_", "mul_", "mul_scalar_", "fill_", "zero_", "masked_
 def run(t, op, args):
     """Runs one case in torch. args: tensor refs (str) and float32 scalars (float)."""
     def arg(i):
-        return view(t, args[i]) if isinstance(args[i], str) else args[i]
+        return view_of(t, args[i]) if isinstance(args[i], str) else args[i]
 
     if op in INPLACE_OPS:
         # Work on a copy of the base, so the stored inputs stay as generated.
         name, _, kind = args[0].partition("@")
         work = dict(t)
         work[name] = t[name].clone()
-        target = view(work, args[0])
-        rest = [view(t, a) if isinstance(a, str) else a for a in args[1:]]
+        target = view_of(work, args[0])
+        rest = [view_of(t, a) if isinstance(a, str) else a for a in args[1:]]
         if op == "add_":
             target.add_(rest[0])
         elif op == "sub_":

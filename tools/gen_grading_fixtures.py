@@ -154,8 +154,9 @@ def visible(fx):
     for name, t in [("a", a), ("b", b), ("r", r), ("grad_a", ga), ("grad_b", gb)]:
         fx.tensor(f"ex2_3_{name}", t)
 
-    # 2.4 clamp(min = 0) with exact zeros: ClampBackward1 lets g through where x >= 0
-    x = torch.tensor([-1.5, 0.0, 0.7, -0.0, 2.0, -0.2, 0.0, 1e-8, -1e-8, 3.0])
+    # 2.4 clamp(min = 0) with exact zeros and a NaN: ClampBackward1 lets g through where
+    # x >= 0, and only there (not at the NaN)
+    x = torch.tensor([-1.5, 0.0, 0.7, -0.0, 2.0, -0.2, float("nan"), 1e-8, -1e-8, 3.0])
     r = torch.randn(10)
     _, (g,) = grads_of(lambda x: x.clamp(min=0), x, gradient=r)
     fx.tensor("ex2_4_x", x)
@@ -270,8 +271,8 @@ def hidden(fx):
     for name, t in [("x", x), ("r2", r2), ("grad_x", gx)]:
         fx.tensor(f"ex2_3_{name}", t)
 
-    # 2.4 clamp with both bounds, values on and past each bound
-    x = torch.tensor([-1.0, -0.5, -0.49, 0.0, 0.5, 0.51, 2.0, -0.5000001])
+    # 2.4 clamp with both bounds, values on and past each bound, and a NaN (gradient 0)
+    x = torch.tensor([float("nan"), -0.5, -0.49, 0.0, 0.5, 0.51, 2.0, -0.5000001])
     r = torch.randn(8)
     _, (g,) = grads_of(lambda x: x.clamp(min=-0.5, max=0.5), x, gradient=r)
     fx.tensor("ex2_4_x", x)

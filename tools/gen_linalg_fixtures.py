@@ -26,6 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixtures import FixtureWriter  # noqa: E402
+from torch_mirror import error_of  # noqa: E402
 
 
 def how(t, h):
@@ -75,18 +76,6 @@ def write_operand(w, name, shape, h):
     w.tensor(name, stored)
     w.text(name + "_how", h)
     return how(stored, h)
-
-
-def libtorch_text(msg):
-    return msg.replace("torch.FloatTensor", "CPUFloatType")
-
-
-def error_of(fn):
-    try:
-        fn()
-    except (RuntimeError, IndexError) as e:
-        return libtorch_text(str(e))
-    raise AssertionError("expected an error")
 
 
 # (n, k, m, how a, how b): the shapes of the tutorial (some with 40 rows instead of 100, to

@@ -22,6 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixtures import FixtureWriter  # noqa: E402
+from torch_mirror import view_of  # noqa: E402
 
 OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                     "fixtures", "reduce.txt"))
@@ -46,11 +47,6 @@ def make_inputs():
     t["s0"] = torch.tensor(-2.5)
     t["e03"] = torch.zeros(0, 3)
     return t
-
-
-def view(t, ref):
-    name, _, kind = ref.partition("@")
-    return t[name].t() if kind == "T" else t[name]
 
 
 def cases():
@@ -123,7 +119,7 @@ def cases():
 
 
 def run(t, op, ref, dim=None, keep=None):
-    a = view(t, ref)
+    a = view_of(t, ref)
     if op == "sum":
         return a.sum(), None
     if op == "mean":

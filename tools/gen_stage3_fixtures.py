@@ -31,25 +31,12 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fixtures import FixtureWriter  # noqa: E402
+from torch_mirror import EPOCHS, chapter_model, make_data  # noqa: E402
 
-D_IN, D_OUT, N, D_HIDDEN, EPOCHS = 3, 1, 100, 32, 200
 LINEAR_SIZES = [(3, 32), (32, 1), (7, 1000), (1, 1), (5, 0), (0, 5), (100, 3)]
 LINEAR_SEEDS = [1, 42, 123456789]
 CHAPTER_SEEDS = [1, 42]
 NAMES = ["0.weight", "0.bias", "2.weight", "2.bias"]
-
-
-def make_data(seed):
-    """The chapters' data: x, then y from x's first three columns plus noise."""
-    torch.manual_seed(seed)
-    x = torch.randn(N, D_IN)
-    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5 + torch.randn(N, 1)
-    return x, y
-
-
-def make_model():
-    return torch.nn.Sequential(torch.nn.Linear(D_IN, D_HIDDEN), torch.nn.ReLU(),
-                               torch.nn.Linear(D_HIDDEN, D_OUT))
 
 
 def check_names(model):
@@ -73,7 +60,7 @@ def linear_inits(fx):
 def sequential_inits(fx):
     for seed in LINEAR_SEEDS:
         torch.manual_seed(seed)
-        model = make_model()
+        model = chapter_model()
         check_names(model)
         for name, p in model.named_parameters():
             fx.tensor(f"seq_s{seed}_{name}", p)
@@ -96,7 +83,7 @@ def graph_text(fn, depth=0):
 def chapter_step(fx, seed):
     """One forward and backward of the chapter's network, data drawn first."""
     x, y = make_data(seed)
-    model = make_model()
+    model = chapter_model()
     check_names(model)
     key = f"chapter_s{seed}"
     fx.tensor(f"{key}_x", x)
@@ -118,7 +105,7 @@ def chapter_step(fx, seed):
 def chapter_losses(seed):
     """Chapter 3's training loop: nn.Sequential, loss by hand, update under no_grad."""
     x, y = make_data(seed)
-    model = make_model()
+    model = chapter_model()
     learning_rate = 1e-4
     losses = []
     for t in range(1, EPOCHS + 1):

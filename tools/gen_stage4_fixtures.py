@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fixtures import FixtureWriter  # noqa: E402
+from torch_mirror import EPOCHS, N, chapter_data, chapter_model  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
 GENERATOR = "tools/gen_stage4_fixtures.py"
@@ -155,22 +156,14 @@ def optim():
 
 # ---- chapter 4's program and walkthrough ----------------------------------------------------
 
-D_IN, D_OUT, N, D_HIDDEN, EPOCHS = 3, 1, 100, 32, 200
 SEEDS = [1, 42]
-
-
-def make_data():
-    x = torch.randn(N, D_IN)
-    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5 + torch.randn(N, 1)
-    return x, y
 
 
 def chapter4_loop(seed):
     """The chapter's final program: data first, then the model, from the same seed."""
     torch.manual_seed(seed)
-    x, y = make_data()
-    model = torch.nn.Sequential(torch.nn.Linear(D_IN, D_HIDDEN), torch.nn.ReLU(),
-                                torch.nn.Linear(D_HIDDEN, D_OUT))
+    x, y = chapter_data()
+    model = chapter_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.08)
     losses = []
     for t in range(1, EPOCHS + 1):

@@ -14,17 +14,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fixtures import FixtureWriter  # noqa: E402
+from torch_mirror import D_HIDDEN, D_IN, D_OUT, EPOCHS, N, make_data  # noqa: E402
 
-D_IN, D_OUT, N, D_HIDDEN, EPOCHS = 3, 1, 100, 32, 200
 SEEDS = [1, 42]
-
-
-def make_data(seed, n=N, d_in=D_IN):
-    """The chapters' data: x, then y from x's first three columns plus noise."""
-    torch.manual_seed(seed)
-    x = torch.randn(n, d_in)
-    y = x[:, 0:1] * 0.2 - x[:, 1:2] * 1.3 - x[:, 2:3] * 0.5 + torch.randn(n, 1)
-    return x, y
 
 
 def stage1(seed, n=N, d_in=D_IN, hidden=D_HIDDEN, epochs=EPOCHS, learning_rate=1e-4):

@@ -25,6 +25,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixtures import FixtureWriter  # noqa: E402
+from torch_mirror import error_of  # noqa: E402
 
 torch.manual_seed(20240601)
 BASES = {
@@ -130,20 +131,6 @@ def shares(out, inp):
 
 def i64(values):
     return torch.tensor(values, dtype=torch.int64).reshape(len(values))
-
-
-def libtorch_text(msg):
-    """Python rewrites libtorch's type names ("CPUFloatType" -> "torch.FloatTensor") in error
-    messages; R torch and C++ show libtorch's own text, which ctorch copies."""
-    return msg.replace("torch.FloatTensor", "CPUFloatType")
-
-
-def error_of(fn):
-    try:
-        fn()
-    except (RuntimeError, IndexError) as e:
-        return libtorch_text(str(e))
-    raise AssertionError("expected an error")
 
 
 def main():

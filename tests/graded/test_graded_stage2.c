@@ -4,7 +4,7 @@
  *   ex2_1  the backward walk: a graph with shared nodes, gradients that accumulate
  *   ex2_2  mul's backward, against PyTorch
  *   ex2_3  mm's backward, against PyTorch
- *   ex2_4  clamp's backward (clamp(min = 0)), zeros included
+ *   ex2_4  clamp's backward (clamp(min = 0)), zeros and a NaN included
  *   ex2_5  a broadcast gradient summed back to its operand's shape
  *
  * Golden values: tests/fixtures/grading.txt, from PyTorch.
@@ -88,7 +88,7 @@ END_TEST
 
 START_TEST(test_clamp_min_backward) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    Tensor *x = leaf(fx, "ex2_4_x"); /* negative values, zeros, positive values */
+    Tensor *x = leaf(fx, "ex2_4_x"); /* negative values, zeros, positive values, a NaN */
     torch_backward_with(torch_clamp_min(x, 0), fixture_tensor(fx, "ex2_4_r"), false);
     CT_ASSERT_BITS_EQ(torch_grad(x), fixture_tensor(fx, "ex2_4_grad"));
     fixtures_free(fx);

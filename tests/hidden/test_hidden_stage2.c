@@ -6,7 +6,7 @@
  *          a leaf's grad outlives the scope of its backward
  *   ex2_2  a * a, one operand without grad, finite differences
  *   ex2_3  a transposed operand, x.mm(t(x)), finite differences
- *   ex2_4  clamp with both bounds, values on and past each bound
+ *   ex2_4  clamp with both bounds, values on and past each bound, a NaN
  *   ex2_5  both operands stretched, a 0-dim operand, an added leading dim
  *
  * Golden values: tests/hidden/hidden.txt (tools/gen_grading_fixtures.py).
