@@ -108,7 +108,8 @@ def find(exs, ex_id):
         if ex.id == ex_id:
             return ex
     known = " ".join(ex.id for ex in exs)
-    raise SystemExit(f"course: no exercise {ex_id} (exercises: {known})")
+    print(f"course: no exercise {ex_id} (exercises: {known})", file=sys.stderr)
+    raise SystemExit(2)
 
 
 # ---- state kept in the build directory -----------------------------------------------------
