@@ -171,18 +171,22 @@ def test_start(test):
     return None
 
 
+def place_of(build, file, line):
+    """"tests/graded/x.c:78" for a __FILE__ and __LINE__ (the compiler ran in the build
+    directory, so __FILE__ is relative to it)."""
+    return f"{rel(os.path.normpath(os.path.join(build, file)))}:{line}"
+
+
 def first_failure(entry, log, build):
     """The first failure of a test case that did not pass, from Check's log (its text)."""
-    # the compiler ran in the build directory: __FILE__ is relative to it
-    place_of = lambda file, line: f"{rel(os.path.normpath(os.path.join(build, file)))}:{line}"  # noqa: E731
     for line in log.splitlines():
         m = LOG_RE.match(line)
         if not m or m["kind"] == "P":
             continue
-        place, msg = place_of(m["file"], m["line"]), m["msg"]
+        place, msg = place_of(build, m["file"], m["line"]), m["msg"]
         p = PLACE_RE.match(msg)
         if p:  # ct_test.h's assertions name the line that called them
-            place, msg = place_of(p["file"], p["line"]), p["msg"]
+            place, msg = place_of(build, p["file"], p["line"]), p["msg"]
         if place.startswith("tests/support/") or not place.startswith("tests/"):
             place = test_start(m["test"]) or place  # an error raised inside the library
         return Failure(m["test"], place, msg, m["kind"])
@@ -190,8 +194,8 @@ def first_failure(entry, log, build):
     return Failure(entry.tcase, None, " ".join(text[:3]) if text else "no output", "E")
 
 
-def show_failure(ex, entry, failure, regions_of):
-    """Prints the failure with what the learner needs to act on it."""
+def show_failure(ex, failure, places):
+    """Prints the failure with what the learner needs to act on it (places: {id: places})."""
     where = f" ({failure.place})" if failure.place else ""
     print(f"FAIL {failure.test}{where}")
     stub = grade.NOT_IMPLEMENTED_RE.search(failure.message)
@@ -200,13 +204,14 @@ def show_failure(ex, entry, failure, regions_of):
               f"code, between the markers at {', '.join(ex.places)}")
         return
     if stub:
-        print(f"   stopped:  this test needs exercise {stub.group(1)} first, which is not "
-              f"implemented yet ({', '.join(regions_of(stub.group(1)))}; ./course check "
-              f"{stub.group(1)})")
+        needed = stub.group(1)
+        where = places.get(needed, []) + [f"./course check {needed}"]
+        print(f"   stopped:  this test needs exercise {needed} first, which is not "
+              f"implemented yet ({', '.join(where)})")
         return
     called = source_line(failure.place) if failure.place else ""
-    if failure.kind == "E":
-        print(f"   crashed:  {failure.message}")
+    if failure.kind == "E":  # a signal, an early exit, a time limit
+        print(f"   error:    {failure.message}")
         if called:
             print(f"   after:    {called}")
         return
@@ -265,6 +270,27 @@ def progress_table(exs, current):
           f"{grade.fmt_points(total)} points ({where})")
 
 
+def show_exercise(current, exs, logs, build):
+    """The exercise shown: where its code goes, its test cases, the first failure."""
+    print(f"\n== exercise {current.id}: {current.title} ({grade.fmt_points(current.points)} "
+          f"points, docs/exercises.md#{exercises.anchor(current.id)})")
+    print(f"   your code: {', '.join(current.places) or '(no region found)'}")
+    for e in current.entries:
+        print(f"   tests:     {e.tcase} ({os.path.basename(e.binary)}"
+              f"{', ' + e.what if e.what else ''}): {'passed' if e.passed else 'FAILED'}")
+    failing = [e for e in current.entries if not e.passed]
+    if not failing:
+        print(f"\nexercise {current.id} passes its visible tests.")
+        return
+    e = failing[0]
+    print()
+    show_failure(current, first_failure(e, logs.get(id(e), ""), build),
+                 {ex.id: ex.places for ex in exs})
+    if e.output:
+        print(f"   ({e.tcase}: {e.output.splitlines()[0]}; the first failure is shown. All of "
+              f"it: CK_RUN_CASE={e.tcase} {rel(os.path.join(build, e.binary))})")
+
+
 def check_once(args):
     """One run: build, test, show. Returns the exit status (0: the exercise shown passes)."""
     exs = load_exercises()
@@ -287,32 +313,11 @@ def check_once(args):
     state = load_state(args.build)
     state["current"] = current.id
     save_state(args.build, state)
-
-    points = grade.fmt_points(current.points)
-    print(f"\n== exercise {current.id}: {current.title} ({points} points, "
-          f"docs/exercises.md#{exercises.anchor(current.id)})")
-    print(f"   your code: {', '.join(current.places) or '(no region found)'}")
-    places = {ex.id: ex.places for ex in exs}
-    regions_of = lambda ex_id: places.get(ex_id) or [f"exercise {ex_id}"]  # noqa: E731
-    for e in current.entries:
-        print(f"   tests:     {e.tcase} ({os.path.basename(e.binary)}"
-              f"{', ' + e.what if e.what else ''}): {'passed' if e.passed else 'FAILED'}")
-    failing = [e for e in current.entries if not e.passed]
-    if failing:
-        e = failing[0]
-        failure = first_failure(e, logs.get(id(e), ""), args.build)
-        print()
-        show_failure(current, e, failure, regions_of)
-        tried = e.output.splitlines()[0] if e.output else ""
-        if tried:
-            print(f"   ({e.tcase}: {tried}; the first failure is shown. All of it: "
-                  f"CK_RUN_CASE={e.tcase} {rel(os.path.join(args.build, e.binary))})")
-    else:
-        print(f"\nexercise {current.id} passes its visible tests.")
+    show_exercise(current, exs, logs, args.build)
     progress_table(exs, current)
-    if failing:
+    if not current.done:
         print(f"\nstuck? ./course hint {current.id}")
-    return 1 if failing else 0
+    return 0 if current.done else 1
 
 
 def sources():
