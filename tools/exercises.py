@@ -200,10 +200,15 @@ def needed_declarations(region, lines):
     return decls
 
 
+def stub_comment(region):
+    """The stub's first line, the one the docs show in place of any region's code."""
+    return f"{region.indent}/* YOUR CODE HERE (docs/exercises.md#{anchor(region.id)}) */"
+
+
 def stub_body(region, lines, unused=()):
     """The lines that replace a region's body in a student copy."""
     ind, a = region.indent, anchor(region.id)
-    out = [f"{ind}/* YOUR CODE HERE (docs/exercises.md#{a}) */"]
+    out = [stub_comment(region)]
     out += [f"{ind}{d} /* read by the code below */" for d in needed_declarations(region, lines)]
     if unused:
         out.append(ind + " ".join(f"(void){n};" for n in unused) +
@@ -296,6 +301,19 @@ def owner_region(stubbed, ref_regions, ref_lines, line, name):
     return candidates[0] if candidates else None
 
 
+def masked_text(rel, text):
+    """The source text with each region's body replaced by the stub's comment line: what the
+    docs of a student copy show, whatever the student has written between the markers."""
+    lines = text.split("\n")
+    regions = parse_regions(rel, lines)
+    return "\n".join(replace_regions(lines, [(r, [stub_comment(r)]) for r in regions]))
+
+
+def student_copy(root=ROOT):
+    """Whether root is a student copy: the hidden tests are not there."""
+    return not os.path.isdir(os.path.join(root, "tests", "hidden"))
+
+
 # ---- the files of a tree ------------------------------------------------------------------
 
 def list_files(root):
@@ -342,41 +360,17 @@ def filter_manifest(path):
 
 
 def refresh_docs(dest):
-    """The chapters' code snippets and stage diffs cut from the stubbed sources, so that the
-    student copy's docs do not show the solutions. (Program outputs stay as they are.)"""
+    """The copy's chapters and stage diffs show each exercise as its stub's comment line
+    (tools/docs.py masks the regions of a student copy), so that they show no solution.
+    Program outputs stay as they are."""
     docs_py = os.path.join(dest, "tools", "docs.py")
     if not os.path.isfile(docs_py):
         return
-    sys.path.insert(0, os.path.dirname(docs_py))
-    try:
-        import importlib
-        docs = importlib.import_module("docs")
-        docs.ROOT = dest
-
-        def fill(m):
-            kind, spec = m.group(1), m.group(2).strip()
-            try:
-                body = docs.render_block(kind, spec, None) if kind != "output" else m.group(3)
-            except docs.DocsError:
-                body = m.group(3)
-            return f"<!-- {kind}: {spec} -->\n{body}<!-- end {kind} -->"
-
-        for md in docs.markdown_files():
-            path = os.path.join(dest, md)
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-            new = docs.BLOCK_RE.sub(fill, text)
-            if new != text:
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(new)
-        for a, b in docs.neighbours():
-            path = os.path.join(dest, "docs", "diffs", f"stage{a}-to-stage{b}.md")
-            if os.path.isfile(path):
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(docs.diff_markdown(a, b))
-    finally:
-        sys.path.pop(0)
-        sys.modules.pop("docs", None)
+    proc = subprocess.run([sys.executable, docs_py, "--write", "--root", dest],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ExerciseError("tools/docs.py --write failed in the copy:\n" +
+                            (proc.stdout + proc.stderr)[-3000:])
 
 
 def make_student_copy(dest, root=ROOT, quiet=False):

@@ -41,6 +41,7 @@ class Entry:
         self.binary, self.tcase, self.what = binary, tcase, what
         # filled in by run()
         self.passed, self.seconds, self.output, self.stopped_at = False, 0.0, "", None
+        self.stdout = self.stderr = ""
 
     @property
     def label(self):
@@ -116,11 +117,14 @@ def stub_what_failed(build_dir, errors):
     return done
 
 
-def test_env(tcase):
-    """The environment of one run: Check's selection and forking ours, no valgrind wrapper."""
+def test_env(tcase, log=None):
+    """The environment of one run: Check's selection and forking ours, no valgrind wrapper;
+    log: a file for Check's own log, whose lines have each result's file and line."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("CK_") and k != "CT_PROGRAM_WRAPPER"}
     env["CK_RUN_CASE"] = tcase
+    if log:
+        env["CK_LOG_FILE_NAME"] = log
     return env
 
 
@@ -162,13 +166,14 @@ def kill_session(sid):
             pass
 
 
-def run(entry, build_dir, timeout):
+def run(entry, build_dir, timeout, log=None):
+    """Runs one test case alone and fills in entry's results (log: see test_env)."""
     exe = os.path.abspath(os.path.join(build_dir, entry.binary))
     start = time.monotonic()
     if not os.path.isfile(exe):
         entry.output = f"{entry.binary} was not built"
         return
-    proc = subprocess.Popen([exe], cwd=os.path.dirname(exe), env=test_env(entry.tcase),
+    proc = subprocess.Popen([exe], cwd=os.path.dirname(exe), env=test_env(entry.tcase, log),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             errors="replace", start_new_session=True)
     try:
@@ -183,6 +188,7 @@ def run(entry, build_dir, timeout):
             stdout, stderr = "", ""
         timed_out = True
     entry.seconds = time.monotonic() - start
+    entry.stdout, entry.stderr = stdout, stderr
     results = [TAP_RE.match(l) for l in stdout.splitlines()]
     oks = sum(1 for m in results if m and m.group(1) == "ok")
     not_oks = sum(1 for m in results if m and m.group(1) == "not ok")
@@ -226,8 +232,8 @@ def print_table(entries, names, score, total):
                        f"it needs exercise {e.stopped_at}, which is")
                 print(f"    | stopped: {why} not implemented yet")
             shown = e.output.splitlines()[:6 if e.visibility == "visible" else 3]
-            for line in shown:
-                print(f"    | {line[:110]}")
+            for line in shown:  # whole: the end of a line is often "expected ..."
+                print(f"    | {line}")
     print(f"Score: {fmt_points(score)}/{fmt_points(total)}")
 
 
@@ -304,7 +310,7 @@ def main(argv):
                 e.output = "not run: the build failed"
             print("grade: the build failed:\n" + errors, file=sys.stderr)
     if build_error is None:
-        hidden_here = os.path.isdir(os.path.join(ROOT, "tests", "hidden"))
+        hidden_here = not exercises.student_copy(ROOT)
         entries = [e for e in entries if e.visibility == "visible" or hidden_here]
         for e in entries:
             left = args.budget - (time.monotonic() - start)

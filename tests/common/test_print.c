@@ -290,14 +290,15 @@ START_TEST(test_r_truncation_edges) {
     Fixtures *fx = fixtures_load(FIXTURE);
     const char *notice = "... [the output was truncated (use n=-1 to disable)]\n";
     char *text = printed(AS_R_DEFAULT, fixture_tensor(fx, "arange_30"), 0); /* 31 lines */
-    ck_assert_ptr_nonnull(strstr(text, notice));
-    ck_assert_ptr_nonnull(strstr(text, " 7.2500\n... [the output"));
+    /* (not ck_assert_ptr_*: gcc 12 takes the pointer it prints for one into printed()'s text) */
+    ck_assert(strstr(text, notice) != NULL);
+    ck_assert(strstr(text, " 7.2500\n... [the output") != NULL);
     free(text);
     text = printed(AS_R_DEFAULT, fixture_tensor(fx, "arange_29"), 0); /* 30 lines */
-    ck_assert_ptr_null(strstr(text, "truncated"));
+    ck_assert(strstr(text, "truncated") == NULL);
     free(text);
     text = printed(AS_R_N, fixture_tensor(fx, "randn_100x3"), -1);
-    ck_assert_ptr_null(strstr(text, "truncated"));
+    ck_assert(strstr(text, "truncated") == NULL);
     free(text);
     fixtures_free(fx);
 }

@@ -195,9 +195,19 @@ static void put(Bytes *in, Tensor *r, Tensor *operand_a, Tensor *operand_b) {
 
 /* ---- calling under torch_catch_errors ------------------------------------------------------ */
 
+/* An exercise not written yet (a student copy: "exercise 3.1: not implemented yet") is no bug
+ * of the library, and nothing after it means anything: say which exercise, and stop. */
+static void stop_at_stub(const char *msg) {
+    if (strncmp(msg, "exercise ", 9) == 0 && strstr(msg, ": not implemented yet")) {
+        fprintf(stderr, "fuzz_api: stopped: needs %s\n", msg);
+        exit(1);
+    }
+}
+
 /* Checks what a caught error left behind: a message, and the same scope depth and grad mode. */
 static void after_error(int depth, bool grad) {
     const char *msg = torch_last_error();
+    stop_at_stub(msg);
     if (!strstr(msg, ": ") || strlen(msg) < 8) fail("an error without a message", msg);
     if (strstr(msg, "invalid pointer")) fail("a valid or released pointer called invalid", msg);
     if (torch_scope_depth() != depth) fail("a caught error changed the scope depth", msg);

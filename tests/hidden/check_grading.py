@@ -18,13 +18,23 @@
      with every exercise solved but one whose function the fast backend also implements,
      stages 3 and 4 (nn_linear's addmm, the losses' sums) stop with that exercise's message;
      with every exercise solved, each stage program writes the same loss file, byte for byte,
-     as the build under test (the fast kernels: the two backends give the same bits).
+     as the build under test (the fast kernels: the two backends give the same bits);
+  7. the learner's loop, in the student copy as a learner uses it: in the fresh copy
+     ./course check shows the first exercise of docs/exercises.md failing at its stub, with
+     where its code goes and the progress table; ./course hint gives its hints one at a time
+     (kept under build/), then says there are no more; the test suites' failures each name
+     the exercise they need, in one TAP line. With every exercise solved but a wrong
+     broadcast_shapes, ./course check shows the failing test's line, the call, the expected
+     and actual values; ./course check --watch runs again when the solution is saved, and it
+     passes; then every exercise is done and the docs test passes; with chapter 4's exercises
+     stubbed, ./course train trains stages 1 to 3 and names the exercise stage 4 needs.
 Prints TAP. Under valgrind (CT_PROGRAM_WRAPPER set) it does 1 and 2 without building the
 copy: it runs no C code of its own that valgrind would check.
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -201,6 +211,7 @@ def steps(args, src, exercises, ids, tmp, env):
               f"the student copy scores 0 on every exercise ({len(data['tests'])} visible test "
               f"cases, all failing; {sum(visible_points.values())} points possible)",
               out[-3000:] if data["score"] != 0 else "")
+        learner_unsolved(student, sbuild, exercises, env)
 
         # ---- 3. each exercise's stub fails its own tests ----------------------------------
         tree = os.path.join(tmp, "autograder", "source", "ctorch")
@@ -335,7 +346,153 @@ def steps(args, src, exercises, ids, tmp, env):
             check(same, f"every exercise solved: the student copy's stage {k} (reference "
                   "kernels) writes the same losses as the build under test, byte for byte",
                   "" if same else out1[-800:] + out2[-800:])
+        learner_solving(src, student, sbuild, exercises, ids, env)
     return finish(tmp, args.keep)
+
+
+# ---- 7. the learner's loop -----------------------------------------------------------------
+
+# A wrong answer a learner could write, for the exercise region in this function: it compiles
+# and fails its tests on values (the first shape, whatever the second).
+WRONG_ANSWER = ("broadcast_shapes", ["(void)op;", "(void)b;", "return a; /* wrong */"])
+
+
+def course(student, env, *args):
+    """./course ARGS in the student copy, as a learner runs it (its build/ is the one made)."""
+    return run([os.path.join(student, "course")] + list(args), cwd=student, env=env)
+
+
+def docs_order(root):
+    with open(os.path.join(root, "docs", "exercises.md"), encoding="utf-8") as f:
+        return re.findall(r"^## Exercise (\d+\.\d+)\b", f.read(), re.M)
+
+
+def places(exercises, root, ex_id):
+    """"file:line" of each BEGIN marker of the exercise in root."""
+    return [f"{r.path}:{r.begin + 1}" for e in exercises.exercises(root) if e["id"] == ex_id
+            for r in e["regions"]]
+
+
+def region_in(exercises, root, function):
+    """The exercise region inside the C function of that name, or None."""
+    for e in exercises.exercises(root):
+        for r in e["regions"]:
+            lines = exercises.read_lines(os.path.join(root, r.path))
+            for i in range(r.begin, -1, -1):
+                m = re.match(r"^[A-Za-z_][^;(]*\b(\w+)\s*\(", lines[i])
+                if m:
+                    if m.group(1) == function:
+                        return r
+                    break
+    return None
+
+
+def learner_unsolved(student, sbuild, exercises, env):
+    first = docs_order(student)[0]
+    where = places(exercises, student, first)
+    status, out = course(student, env, "check")
+    check(status == 1 and f"== exercise {first}:" in out and
+          f"the stub of exercise {first} is still there" in out and
+          all(p in out for p in where) and
+          re.search(rf"^> {re.escape(first)} .* this one +0/\d", out, re.M) is not None and
+          re.search(r"^0 of \d+ exercises done", out, re.M) is not None,
+          f"./course check in the fresh copy: exercise {first}, the first of docs/exercises.md, "
+          f"fails at its stub, with where its code goes ({', '.join(where)}) and the progress "
+          "table", out[-3000:])
+
+    # the hints, one at a time, kept under build/ and nowhere else
+    files = set(exercises.list_files(student))
+    course(student, env, "hint", first, "--reset")
+    shown = [course(student, env, "hint", first)[1] for _ in range(3)]
+    total = re.search(r"hint 1 of (\d+)", shown[0])
+    n = int(total.group(1)) if total else 0
+    third = f"hint 3 of {n}" if n >= 3 else "no more hints"
+    _, again = course(student, env, "hint", "--reset")
+    _, after_reset = course(student, env, "hint")
+    check(n >= 2 and f"hint 2 of {n}" in shown[1] and third in shown[2] and
+          f"exercise {first}" in again and f"exercise {first}" in after_reset and
+          "hint 1 of" in after_reset and os.path.isfile(os.path.join(sbuild, "learn.json")) and
+          set(exercises.list_files(student)) == files,
+          f"./course hint {first} three times: hints 1 and 2 of {n}, then {third}; --reset "
+          "(for the exercise check showed) starts over; kept in build/learn.json",
+          "\n----\n".join(shown + [again, after_reset]))
+
+    # the suites' failures each name the exercise they need, one TAP line each
+    status, out = run(["meson", "test", "-C", sbuild, "errors", "stage1", "graded_stage1",
+                       "fuzz_replay", "docs"], cwd=student, env=env)
+    _, counted = run([sys.executable, os.path.join(student, "tools", "count_tests.py"),
+                      os.path.join(sbuild, "meson-logs", "testlog.json")])
+    last = counted.strip().splitlines()[-1] if counted.strip() else ""
+    m = re.match(r"(\d+) passed, (\d+) failed \((\d+) of them need exercises? ", last)
+    check(m is not None and int(m.group(2)) > 0 and m.group(2) == m.group(3) and
+          "Unknown TAP" not in out and "SIGABRT" not in out,
+          "in the fresh copy, every failure of the errors, stage1, graded_stage1, fuzz_replay "
+          f"and docs suites names the exercise it needs ({last})", out[-2000:] + counted[-2000:])
+
+
+def learner_solving(src, student, sbuild, exercises, ids, env):
+    function, body = WRONG_ANSWER
+    region = region_in(exercises, student, function)
+    if not check(region is not None, f"an exercise region is in {function} (WRONG_ANSWER)"):
+        return
+    ex_id, path = region.id, os.path.join(student, region.path)
+    lines = exercises.read_lines(path)
+    exercises.write_lines(path, exercises.replace_regions(
+        lines, [(region, [region.indent + l for l in body])]))
+    status, out = course(student, env, "check", ex_id)
+    check(status == 1 and f"your code: {region.path}:{region.begin + 1}" in out and
+          re.search(r"^FAIL \w+ \(tests/graded/\w+\.c:\d+\)$", out, re.M) is not None and
+          re.search(r"^   called: +\S", out, re.M) is not None and
+          re.search(r"^   expected: \S", out, re.M) is not None and
+          re.search(r"^   actual: +\S", out, re.M) is not None,
+          f"a wrong {function}: ./course check {ex_id} shows the failing test's file:line, "
+          "the call, the expected and the actual values", out[-3000:])
+
+    # --watch: saving the solution runs the check again, which passes
+    proc = subprocess.Popen([os.path.join(student, "course"), "check", ex_id, "--watch-runs=2"],
+                            cwd=student, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("watching"):
+            break
+    exercises.inject(src, student, {ex_id}, log=lambda m: None)
+    try:
+        rest, _ = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rest, _ = proc.communicate()
+    out = "".join(seen) + rest
+    second = out.partition("watching")[2]
+    check(proc.returncode == 0 and f"exercise {ex_id} passes its visible tests" in second and
+          re.search(rf"^. {re.escape(ex_id)} .* done ", second, re.M) is not None,
+          f"./course check {ex_id} --watch: saving the solution runs it again, and it passes",
+          out[-3000:])
+
+    status, out = course(student, env, "check")
+    n = len(docs_order(student))
+    check(status == 0 and "every exercise passes its visible tests" in out and
+          f"{n} of {n} exercises done" in out,
+          f"every exercise solved: ./course check says so, {n} of {n} done", out[-3000:])
+    status, out = run(["meson", "test", "-C", sbuild, "docs", "hints"], cwd=student, env=env)
+    check(status == 0, "every exercise solved: the copy's docs and hints tests pass (solving "
+          "an exercise changes no snippet)", out[-3000:])
+
+    # ./course train: the stages whose exercises are done train, the other names its exercise
+    last = max(int(i.split(".")[0]) for i in ids)
+    stubbed = [i for i in ids if int(i.split(".")[0]) == last]
+    run([sys.executable, os.path.join(student, "tools", "exercises.py"), "stub", student] +
+        stubbed)
+    status, out = course(student, env, "train", "--", "--epochs", "3", "--every", "0")
+    summary = out.partition("Summary")[2]
+    trained = [k for k in range(1, last) if re.search(rf"^{k} \w", summary, re.M)]
+    named = re.search(rf"^  stage {last}: needs exercise (\d+\.\d+)", out, re.M)
+    check(status == 1 and trained == list(range(1, last)) and named is not None and
+          named.group(1) in stubbed and (shutil.which("gnuplot") is None or "chart:" in out),
+          f"chapter {last}'s exercises stubbed: ./course train trains stages 1 to {last - 1}, "
+          f"names the exercise stage {last} needs"
+          f"{' (' + named.group(1) + ')' if named else ''}, and draws the chart", out[-3000:])
 
 
 STAGES = {1: "stage1_tensors", 2: "stage2_autograd", 3: "stage3_modules",

@@ -7,7 +7,9 @@
  *   int main(void) { return ct_run(my_suite()); }
  *
  * Each test runs inside a scope (ct_setup/ct_teardown, added by ct_tcase), so tensors made in
- * a test are released at its end, as in a training epoch.
+ * a test are released at its end, as in a training epoch. An error the test does not catch
+ * (torch_error) fails the test with its message, "Error in exercise 1.2: not implemented yet:
+ * ..." in a student copy, instead of ending the test's process.
  */
 #ifndef CTORCH_CT_TEST_H
 #define CTORCH_CT_TEST_H
@@ -18,8 +20,20 @@
 #include "fixture.h"
 #include "tensor.h"
 
-/* A TCase whose tests each run inside a fresh scope. */
+/* A TCase whose tests each run inside a fresh scope, with uncaught errors failing the test. */
 TCase *ct_tcase(const char *name);
+
+/* Every Check failure goes through ct_assert_failed, which writes a newline in the message as
+ * "\n": a message holding a program's output stays one TAP line (meson reports any other line
+ * as "Unknown TAP output"). */
+_Noreturn void ct_assert_failed(const char *file, int line, const char *expr, const char *msg, ...)
+    __attribute__((format(printf, 4, 5)));
+#undef ck_assert_msg
+#define ck_assert_msg(expr, ...)                                                               \
+    (expr) ? _mark_point(__FILE__, __LINE__)                                                   \
+           : ct_assert_failed(__FILE__, __LINE__, "Assertion '" #expr "' failed", __VA_ARGS__)
+#undef ck_abort_msg
+#define ck_abort_msg(...) ct_assert_failed(__FILE__, __LINE__, "Failed", __VA_ARGS__)
 
 /* Adds a test that must end the process with `status` (the default error handler's exit).
  * Needs Check's fork mode: under CK_FORK=no (valgrind) the test is left out, and says so. */
@@ -59,7 +73,9 @@ char *ct_capture_stdout(void (*fn)(void *), void *ctx);
 
 /* Runs a shell command; returns its exit status and, if out is not NULL, its stdout
  * (malloc'ed). For tests of the stage programs. A command starting with an absolute path
- * runs under $CT_PROGRAM_WRAPPER when set (the valgrind setup sets it). */
+ * runs under $CT_PROGRAM_WRAPPER when set (the valgrind setup sets it). The program's stderr
+ * is passed on to the test's; a program that stopped at an exercise not written yet ("Error in
+ * exercise 1.4: not implemented yet") fails the test with that line. */
 int ct_system(const char *command, char **out);
 
 /* Reads a stage program's CSV (header epoch,loss): returns the number of rows, losses in
