@@ -253,13 +253,14 @@ static void ident_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_inputs
     backward_calls++;
     grad_inputs[0] = g;
 }
-static const AutogradFunction counting = {"CountingBackward", ident_forward, ident_backward};
+static const AutogradFunction counting = {
+    .name = "CountingBackward", .forward = ident_forward, .backward = ident_backward};
 
 /* f = ident(x) feeds ten consumers at different depths; its backward runs once, after all of
  * them, with the sum of every path's gradient. */
 START_TEST(test_shared_node_runs_once) {
     Tensor *x = leaf(SHAPE(2), (float[]){0.5f, -1});
-    Tensor *f = autograd_function_apply(&counting, (Tensor *[]){x}, 1);
+    Tensor *f = autograd_function_apply(&counting, (Tensor *[]){x}, 1, NULL);
     Tensor *total = torch_zeros(SHAPE(2));
     for (int depth = 0; depth < 10; depth++) {
         Tensor *path = f;
@@ -278,7 +279,7 @@ END_TEST
  * that follows paths instead of visiting each node once never ends. */
 START_TEST(test_ladder_of_shared_nodes) {
     Tensor *x = leaf(SHAPE(2), (float[]){1, 1});
-    Tensor *a = autograd_function_apply(&counting, (Tensor *[]){x}, 1);
+    Tensor *a = autograd_function_apply(&counting, (Tensor *[]){x}, 1, NULL);
     for (int i = 0; i < 40; i++) a = torch_add(a, torch_view(a, SHAPE(2)));
     backward_calls = 0;
     torch_backward(torch_sum(a));
