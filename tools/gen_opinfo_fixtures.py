@@ -3,7 +3,7 @@
 
 Run from anywhere with Debian's python3-torch:
     /usr/bin/python3 tools/gen_opinfo_fixtures.py
-Writes tests/fixtures/opinfo/<OpInfo name>.txt (read by tests/opinfo/test_opinfo.c),
+Writes tests/fixtures/opinfo/<NAME>.txt, one per OpInfo (read by tests/opinfo/test_opinfo.c),
 tests/fixtures/opinfo/index.txt, and the coverage table in docs/reliability.md.
 
 Every OpInfo in torch.testing._internal.common_methods_invocations carries three generators:

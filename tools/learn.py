@@ -158,7 +158,8 @@ def source_line(place):
 
 
 def test_start(test):
-    """Where the test function is defined: "tests/graded/x.c:70" for START_TEST(test)."""
+    """Where the test function is defined (e.g. tests/graded/test_graded_stage1.c:70) for
+    START_TEST(test)."""
     head = re.compile(r"^START_TEST\(\s*" + re.escape(test) + r"\s*\)")
     for d in ("tests/graded", "tests/hidden"):
         full = os.path.join(ROOT, d)
@@ -172,8 +173,8 @@ def test_start(test):
 
 
 def place_of(build, file, line):
-    """"tests/graded/x.c:78" for a __FILE__ and __LINE__ (the compiler ran in the build
-    directory, so __FILE__ is relative to it)."""
+    """The place of a __FILE__ and __LINE__, e.g. tests/graded/test_graded_stage1.c:78 (the
+    compiler ran in the build directory, so __FILE__ is relative to it)."""
     return f"{rel(os.path.normpath(os.path.join(build, file)))}:{line}"
 
 
