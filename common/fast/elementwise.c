@@ -253,6 +253,10 @@ ALWAYS_INLINE void where_piece_body(const EwJob *job, const int64_t *offset, int
     if (so == 1 && sc == 1 && sx == 1 && sy == 1) {
         const unsigned char *cb = (const unsigned char *)c; /* as select_loop reads its mask */
         for (int64_t i = 0; i < n; i++) o[i] = where_apply(cb[i], x[i], y[i]);
+    } else if (so == 1 && sc == 1 && sx == 1 && sy == 0) { /* where(mask, g, 0): a gradient */
+        const unsigned char *cb = (const unsigned char *)c;
+        float yv = *y;
+        for (int64_t i = 0; i < n; i++) o[i] = where_apply(cb[i], x[i], yv);
     } else
         for (int64_t i = 0; i < n; i++) o[i * so] = where_apply(c[i * sc], x[i * sx], y[i * sy]);
 }
