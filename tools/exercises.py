@@ -78,6 +78,43 @@ def id_key(ex_id):
     return tuple(int(p) for p in ex_id.split("."))
 
 
+# ---- the exercises' pages: docs/exercises.md ---------------------------------------------------
+#
+# Each exercise has a section there, in the order a learner takes them, that opens with
+#
+#     ## Exercise 2.3: the backward of mm
+#
+#     **Difficulty:** easy, about 20 minutes. **Teaches:** the gradient of a matrix product.
+#
+# The chapters' exercise lists, ./course check and the docs test read these lines.
+
+EXERCISES_MD = os.path.join("docs", "exercises.md")
+HEADING_RE = re.compile(r"^## Exercise (?P<id>\d+\.\d+): (?P<title>.+)$", re.M)
+ABOUT_RE = re.compile(r"\*\*Difficulty:\*\* (?P<difficulty>easy|moderate|hard), about "
+                      r"(?P<minutes>\d+) minutes\. \*\*Teaches:\*\* (?P<teaches>.+?)\.?$")
+DIFFICULTIES = ("easy", "moderate", "hard")
+
+
+def sections(root=ROOT):
+    """[{id, title, difficulty, minutes, teaches}] in the order of docs/exercises.md. A
+    section without its Difficulty line is an ExerciseError."""
+    with open(os.path.join(root, EXERCISES_MD), encoding="utf-8") as f:
+        text = f.read()
+    headings = list(HEADING_RE.finditer(text))
+    found = []
+    for h, nxt in zip(headings, headings[1:] + [None]):
+        body = text[h.end():nxt.start() if nxt else len(text)].strip()
+        paragraph = " ".join(body.split("\n\n")[0].split())
+        m = ABOUT_RE.match(paragraph)
+        if not m:
+            raise ExerciseError(f"{EXERCISES_MD}: exercise {h['id']} does not open with "
+                                "'**Difficulty:** easy|moderate|hard, about N minutes. "
+                                "**Teaches:** ...'")
+        found.append({"id": h["id"], "title": h["title"], "difficulty": m["difficulty"],
+                      "minutes": int(m["minutes"]), "teaches": m["teaches"]})
+    return found
+
+
 # ---- finding regions ------------------------------------------------------------------------
 
 class Region:
