@@ -15,6 +15,13 @@
  *       process's peak resident memory above what it used before the first tensor; and what
  *       changed between the end of epoch 2 and the end of the last epoch (buffers obtained
  *       from the system, live bytes). CSV "name,value".
+ *   bench_ops breakdown [--n N] [--d-in D] [--hidden H] [--threads T]
+ *       the parts of chapter 4's epoch, each timed alone on the epoch's shapes (the first
+ *       layer's product forward and backward, ReLU and its backward, the bias gradient's sum,
+ *       Adam's step), and the whole epoch: CSV "part,seconds,multiply_adds"
+ *   bench_ops peak [--threads T]
+ *       the machine's peak float32 multiply-add rate (bench/peak.c): CSV
+ *       "isa,lanes,threads,gflops"
  *
  * Timings are wall-clock (CLOCK_MONOTONIC), the best of several repetitions, so that another
  * program running on the machine at the same time disturbs them as little as possible.
@@ -25,6 +32,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include "peak.h"
 
 #include "autograd.h"
 #include "backend.h"
@@ -261,13 +270,111 @@ static int bench_train(int argc, char **argv) {
     return 0;
 }
 
+/* ---- breakdown: the parts of chapter 4's epoch --------------------------------------------- */
+
+/* Best time of `repeat` calls of fn, each inside its own scope (its tensors released after). */
+static double best_seconds(void (*fn)(Tensor **), Tensor **t, int repeat) {
+    double best = INFINITY;
+    for (int r = 0; r < repeat; r++) {
+        torch_scope_begin();
+        double s = now();
+        fn(t);
+        s = now() - s;
+        torch_scope_end();
+        if (s < best) best = s;
+    }
+    return best;
+}
+
+/* t: x (n, d_in), w1 (hidden, d_in), b1 (hidden), h (n, hidden) after ReLU, g (n, hidden) */
+enum { X, W1, B1, H, G, N_PARTS_TENSORS };
+static void part_mm_forward(Tensor **t) { torch_addmm(t[B1], t[X], torch_t(t[W1])); }
+static void part_relu(Tensor **t) { torch_relu(t[H]); }
+static void part_relu_backward(Tensor **t) { torch_threshold_backward(t[G], t[H], 0); }
+static void part_mm_backward(Tensor **t) { torch_mm(torch_t(t[G]), t[X]); }
+static void part_bias_grad(Tensor **t) { torch_sum_dim(t[G], 0, false); }
+
+static Optimizer *breakdown_optimizer;
+static void part_adam(Tensor **t) { (void)t; optim_step(breakdown_optimizer); }
+
+/* One epoch of chapter 4's loop, as bench_train runs it. */
+static Module *breakdown_model;
+static void part_epoch(Tensor **t) {
+    Tensor *l = nnf_mse_loss(nn_forward(breakdown_model, t[X]), t[N_PARTS_TENSORS], "sum");
+    optim_zero_grad(breakdown_optimizer);
+    torch_backward(l);
+    optim_step(breakdown_optimizer);
+}
+
+static int bench_breakdown(int argc, char **argv) {
+    long n = 4096, d_in = 512, hidden = 2048;
+    int threads = 1, repeat = 5;
+    for (int i = 0; i < argc; i += 2) { /* flag, value */
+        const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(f, "--n") == 0) n = arg_long(f, v);
+        else if (strcmp(f, "--d-in") == 0) d_in = arg_long(f, v);
+        else if (strcmp(f, "--hidden") == 0) hidden = arg_long(f, v);
+        else if (strcmp(f, "--threads") == 0) threads = (int)arg_long(f, v);
+        else if (strcmp(f, "--repeat") == 0) repeat = (int)arg_long(f, v);
+        else {
+            fprintf(stderr, "bench_ops breakdown: unknown flag '%s'\n", f);
+            return 2;
+        }
+    }
+    torch_set_num_threads(threads);
+    torch_manual_seed(1);
+    Tensor *t[N_PARTS_TENSORS + 1];
+    t[X] = torch_randn(SHAPE(n, d_in));
+    t[W1] = torch_randn(SHAPE(hidden, d_in));
+    t[B1] = torch_randn(SHAPE(hidden));
+    t[H] = torch_relu(torch_randn(SHAPE(n, hidden)));
+    t[G] = torch_randn(SHAPE(n, hidden));
+    t[N_PARTS_TENSORS] = torch_randn(SHAPE(n, 1)); /* y */
+    breakdown_model = nn_sequential(nn_linear(d_in, hidden), nn_relu(), nn_linear(hidden, 1));
+    breakdown_optimizer = optim_adam(nn_parameters(breakdown_model), 0.08);
+    best_seconds(part_epoch, t, 1); /* Adam's state exists from now on, as in an epoch */
+    const double big = (double)n * (double)d_in * (double)hidden;
+    printf("part,seconds,multiply_adds\n");
+    printf("mm forward (x w1^T + b1),%.9g,%.0f\n", best_seconds(part_mm_forward, t, repeat), big);
+    printf("relu,%.9g,0\n", best_seconds(part_relu, t, repeat));
+    printf("relu backward,%.9g,0\n", best_seconds(part_relu_backward, t, repeat));
+    printf("mm backward (g^T x),%.9g,%.0f\n", best_seconds(part_mm_backward, t, repeat), big);
+    printf("bias gradient (sum over rows),%.9g,0\n", best_seconds(part_bias_grad, t, repeat));
+    printf("adam step,%.9g,0\n", best_seconds(part_adam, t, repeat));
+    /* the epoch's multiply-adds: the two big products, and the second layer's three
+     * (n, hidden) x (hidden, 1)-sized ones: forward, its weight's and its input's gradients */
+    printf("epoch,%.9g,%.0f\n", best_seconds(part_epoch, t, repeat),
+           2 * big + 3.0 * (double)n * (double)hidden);
+    optim_free(breakdown_optimizer);
+    nn_free(breakdown_model);
+    return 0;
+}
+
+static int bench_peak(int argc, char **argv) {
+    int threads = 1;
+    if (argc == 2 && strcmp(argv[0], "--threads") == 0) threads = (int)arg_long(argv[0], argv[1]);
+    else if (argc != 0) {
+        fprintf(stderr, "usage: bench_ops peak [--threads T]\n");
+        return 2;
+    }
+    PeakResult r = peak_fma(threads);
+    printf("isa,lanes,threads,gflops\n%s,%d,%d,%.2f\n", r.isa, r.lanes, r.threads, r.gflops);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "mm") == 0) return bench_mm(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "overhead") == 0) return bench_overhead();
     if (argc >= 2 && strcmp(argv[1], "train") == 0) return bench_train(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "breakdown") == 0)
+        return bench_breakdown(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "peak") == 0) return bench_peak(argc - 2, argv + 2);
     fprintf(stderr, "usage: bench_ops mm [--threads T] [--isa NAME] [SIZE...]\n"
                     "       bench_ops overhead\n"
                     "       bench_ops train [--n N] [--d-in D] [--hidden H] [--epochs E] "
-                    "[--threads T]\n");
+                    "[--threads T]\n"
+                    "       bench_ops breakdown [--n N] [--d-in D] [--hidden H] [--threads T] "
+                    "[--repeat R]\n"
+                    "       bench_ops peak [--threads T]\n");
     return 2;
 }

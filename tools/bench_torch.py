@@ -6,13 +6,16 @@ Run with Debian's torch 1.13 (python3-torch):
     /usr/bin/python3 tools/bench_torch.py --threads T overhead          > overhead.csv
     /usr/bin/python3 tools/bench_torch.py --threads T stage K --n N --d-in D --hidden H
                                           --epochs E [--lr X]            > one CSV row
+    /usr/bin/python3 tools/bench_torch.py --threads T breakdown --n N --d-in D --hidden H
+                                                                         > breakdown.csv
 
 The thread count is fixed before torch is imported: torch.set_num_threads for torch's own
 kernels, and OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) for the BLAS behind its matrix
 products, which would otherwise use every core whatever torch says.
 
 CSV columns match bench/bench_ops.c: mm "size,threads,isa,seconds,gflops"; overhead
-"op,ns_per_op"; stage "stage,n,d_in,hidden,threads,seconds_per_epoch,final_loss".
+"op,ns_per_op"; stage "stage,n,d_in,hidden,threads,seconds_per_epoch,final_loss";
+breakdown "part,seconds,multiply_adds" (the same parts as bench_ops breakdown).
 Timings are wall-clock, the best of several repetitions.
 """
 import argparse
@@ -24,7 +27,7 @@ import time
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("what", choices=["mm", "overhead", "stage"])
+    p.add_argument("what", choices=["mm", "overhead", "stage", "breakdown"])
     p.add_argument("rest", nargs="*")
     p.add_argument("--n", type=int, default=100)
     p.add_argument("--d-in", type=int, default=3)
@@ -193,8 +196,44 @@ def bench_stage(k):
           f"{loss[0]:.9g}")
 
 
+def bench_breakdown(n, d_in, hidden, repeat):
+    """The parts of chapter 4's epoch, each timed alone on the epoch's shapes, as
+    bench_ops breakdown times ctorch's: the ops autograd runs for them."""
+    torch.manual_seed(1)
+    x, w1, b1 = torch.randn(n, d_in), torch.randn(hidden, d_in), torch.randn(hidden)
+    h, g = torch.relu(torch.randn(n, hidden)), torch.randn(n, hidden)
+    xs, y = make_data(1, n, d_in)
+    model = chapter_model(d_in, hidden)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.08)
+
+    def epoch():
+        loss = torch.nn.functional.mse_loss(model(xs), y, reduction="sum")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    epoch()  # Adam's state exists from now on, as in an epoch
+    big = n * d_in * hidden
+    parts = [
+        ("mm forward (x w1^T + b1)", lambda: torch.addmm(b1, x, w1.t()), big),
+        ("relu", lambda: torch.relu(h), 0),
+        ("relu backward", lambda: torch.ops.aten.threshold_backward(g, h, 0), 0),
+        ("mm backward (g^T x)", lambda: torch.mm(g.t(), x), big),
+        ("bias gradient (sum over rows)", lambda: g.sum(0), 0),
+        ("adam step", optimizer.step, 0),
+        ("epoch", epoch, 2 * big + 3 * n * hidden),
+    ]
+    print("part,seconds,multiply_adds")
+    with torch.no_grad():
+        for name, fn, macs in parts[:-1]:
+            print(f"{name},{best_of(fn, repeat):.9g},{macs}")
+    name, fn, macs = parts[-1]
+    print(f"{name},{best_of(fn, repeat):.9g},{macs}")
+
+
 def main():
-    if ARGS.what == "mm":
+    if ARGS.what == "breakdown":
+        bench_breakdown(ARGS.n, ARGS.d_in, ARGS.hidden, ARGS.repeat)
+    elif ARGS.what == "mm":
         bench_mm([int(s) for s in ARGS.rest] or [64, 128, 256, 512, 1024, 2048])
     elif ARGS.what == "overhead":
         bench_overhead()
