@@ -59,6 +59,7 @@ int main(int argc, char **argv) {
 
         /* ### -------- Forward pass -------- */
 
+        /* BEGIN EXERCISE 2.8: the training loop of stage 2 */
         /* compute pre-activations of hidden layers (dim: 100 x 32) */
         Tensor *h = torch_add(torch_mm(x, w1), b1);
         /* apply activation function (dim: 100 x 32) */
@@ -94,6 +95,7 @@ int main(int argc, char **argv) {
             torch_zero_(torch_grad(b1));
             torch_zero_(torch_grad(b2));
         });
+        /* END EXERCISE 2.8 */
 
         torch_scope_end();
     }

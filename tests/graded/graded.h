@@ -43,7 +43,7 @@ static inline const char *graded_shape(Shape s, char *buf, size_t len) {
                       graded_shape((got), g_, sizeof g_), graded_shape((want), w_, sizeof w_)); \
     } while (0)
 
-/* Exercise 1.3's sum_lanes itself, through sum_reference: x (contiguous float32) summed (or
+/* Exercise 1.5's sum_lanes itself, through sum_reference: x (contiguous float32) summed (or
  * averaged) along dim, or over every element for dim -1, into a tensor of want's shape,
  * checked against want bit for bit. In a fast build (-Dkernels=fast) torch_sum and the others
  * run the fast backend's sums, which give the same bits (common/backend.h); so the graded tests

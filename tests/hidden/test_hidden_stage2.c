@@ -1,13 +1,13 @@
 /*
  * test_hidden_stage2.c: the hidden tests of chapter 2's exercises (instructors only).
  *
- *   ex2_1  each node runs once, after every consumer (a counting custom function); a ladder
+ *   ex2_5  each node runs once, after every consumer (a counting custom function); a ladder
  *          of 40 shared additions (2^40 paths: only a walk that visits each node once ends);
  *          a leaf's grad outlives the scope of its backward
- *   ex2_2  a * a, one operand without grad, finite differences
+ *   ex2_1  a * a, one operand without grad, finite differences
  *   ex2_3  a transposed operand, x.mm(t(x)), finite differences
- *   ex2_4  clamp with both bounds, values on and past each bound, a NaN
- *   ex2_5  both operands stretched, a 0-dim operand, an added leading dim
+ *   ex2_2  clamp with both bounds, values on and past each bound, a NaN
+ *   ex2_4  both operands stretched, a 0-dim operand, an added leading dim
  *
  * Golden values: tests/hidden/hidden.txt (tools/gen_grading_fixtures.py).
  */
@@ -20,7 +20,7 @@ static Tensor *leaf(Fixtures *fx, const char *name) {
     return torch_requires_grad_(fixture_tensor(fx, name), true);
 }
 
-/* ---- 2.1 ----------------------------------------------------------------------------------- */
+/* ---- 2.5 ----------------------------------------------------------------------------------- */
 
 /* The identity, counting how often its backward runs. */
 static int backward_calls;
@@ -77,13 +77,13 @@ START_TEST(test_grad_outlives_scope) {
 }
 END_TEST
 
-/* ---- 2.2 ----------------------------------------------------------------------------------- */
+/* ---- 2.1 ----------------------------------------------------------------------------------- */
 
 START_TEST(test_mul_same_tensor) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *a = leaf(fx, "ex2_2_a");
-    torch_backward_with(torch_mul(a, a), fixture_tensor(fx, "ex2_2_r"), false);
-    CT_ASSERT_CLOSE(torch_grad(a), fixture_tensor(fx, "ex2_2_grad_a"), 1e-6, 1e-7);
+    Tensor *a = leaf(fx, "ex2_1_a");
+    torch_backward_with(torch_mul(a, a), fixture_tensor(fx, "ex2_1_r"), false);
+    CT_ASSERT_CLOSE(torch_grad(a), fixture_tensor(fx, "ex2_1_grad_a"), 1e-6, 1e-7);
     fixtures_free(fx);
 }
 END_TEST
@@ -139,61 +139,61 @@ END_TEST
 START_TEST(test_mm_gradcheck) { gradcheck(mm_fn, SHAPE(3, 4), SHAPE(4, 2)); }
 END_TEST
 
-/* ---- 2.4 ----------------------------------------------------------------------------------- */
+/* ---- 2.2 ----------------------------------------------------------------------------------- */
 
 START_TEST(test_clamp_both_bounds) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *x = leaf(fx, "ex2_4_x"), *r = fixture_tensor(fx, "ex2_4_r");
+    Tensor *x = leaf(fx, "ex2_2_x"), *r = fixture_tensor(fx, "ex2_2_r");
     torch_backward_with(torch_clamp(x, -0.5f, 0.5f), r, false);
-    CT_ASSERT_BITS_EQ(torch_grad(x), fixture_tensor(fx, "ex2_4_grad"));
-    Tensor *y = leaf(fx, "ex2_4_x");
+    CT_ASSERT_BITS_EQ(torch_grad(x), fixture_tensor(fx, "ex2_2_grad"));
+    Tensor *y = leaf(fx, "ex2_2_x");
     torch_backward_with(torch_clamp_min(y, -0.5f), r, false);
-    CT_ASSERT_BITS_EQ(torch_grad(y), fixture_tensor(fx, "ex2_4_grad_min"));
+    CT_ASSERT_BITS_EQ(torch_grad(y), fixture_tensor(fx, "ex2_2_grad_min"));
     fixtures_free(fx);
 }
 END_TEST
 
-/* ---- 2.5 ----------------------------------------------------------------------------------- */
+/* ---- 2.4 ----------------------------------------------------------------------------------- */
 
 START_TEST(test_broadcast_both_stretched) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *a = leaf(fx, "ex2_5_a"), *b = leaf(fx, "ex2_5_b"); /* (3, 1) + (1, 4) */
-    torch_backward_with(torch_add(a, b), fixture_tensor(fx, "ex2_5_r"), false);
-    CT_ASSERT_CLOSE(torch_grad(a), fixture_tensor(fx, "ex2_5_grad_a"), 1e-6, 1e-6);
-    CT_ASSERT_CLOSE(torch_grad(b), fixture_tensor(fx, "ex2_5_grad_b"), 1e-6, 1e-6);
+    Tensor *a = leaf(fx, "ex2_4_a"), *b = leaf(fx, "ex2_4_b"); /* (3, 1) + (1, 4) */
+    torch_backward_with(torch_add(a, b), fixture_tensor(fx, "ex2_4_r"), false);
+    CT_ASSERT_CLOSE(torch_grad(a), fixture_tensor(fx, "ex2_4_grad_a"), 1e-6, 1e-6);
+    CT_ASSERT_CLOSE(torch_grad(b), fixture_tensor(fx, "ex2_4_grad_b"), 1e-6, 1e-6);
     fixtures_free(fx);
 }
 END_TEST
 
 START_TEST(test_broadcast_scalar_operand) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *s = leaf(fx, "ex2_5_s"), *m = fixture_tensor(fx, "ex2_5_m"); /* () + (2, 3) */
-    torch_backward_with(torch_add(s, m), fixture_tensor(fx, "ex2_5_r2"), false);
-    CT_ASSERT_CLOSE(torch_grad(s), fixture_tensor(fx, "ex2_5_grad_s"), 1e-6, 1e-6);
+    Tensor *s = leaf(fx, "ex2_4_s"), *m = fixture_tensor(fx, "ex2_4_m"); /* () + (2, 3) */
+    torch_backward_with(torch_add(s, m), fixture_tensor(fx, "ex2_4_r2"), false);
+    CT_ASSERT_CLOSE(torch_grad(s), fixture_tensor(fx, "ex2_4_grad_s"), 1e-6, 1e-6);
     fixtures_free(fx);
 }
 END_TEST
 
 START_TEST(test_broadcast_leading_dim) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *u = leaf(fx, "ex2_5_u"), *v = leaf(fx, "ex2_5_v"); /* (2, 1, 4) - (3, 1) */
-    torch_backward_with(torch_sub(u, v), fixture_tensor(fx, "ex2_5_r3"), false);
-    CT_ASSERT_CLOSE(torch_grad(u), fixture_tensor(fx, "ex2_5_grad_u"), 1e-6, 1e-6);
-    CT_ASSERT_CLOSE(torch_grad(v), fixture_tensor(fx, "ex2_5_grad_v"), 1e-6, 1e-6);
+    Tensor *u = leaf(fx, "ex2_4_u"), *v = leaf(fx, "ex2_4_v"); /* (2, 1, 4) - (3, 1) */
+    torch_backward_with(torch_sub(u, v), fixture_tensor(fx, "ex2_4_r3"), false);
+    CT_ASSERT_CLOSE(torch_grad(u), fixture_tensor(fx, "ex2_4_grad_u"), 1e-6, 1e-6);
+    CT_ASSERT_CLOSE(torch_grad(v), fixture_tensor(fx, "ex2_4_grad_v"), 1e-6, 1e-6);
     fixtures_free(fx);
 }
 END_TEST
 
 static Suite *suite(void) {
     Suite *s = suite_create("hidden_stage2");
-    TCase *tc = graded_tcase("ex2_1");
+    TCase *tc = graded_tcase("ex2_5");
     /* a walk that revisits shared nodes never ends the ladder: graded_tcase's limit stops it */
     tcase_add_test(tc, test_node_runs_once_after_consumers);
     tcase_add_test(tc, test_ladder_of_shared_nodes);
     tcase_add_test(tc, test_grad_outlives_scope);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex2_2");
+    tc = graded_tcase("ex2_1");
     tcase_add_test(tc, test_mul_same_tensor);
     tcase_add_test(tc, test_mul_one_operand);
     tcase_add_test(tc, test_mul_gradcheck);
@@ -204,11 +204,11 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_mm_gradcheck);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex2_4");
+    tc = graded_tcase("ex2_2");
     tcase_add_test(tc, test_clamp_both_bounds);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex2_5");
+    tc = graded_tcase("ex2_4");
     tcase_add_test(tc, test_broadcast_both_stretched);
     tcase_add_test(tc, test_broadcast_scalar_operand);
     tcase_add_test(tc, test_broadcast_leading_dim);

@@ -229,8 +229,8 @@ const MisuseCase misuse_stage2[] = {
      "torch_backward: element 0 of tensors does not require grad and does not have a grad_fn",
      backward_without_grad, true},
     {"backward_gradient_shape",
-     "torch_backward: invalid gradient at index 0 - got [3] but expected shape compatible with "
-     "[2, 3]",
+     "torch_backward: Mismatch in shape: grad_output[0] has a shape of [3] and output[0] has "
+     "a shape of [2, 3].",
      backward_gradient_shape, false},
     {"backward_of_null", "torch_backward: expected a Tensor but got NULL", backward_of_null,
      false},
