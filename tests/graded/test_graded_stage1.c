@@ -1,6 +1,8 @@
 /*
  * test_graded_stage1.c: the tests you can run for chapter 1's exercises (docs/exercises.md).
  *
+ *   ex1_1  transpose and t: torch's shapes, strides and offsets, values read through the view
+ *   ex1_2  select and narrow: the same, on a tensor and on views of it; writes through them
  *   ex1_3  broadcast_shapes: result shapes, torch_add's values, the error message
  *   ex1_4  mm_reference: the definition's bits; a narrow product through torch_mm
  *   ex1_5  sum_lanes: itself, and torch_sum, torch_sum_dim and torch_mean, bit for bit
@@ -14,6 +16,56 @@
 #ifndef STAGE1_TRAIN
 #error "STAGE1_TRAIN must be defined by the build"
 #endif
+
+/* ---- 1.1 transpose as new strides over the same storage ----------------------------------- */
+
+START_TEST(test_transpose_views) {
+    Fixtures *fx = fixtures_load(GRADED_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_1_x"); /* (2, 3, 4), strides (12, 4, 1) */
+    graded_check_view(torch_transpose(x, 0, 2), x, fx, "ex1_1_x_t02", "x.transpose(0, 2)");
+    graded_check_view(torch_transpose(x, -1, 1), x, fx, "ex1_1_x_tm11", "x.transpose(-1, 1)");
+    graded_check_view(torch_transpose(torch_transpose(x, 0, 2), 0, 1), x, fx, "ex1_1_x_t02_t01",
+                      "x.transpose(0, 2).transpose(0, 1)");
+    Tensor *m = fixture_tensor(fx, "ex1_1_m"); /* (3, 5) */
+    graded_check_view(torch_t(m), m, fx, "ex1_1_m_t", "m.t()");
+    fixtures_free(fx);
+}
+END_TEST
+
+/* ---- 1.2 select and narrow as new strides ------------------------------------------------- */
+
+START_TEST(test_select_views) {
+    Fixtures *fx = fixtures_load(GRADED_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_2_x"); /* (4, 5, 3) */
+    graded_check_view(torch_select(x, 1, 2), x, fx, "ex1_2_select_1_2", "x.select(1, 2)");
+    graded_check_view(torch_select(x, 0, -1), x, fx, "ex1_2_select_0_m1", "x.select(0, -1)");
+    graded_check_view(torch_select(x, 2, 0), x, fx, "ex1_2_select_2_0", "x.select(2, 0)");
+    fixtures_free(fx);
+}
+END_TEST
+
+START_TEST(test_narrow_views) {
+    Fixtures *fx = fixtures_load(GRADED_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_2_x");
+    graded_check_view(torch_narrow(x, 1, 1, 3), x, fx, "ex1_2_narrow_1_1_3", "x.narrow(1, 1, 3)");
+    graded_check_view(torch_narrow(x, 2, 2, 1), x, fx, "ex1_2_narrow_2_2_1", "x.narrow(2, 2, 1)");
+    /* views of views: the offset and strides they start from are not 0 and (15, 3, 1) */
+    graded_check_view(torch_select(torch_narrow(x, 0, 1, 2), 2, 1), x, fx, "ex1_2_narrow_select",
+                      "x.narrow(0, 1, 2).select(2, 1)");
+    graded_check_view(torch_narrow(torch_transpose(x, 0, 1), 1, 2, 2), x, fx, "ex1_2_t_narrow",
+                      "x.transpose(0, 1).narrow(1, 2, 2)");
+    fixtures_free(fx);
+}
+END_TEST
+
+/* R's x[, 1, drop = FALSE] as chapter 1 writes it: a write through it lands in column 0. */
+START_TEST(test_narrow_writes_through) {
+    Tensor *x = torch_zeros(SHAPE(3, 2));
+    torch_fill_(torch_narrow(x, 1, 0, 1), 5);
+    float want[] = {5, 0, 5, 0, 5, 0};
+    CT_ASSERT_BITS_EQ(x, torch_tensor(SHAPE(3, 2), want));
+}
+END_TEST
 
 /* ---- 1.3 broadcasting two shapes --------------------------------------------------------- */
 
@@ -92,6 +144,11 @@ START_TEST(test_sums) {
     CT_ASSERT_BITS_EQ(torch_sum_dim(x, 0, false), fixture_tensor(fx, "ex1_5_sum_dim0"));
     CT_ASSERT_BITS_EQ(torch_sum_dim(x, 1, true), fixture_tensor(fx, "ex1_5_sum_dim1_keepdim"));
     CT_ASSERT_BITS_EQ(torch_sum_dim(x, 2, false), fixture_tensor(fx, "ex1_5_sum_dim2"));
+    /* every dim again, counted from the end, and keepdim on the first */
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, -1, false), fixture_tensor(fx, "ex1_5_sum_dim2"));
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, -2, true), fixture_tensor(fx, "ex1_5_sum_dim1_keepdim"));
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, -3, true),
+                      torch_view(fixture_tensor(fx, "ex1_5_sum_dim0"), SHAPE(1, 5, 3)));
     CT_ASSERT_CLOSE(torch_sum_dim(x, 0, false), fixture_tensor(fx, "ex1_5_torch_sum_dim0"), 1e-6,
                     1e-6);
     graded_check_sum_lanes(x, -1, false, fixture_tensor(fx, "ex1_5_sum"));
@@ -135,7 +192,17 @@ END_TEST
 
 static Suite *suite(void) {
     Suite *s = suite_create("graded_stage1");
-    TCase *tc = graded_tcase("ex1_3");
+    TCase *tc = graded_tcase("ex1_1");
+    tcase_add_test(tc, test_transpose_views);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex1_2");
+    tcase_add_test(tc, test_select_views);
+    tcase_add_test(tc, test_narrow_views);
+    tcase_add_test(tc, test_narrow_writes_through);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex1_3");
     tcase_add_test(tc, test_broadcast_shapes);
     tcase_add_test(tc, test_broadcast_add_values);
     tcase_add_test(tc, test_broadcast_error);

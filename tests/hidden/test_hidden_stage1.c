@@ -2,6 +2,8 @@
  * test_hidden_stage1.c: the hidden tests of chapter 1's exercises (instructors only: left out
  * of the student copy). One Check test case per exercise, named as the visible ones.
  *
+ *   ex1_1  a 4-d tensor, a non-contiguous input, a dim swapped with itself
+ *   ex1_2  negative dims, indices and starts, an empty narrow, selects down to 0-dim
  *   ex1_3  empty dims, eight dims, 0-dim operands, which dim an error names
  *   ex1_4  strided and transposed operands, k = 0, empty results, stride-0 rows
  *   ex1_5  a middle dim, a negative dim, a transposed input, cancellation, empty lanes
@@ -17,6 +19,38 @@
 #endif
 
 #define HIDDEN_FIXTURES "../hidden/hidden.txt"
+
+/* ---- 1.1 ---------------------------------------------------------------------------------- */
+
+START_TEST(test_transpose_more_views) {
+    Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_1_x"); /* (2, 3, 1, 4) */
+    graded_check_view(torch_transpose(x, 1, 3), x, fx, "ex1_1_x_t13", "x.transpose(1, 3)");
+    graded_check_view(torch_transpose(x, 2, 2), x, fx, "ex1_1_x_t22", "x.transpose(2, 2)");
+    Tensor *n = fixture_tensor(fx, "ex1_1_x"); /* a strided input: a narrow's strides, by hand */
+    Tensor *part = tensor_view_of(n, SHAPE(2, 3, 1, 2), n->stride, n->offset + 1);
+    graded_check_view(torch_transpose(part, 0, -1), n, fx, "ex1_1_x_n_t03",
+                      "x.narrow(3, 1, 2).transpose(0, -1)");
+    fixtures_free(fx);
+}
+END_TEST
+
+/* ---- 1.2 ---------------------------------------------------------------------------------- */
+
+START_TEST(test_select_narrow_more_views) {
+    Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_2_x"); /* (3, 4, 5) */
+    graded_check_view(torch_select(x, -1, -2), x, fx, "ex1_2_select_m1_m2", "x.select(-1, -2)");
+    graded_check_view(torch_narrow(x, -2, -3, 2), x, fx, "ex1_2_narrow_m2_m3_2",
+                      "x.narrow(-2, -3, 2)");
+    graded_check_view(torch_narrow(x, 0, 3, 0), x, fx, "ex1_2_narrow_0_3_0", "x.narrow(0, 3, 0)");
+    graded_check_view(torch_select(torch_select(torch_select(x, 2, 4), 0, 1), 0, 3), x, fx,
+                      "ex1_2_select_chain", "x.select(2, 4).select(0, 1).select(0, 3)");
+    graded_check_view(torch_select(torch_transpose(x, 0, 2), 1, 3), x, fx, "ex1_2_t_select",
+                      "x.transpose(0, 2).select(1, 3)");
+    fixtures_free(fx);
+}
+END_TEST
 
 /* ---- 1.3 ---------------------------------------------------------------------------------- */
 
@@ -179,7 +213,15 @@ END_TEST
 
 static Suite *suite(void) {
     Suite *s = suite_create("hidden_stage1");
-    TCase *tc = graded_tcase("ex1_3");
+    TCase *tc = graded_tcase("ex1_1");
+    tcase_add_test(tc, test_transpose_more_views);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex1_2");
+    tcase_add_test(tc, test_select_narrow_more_views);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex1_3");
     tcase_add_test(tc, test_broadcast_edge_shapes);
     tcase_add_test(tc, test_broadcast_edge_errors);
     tcase_add_test(tc, test_broadcast_scalar_values);
