@@ -339,7 +339,9 @@ static Source *source_read(const char *path) {
         if (end) *end = '\0';
         const char *t = trimmed(p);
         /* exercise markers differ between stages (1.6, 2.8, ...): not part of the program */
-        if (strncmp(t, "/* BEGIN EXERCISE ", 18) == 0 || strncmp(t, "/* END EXERCISE ", 16) == 0) {
+        bool comment = strncmp(t, "/* ", 3) == 0;
+        if (comment && (strncmp(t + 3, "BEGIN EXERCISE ", 15) == 0 ||
+                        strncmp(t + 3, "END EXERCISE ", 13) == 0)) {
             if (!end) break;
             p = end + 1;
             continue;
