@@ -141,6 +141,11 @@ def steps(args, src, exercises, ids, tmp, env):
         same = set(all_points) == set(ids)
         check(same, f"{len(ids)} exercises, each with graded tests",
               "" if same else f"in the source: {ids}\nin the manifest: {sorted(all_points)}")
+        hidden_points = {t["number"] for t in ref["tests"] if t["visibility"] == "hidden"}
+        lacking = [f"{e}: no {kind} tests" for e in ids
+                   for kind, have in (("visible", visible_points), ("hidden", hidden_points))
+                   if e not in have]
+        check(not lacking, "every exercise has visible and hidden tests", "\n".join(lacking))
 
         # ---- 2. the student copy --------------------------------------------------------
         student = os.path.join(tmp, "student")
