@@ -77,7 +77,8 @@ static inline void graded_check_view(Tensor *view, Tensor *base, Fixtures *fx, c
     const int64_t *stride = tensor_i64(fixture_tensor(fx, key));
     int n = view->shape.ndim;
     ck_assert_msg(memcmp(view->stride, stride, sizeof(int64_t) * (size_t)n) == 0,
-                  "%s: strides %s, expected %s", what, graded_ints(view->stride, n, got, sizeof got),
+                  "%s: strides %s, expected %s", what,
+                  graded_ints(view->stride, n, got, sizeof got),
                   graded_ints(stride, n, want, sizeof want));
     snprintf(key, sizeof key, "%s_offset", name);
     int64_t offset = tensor_i64(fixture_tensor(fx, key))[0];

@@ -146,7 +146,8 @@ END_TEST
 
 START_TEST(test_broadcast_scalar_operand) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *s = leaf(fx, "ex2_4_s"), *m = fixture_tensor(fx, "ex2_4_m"), *grads[3]; /* () + (2, 3) */
+    /* () + (2, 3) */
+    Tensor *s = leaf(fx, "ex2_4_s"), *m = fixture_tensor(fx, "ex2_4_m"), *grads[3];
     graded_node_backward(torch_add(s, m), fixture_tensor(fx, "ex2_4_r2"), grads);
     GRADED_ASSERT_CLOSE(grads[0], fixture_tensor(fx, "ex2_4_grad_s"));
     fixtures_free(fx);
