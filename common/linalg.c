@@ -10,7 +10,7 @@
  * relative, not bit for bit.
  *
  * The file reads top down: the three public products, the checks they share, then mm, the
- * definition above written as a triple loop (exercise 1.2). The fast backend's product
+ * definition above written as a triple loop (exercise 1.4). The fast backend's product
  * (common/fast/mm.c: packed panels, register tiles, threads) gives the same bits; mm_kernel
  * at the end is the one place that chooses between them (common/backend.h).
  */
@@ -155,7 +155,7 @@ static Tensor as_matrix(const Tensor *t, int64_t rows, int64_t cols, int64_t row
 
 void mm_reference(const Tensor *a, const Tensor *b, Tensor *out) {
     /* a (n, k), b (k, m) -> out (n, m), out contiguous; a and b through their strides */
-    /* BEGIN EXERCISE 1.2: the matrix product, by definition */
+    /* BEGIN EXERCISE 1.4: the matrix product, by definition */
     int64_t n = a->shape.size[0], k = a->shape.size[1], m = b->shape.size[1];
     const float *pa = tensor_f32(a), *pb = tensor_f32(b);
     float *c = tensor_f32(out);
@@ -168,7 +168,7 @@ void mm_reference(const Tensor *a, const Tensor *b, Tensor *out) {
             c[i * m + j] = acc;
         }
     }
-    /* END EXERCISE 1.2 */
+    /* END EXERCISE 1.4 */
 }
 
 #if !CTORCH_FAST /* the fast backend adds the bias inside its product */

@@ -7,7 +7,7 @@
 
 #include "tensor.h"
 
-/* The matrix product by definition (exercise 1.2): a (n, k), b (k, m), float32 with any
+/* The matrix product by definition (exercise 1.4): a (n, k), b (k, m), float32 with any
  * strides (views, transposes, slices, stride-0 expansions) -> out, a contiguous float32
  * (n, m). Every output element is
  *     c[i][j] = (((0.0f + a[i][0]*b[0][j]) + a[i][1]*b[1][j]) + ...) + a[i][k-1]*b[k-1][j]

@@ -18,7 +18,7 @@
  * view) and sees it as outer x n x inner around the reduced dim (Lanes, reduce_kernels.h).
  *
  * The file reads top down: the public functions, how they share their work, then the kernels:
- * sum_lanes (exercise 1.3) and the search for extremes. The fast backend's sums
+ * sum_lanes (exercise 1.5) and the search for extremes. The fast backend's sums
  * (common/fast/sum.c: lanes side by side in vector registers, threads) give the same bits;
  * sum_kernel is the one place that chooses (common/backend.h).
  */
@@ -180,7 +180,7 @@ static Tensor *extreme_dim(const char *name, const char *fn, TorchOpKind kind, T
  * (0 / 0 = NaN for an empty lane, as torch's mean). One lane after the other: the definition,
  * which the fast backend's sums match bit for bit. */
 static void sum_lanes(const float *src, Lanes l, float *dst, bool mean) {
-    /* BEGIN EXERCISE 1.3: sums along a dimension */
+    /* BEGIN EXERCISE 1.5: sums along a dimension */
     for (int64_t o = 0; o < l.outer; o++) {
         for (int64_t i = 0; i < l.inner; i++) {
             double acc = 0.0;
@@ -188,7 +188,7 @@ static void sum_lanes(const float *src, Lanes l, float *dst, bool mean) {
             dst[o * l.inner + i] = mean ? (float)(acc / (double)l.n) : (float)acc;
         }
     }
-    /* END EXERCISE 1.3 */
+    /* END EXERCISE 1.5 */
 }
 
 void sum_reference(const float *src, int64_t outer, int64_t n, int64_t inner, float *dst,

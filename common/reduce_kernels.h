@@ -16,7 +16,7 @@ typedef struct Lanes {
     int64_t outer, n, inner;
 } Lanes;
 
-/* The sums by definition (exercise 1.3's sum_lanes): src (outer, n, inner) contiguous ->
+/* The sums by definition (exercise 1.5's sum_lanes): src (outer, n, inner) contiguous ->
  * dst (outer, inner), each lane's n elements accumulated in double in increasing k and
  * rounded to float once; with `mean`, (float)(sum / n) (NaN for n = 0). The fast backend's
  * fast_sum gives the same bits for any shape and thread count; the tests check that. */

@@ -137,7 +137,7 @@ int dim_wrap(const char *op, int dim, int ndim) {
 }
 
 Shape broadcast_shapes(const char *op, Shape a, Shape b) {
-    /* BEGIN EXERCISE 1.1: broadcasting two shapes */
+    /* BEGIN EXERCISE 1.3: broadcasting two shapes */
     Shape out = {a.ndim > b.ndim ? a.ndim : b.ndim, {0}};
     for (int i = 0; i < out.ndim; i++) {
         /* align from the right: dim i of out is dim (i - (out.ndim - x.ndim)) of x */
@@ -151,7 +151,7 @@ Shape broadcast_shapes(const char *op, Shape a, Shape b) {
         out.size[i] = sa == 1 ? sb : sa;
     }
     return out;
-    /* END EXERCISE 1.1 */
+    /* END EXERCISE 1.3 */
 }
 
 /* ---- the autograd seam ------------------------------------------------------------------- */

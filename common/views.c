@@ -56,6 +56,7 @@ static Tensor *record1(TorchOp op, Tensor *in) {
 
 /* A view of t with dim d removed (its size and stride dropped) and the offset moved. */
 static Tensor *view_without_dim(Tensor *t, int d, int64_t offset) {
+    /* BEGIN EXERCISE 1.2: select and narrow as new strides (dropping a dim) */
     Shape shape = {t->shape.ndim - 1, {0}};
     int64_t stride[TORCH_MAX_DIMS];
     for (int i = 0, j = 0; i < t->shape.ndim; i++) {
@@ -64,6 +65,7 @@ static Tensor *view_without_dim(Tensor *t, int d, int64_t offset) {
         stride[j++] = t->stride[i];
     }
     return tensor_view_of(t, shape, stride, offset);
+    /* END EXERCISE 1.2 */
 }
 
 /* ---- select, narrow, slice --------------------------------------------------------------- */
@@ -82,19 +84,23 @@ Tensor *torch_select(Tensor *t, int dim, int64_t index) {
                     "dimension %d",
                     index, shape_str(t->shape, s, sizeof s), d);
     }
+    /* BEGIN EXERCISE 1.2: select and narrow as new strides (select's offset) */
     if (index < 0) index += size;
     Tensor *out = view_without_dim(t, d, t->offset + index * t->stride[d]);
+    /* END EXERCISE 1.2 */
     return record1((TorchOp){.kind = TORCH_OP_SELECT, .out = out, .dim = d, .start = index}, t);
 }
 
 /* The slice view along (already wrapped) dim d: `length` elements from `start`, every `step`. */
 static Tensor *slice_view(Tensor *t, int d, int64_t start, int64_t length, int64_t step) {
+    /* BEGIN EXERCISE 1.2: select and narrow as new strides (narrow and slice) */
     Shape shape = t->shape;
     int64_t stride[TORCH_MAX_DIMS];
     memcpy(stride, t->stride, sizeof stride);
     shape.size[d] = length;
     stride[d] *= step;
     Tensor *out = tensor_view_of(t, shape, stride, t->offset + start * t->stride[d]);
+    /* END EXERCISE 1.2 */
     return record1((TorchOp){.kind = TORCH_OP_SLICE, .out = out, .dim = d, .start = start,
                              .length = length, .step = step},
                    t);
@@ -326,21 +332,29 @@ Tensor *torch_unsqueeze(Tensor *t, int dim) {
 
 /* ---- transpose, t ------------------------------------------------------------------------- */
 
+/* The view of t (ndim >= 1) with dims d0 and d1 (wrapped) swapped: (.., n, .., m, ..) with
+ * strides (.., s, .., r, ..) -> (.., m, .., n, ..) with strides (.., r, .., s, ..), over the
+ * same storage from the same offset. No element moves. */
+static Tensor *transposed_view(Tensor *t, int d0, int d1) {
+    /* BEGIN EXERCISE 1.1: transpose as new strides over the same storage */
+    Shape shape = t->shape;
+    int64_t stride[TORCH_MAX_DIMS];
+    memcpy(stride, t->stride, sizeof stride);
+    shape.size[d0] = t->shape.size[d1];
+    shape.size[d1] = t->shape.size[d0];
+    stride[d0] = t->stride[d1];
+    stride[d1] = t->stride[d0];
+    return tensor_view_of(t, shape, stride, t->offset);
+    /* END EXERCISE 1.1 */
+}
+
 /* R: x$transpose(dim0 + 1, dim1 + 1). Swaps two dims (sizes and strides). */
 Tensor *torch_transpose(Tensor *t, int dim0, int dim1) {
     const char *op = "torch_transpose";
     tensor_check(op, t);
     int d0 = dim_wrap(op, dim0, t->shape.ndim), d1 = dim_wrap(op, dim1, t->shape.ndim);
-    Shape shape = t->shape;
-    int64_t stride[TORCH_MAX_DIMS];
-    memcpy(stride, t->stride, sizeof stride);
-    if (t->shape.ndim > 0) {
-        shape.size[d0] = t->shape.size[d1];
-        shape.size[d1] = t->shape.size[d0];
-        stride[d0] = t->stride[d1];
-        stride[d1] = t->stride[d0];
-    }
-    Tensor *out = tensor_view_of(t, shape, stride, t->offset);
+    Tensor *out = t->shape.ndim > 0 ? transposed_view(t, d0, d1)
+                                    : tensor_view_of(t, t->shape, t->stride, t->offset);
     return record1((TorchOp){.kind = TORCH_OP_TRANSPOSE, .out = out, .dim = d0, .dim2 = d1}, t);
 }
 
@@ -351,15 +365,8 @@ Tensor *torch_t(Tensor *t) {
     if (t->shape.ndim > 2)
         torch_error(op, "t() expects a tensor with <= 2 dimensions, but self is %dD",
                     t->shape.ndim);
-    /* t's own geometry, then (2-d) its sizes and strides swapped in place: cheaper than
-     * building copies of both first */
-    Tensor *out = tensor_view_of(t, t->shape, t->stride, t->offset);
-    if (out->shape.ndim == 2) {
-        out->shape.size[0] = t->shape.size[1];
-        out->shape.size[1] = t->shape.size[0];
-        out->stride[0] = t->stride[1];
-        out->stride[1] = t->stride[0];
-    }
+    Tensor *out = t->shape.ndim == 2 ? transposed_view(t, 0, 1)
+                                     : tensor_view_of(t, t->shape, t->stride, t->offset);
     return record1((TorchOp){.kind = TORCH_OP_T, .out = out}, t);
 }
 

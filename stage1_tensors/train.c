@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
 
         /* ### -------- Backpropagation -------- */
 
-        /* BEGIN EXERCISE 1.4: the gradients, by hand */
+        /* BEGIN EXERCISE 1.6: the gradients, by hand */
         /* gradient of loss w.r.t. prediction (dim: 100 x 1) */
         Tensor *grad_y_pred = torch_mul_scalar(torch_sub(y_pred, y), 2);
         /* gradient of loss w.r.t. w2 (dim: 32 x 1) */
@@ -94,7 +94,7 @@ int main(int argc, char **argv) {
         Tensor *grad_w1 = torch_mm(torch_t(x), grad_h);
         /* gradient of loss w.r.t. b1 (shape: (32, )); R's dim = 1 is C's dim 0 */
         Tensor *grad_b1 = torch_sum_dim(grad_h, 0, false);
-        /* END EXERCISE 1.4 */
+        /* END EXERCISE 1.6 */
 
         /* ### -------- Update weights -------- */
 

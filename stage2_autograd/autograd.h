@@ -110,6 +110,10 @@ Tensor *autograd_function_apply(const AutogradFunction *fn, Tensor **inputs, int
 /* R: ctx$save_for_backward(x). */
 void autograd_save_for_backward(AutogradContext *ctx, Tensor *t);
 
+/* R: torch_sigmoid(x), 1 / (1 + exp(-x)) elementwise: a custom function of the library
+ * (sigmoid.c), one SigmoidBackward0 node. */
+Tensor *torch_sigmoid(Tensor *x);
+
 /* ---- checking gradients with finite differences --------------------------------------- */
 
 /* A function of n tensors returning a tensor, for torch_gradcheck. */

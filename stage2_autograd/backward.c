@@ -25,7 +25,7 @@ typedef struct TensorList {
 } TensorList;
 
 /* Undoes a walk that stops on an error: forgets its pending gradients, frees its order, and
- * ends the no-grad mode and the scope torch_backward_with began. */
+ * ends the no-grad mode and the scope backward_walk began. */
 static void walk_abandon(TensorList *order) {
     for (int k = 0; k < order->count; k++) order->items[k]->autograd->pending = NULL;
     free(order->items);
@@ -55,14 +55,14 @@ static void list_push(TensorList *l, Tensor *t) {
  * with a grad_fn are listed; leaves are reached through their consumers. */
 static void topological_sort(Tensor *t, TensorList *order) {
     GradFn *node = t->autograd->grad_fn;
-    /* BEGIN EXERCISE 2.1: the backward walk (topological order) */
+    /* BEGIN EXERCISE 2.5: the backward walk (topological order) */
     t->autograd->visit = walk_id;
     for (int i = 0; i < node->op.n_in; i++) {
         Tensor *in = node->op.in[i];
         if (in->autograd && in->autograd->grad_fn && in->autograd->visit != walk_id)
             topological_sort(in, order);
     }
-    /* END EXERCISE 2.1 */
+    /* END EXERCISE 2.5 */
     list_push(order, t);
 }
 
@@ -123,7 +123,7 @@ static void check_node(TensorList *order, const GradFn *node) {
 
 /* grad += g for a leaf (its grad outlives the walk), pending += g otherwise. */
 static void accumulate(Tensor *input, Tensor *g) {
-    /* BEGIN EXERCISE 2.1: the backward walk (accumulating gradients) */
+    /* BEGIN EXERCISE 2.5: the backward walk (accumulating gradients) */
     struct AutogradMeta *m = input->autograd;
     if (!m->grad_fn) {
         if (!m->requires_grad) return;
@@ -132,7 +132,7 @@ static void accumulate(Tensor *input, Tensor *g) {
         return;
     }
     m->pending = m->pending ? torch_add(m->pending, g) : g;
-    /* END EXERCISE 2.1 */
+    /* END EXERCISE 2.5 */
 }
 
 /* A node returned a gradient whose shape is not its input's (a custom backward can):
@@ -163,35 +163,25 @@ static void node_backward(TensorList *order, Tensor *t, Tensor *g) {
     }
 }
 
-/* The gradient the walk starts from: ones for a one-element root, otherwise the given one,
- * converted to float32 as libtorch casts it to the root's dtype. Made inside the walk's scope. */
+/* The gradient the walk starts from: ones for backward(), made inside the walk's scope. A
+ * given gradient (2.6) replaces them. */
 static Tensor *seed(Tensor *root, Tensor *gradient) {
     if (!gradient) return torch_ones_like(root);
+    /* BEGIN EXERCISE 2.6: backward with a given gradient (the seed) */
     return gradient->dtype == TORCH_FLOAT32 ? gradient : torch_to_dtype(gradient, TORCH_FLOAT32);
+    /* END EXERCISE 2.6 */
 }
 
 /* libtorch's errors for a root backward cannot start from. */
-static void check_root(Tensor *root, Tensor *gradient) {
+static void check_root(Tensor *root) {
     tensor_check("torch_backward", root);
     if (!torch_requires_grad(root))
         torch_error("torch_backward", "element 0 of tensors does not require grad and does not "
                                       "have a grad_fn");
-    if (gradient == NULL && torch_numel(root) != 1)
-        torch_error("torch_backward", "grad can be implicitly created only for scalar outputs");
-    if (gradient) {
-        tensor_check("torch_backward", gradient);
-        if (!shape_equal(gradient->shape, root->shape)) {
-            char a[96], b[96];
-            torch_error("torch_backward", "invalid gradient at index 0 - got %s but expected "
-                                          "shape compatible with %s",
-                        shape_str(gradient->shape, a, sizeof a),
-                        shape_str(root->shape, b, sizeof b));
-        }
-    }
 }
 
-void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
-    check_root(root, gradient);
+/* The walk from root, seeded with gradient (NULL: ones); root and gradient are checked. */
+static void backward_walk(Tensor *root, Tensor *gradient, bool retain_graph) {
     torch_scope_begin(); /* may raise an error (64 scopes open): nothing has changed yet */
     torch_no_grad_begin();
     if (!root->autograd->grad_fn) { /* backward on a leaf: its gradient is the seed */
@@ -224,6 +214,28 @@ void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
     free(order.items);
     torch_no_grad_end();
     torch_scope_end();
+}
+
+/* R: y$backward(gradient). Without a gradient (NULL) the root must have one element and the
+ * walk starts from 1; with one, from that gradient (the vector in a vector-Jacobian product),
+ * which must have the root's shape. */
+void torch_backward_with(Tensor *root, Tensor *gradient, bool retain_graph) {
+    check_root(root);
+    if (gradient == NULL && torch_numel(root) != 1)
+        torch_error("torch_backward", "grad can be implicitly created only for scalar outputs");
+    if (gradient) {
+        /* BEGIN EXERCISE 2.6: backward with a given gradient (its shape check) */
+        tensor_check("torch_backward", gradient);
+        if (!shape_equal(gradient->shape, root->shape)) {
+            char a[96], b[96];
+            torch_error("torch_backward", "Mismatch in shape: grad_output[0] has a shape of %s "
+                                          "and output[0] has a shape of %s.",
+                        shape_str(gradient->shape, a, sizeof a),
+                        shape_str(root->shape, b, sizeof b));
+        }
+        /* END EXERCISE 2.6 */
+    }
+    backward_walk(root, gradient, retain_graph);
 }
 
 void torch_backward(Tensor *t) { torch_backward_with(t, NULL, false); }

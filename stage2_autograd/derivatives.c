@@ -17,12 +17,12 @@
 /* Sums g over the dimensions broadcasting added or stretched, back to `shape`. */
 static Tensor *sum_to(Tensor *g, Shape shape) {
     if (shape_equal(g->shape, shape)) return g;
-    /* BEGIN EXERCISE 2.5: summing a broadcast gradient back */
+    /* BEGIN EXERCISE 2.4: summing a broadcast gradient back */
     while (g->shape.ndim > shape.ndim) g = torch_sum_dim(g, 0, false);
     for (int i = 0; i < shape.ndim; i++)
         if (shape.size[i] == 1 && g->shape.size[i] != 1) g = torch_sum_dim(g, i, true);
     return g;
-    /* END EXERCISE 2.5 */
+    /* END EXERCISE 2.4 */
 }
 
 static Tensor *zero_where(Tensor *g, Tensor *mask) { return torch_masked_fill(g, mask, 0); }
@@ -177,10 +177,10 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
         grad[1] = sum_to(torch_neg(g), b->shape);
         break;
     case TORCH_OP_MUL: /* out = a * b */
-        /* BEGIN EXERCISE 2.2: the backward of mul */
+        /* BEGIN EXERCISE 2.1: the backward of mul */
         grad[0] = sum_to(torch_mul(g, b), a->shape);
         grad[1] = sum_to(torch_mul(g, a), b->shape);
-        /* END EXERCISE 2.2 */
+        /* END EXERCISE 2.1 */
         break;
     case TORCH_OP_DIV: /* out = a / b */
         grad[0] = sum_to(torch_div(g, b), a->shape);
@@ -197,14 +197,14 @@ void derivative_apply(const GradFn *node, Tensor *g, Tensor **grad) {
                          : torch_mul(g, torch_mul_scalar(torch_pow(a, s - 1), s));
         break;
     case TORCH_OP_CLAMP_MIN: /* out = max(a, min): g where a >= min, 0 elsewhere (NaN too) */
-        /* BEGIN EXERCISE 2.4: the backward of clamp */
+        /* BEGIN EXERCISE 2.2: the backward of clamp */
         grad[0] = keep_where(g, torch_ge_scalar(a, s));
-        /* END EXERCISE 2.4 */
+        /* END EXERCISE 2.2 */
         break;
     case TORCH_OP_CLAMP: /* out = min(max(a, min), max): g where min <= a <= max, else 0 */
-        /* BEGIN EXERCISE 2.4: the backward of clamp (both bounds) */
+        /* BEGIN EXERCISE 2.2: the backward of clamp (both bounds) */
         grad[0] = keep_where(keep_where(g, torch_ge_scalar(a, s)), torch_le_scalar(a, op->scalar2));
-        /* END EXERCISE 2.4 */
+        /* END EXERCISE 2.2 */
         break;
     case TORCH_OP_RELU: /* g where the output is > 0: libtorch's threshold_backward(g, out, 0) */
         grad[0] = torch_threshold_backward(g, out, 0);

@@ -59,27 +59,34 @@ int main(int argc, char **argv) {
 
         /* ### -------- Forward pass -------- */
 
+        /* BEGIN EXERCISE 2.8: the training loop of stage 2 (forward pass) */
         /* compute pre-activations of hidden layers (dim: 100 x 32) */
         Tensor *h = torch_add(torch_mm(x, w1), b1);
         /* apply activation function (dim: 100 x 32) */
         Tensor *h_relu = torch_clamp_min(h, 0);
         /* compute output (dim: 100 x 1) */
         Tensor *y_pred = torch_add(torch_mm(h_relu, w2), b2);
+        /* END EXERCISE 2.8 */
 
         /* ### -------- compute loss -------- */
 
+        /* BEGIN EXERCISE 2.8: the training loop of stage 2 (loss) */
         Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
 
         /* if (t %% 10 == 0) cat("Epoch: ", t, "   Loss: ", loss$item(), "\n") */
         train_report(&run, t, torch_item(loss));
+        /* END EXERCISE 2.8 */
 
         /* ### -------- Backpropagation -------- */
 
+        /* BEGIN EXERCISE 2.8: the training loop of stage 2 (backward) */
         /* compute gradient of loss w.r.t. all tensors with requires_grad = TRUE */
         torch_backward(loss);
+        /* END EXERCISE 2.8 */
 
         /* ### -------- Update weights -------- */
 
+        /* BEGIN EXERCISE 2.8: the training loop of stage 2 (update) */
         /* Wrap in with_no_grad() because this is a part we DON'T want to record for
          * automatic gradient computation */
         with_no_grad({
@@ -94,6 +101,7 @@ int main(int argc, char **argv) {
             torch_zero_(torch_grad(b1));
             torch_zero_(torch_grad(b2));
         });
+        /* END EXERCISE 2.8 */
 
         torch_scope_end();
     }

@@ -25,6 +25,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from fixtures import FixtureWriter  # noqa: E402
 from gen_train_fixtures import stage1 as stage1_losses  # noqa: E402
+from torch_mirror import D_HIDDEN, D_IN, D_OUT, EPOCHS, N, make_data  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
@@ -98,55 +99,84 @@ def linear_with(weight, bias):
     return lin
 
 
+def view_geometry(fx, name, v):
+    """A view's values (made contiguous), its strides and its storage offset, as torch has them."""
+    fx.tensor(f"{name}", v.contiguous())
+    fx.tensor(f"{name}_stride", torch.tensor(v.stride(), dtype=torch.int64))
+    fx.tensor(f"{name}_offset", torch.tensor([v.storage_offset()], dtype=torch.int64))
+
+
+def stage2(seed, n=N, d_in=D_IN, hidden=D_HIDDEN, epochs=EPOCHS, learning_rate=1e-4):
+    """Chapter 2's loop: autograd computes the gradients, the update runs under no_grad. The
+    loss of every epoch."""
+    x, y = make_data(seed, n, d_in)
+    w1 = torch.randn(d_in, hidden, requires_grad=True)
+    w2 = torch.randn(hidden, D_OUT, requires_grad=True)
+    b1 = torch.zeros(1, hidden, requires_grad=True)
+    b2 = torch.zeros(1, D_OUT, requires_grad=True)
+    losses = []
+    for t in range(1, epochs + 1):
+        y_pred = (x.mm(w1) + b1).clamp(min=0).mm(w2) + b2
+        loss = (y_pred - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in (w1, w2, b1, b2):
+                p -= learning_rate * p.grad
+            for p in (w1, w2, b1, b2):
+                p.grad.zero_()
+    return torch.tensor(losses, dtype=torch.float32)
+
+
 # ---- the visible cases ----------------------------------------------------------------------
 
 def visible(fx):
     torch.manual_seed(2024)
-    # 1.1 broadcasting: (2, 1, 3) + (4, 1) -> (2, 4, 3)
+    # 1.3 broadcasting: (2, 1, 3) + (4, 1) -> (2, 4, 3)
     a, b = torch.randn(2, 1, 3), torch.randn(4, 1)
-    fx.tensor("ex1_1_a", a)
-    fx.tensor("ex1_1_b", b)
-    fx.tensor("ex1_1_sum", a + b)
+    fx.tensor("ex1_3_a", a)
+    fx.tensor("ex1_3_b", b)
+    fx.tensor("ex1_3_sum", a + b)
 
-    # 1.2 the matrix product, by definition; and a narrow product through torch_mm
+    # 1.4 the matrix product, by definition; and a narrow product through torch_mm
     a, b = torch.randn(5, 4), torch.randn(4, 3)
-    fx.tensor("ex1_2_a", a)
-    fx.tensor("ex1_2_b", b)
-    fx.tensor("ex1_2_ab", mm_def(a, b))
-    fx.tensor("ex1_2_torch_ab", a.mm(b))
+    fx.tensor("ex1_4_a", a)
+    fx.tensor("ex1_4_b", b)
+    fx.tensor("ex1_4_ab", mm_def(a, b))
+    fx.tensor("ex1_4_torch_ab", a.mm(b))
     x, w = torch.randn(6, 32), torch.randn(32, 1)
-    fx.tensor("ex1_2_x", x)
-    fx.tensor("ex1_2_w", w)
-    fx.tensor("ex1_2_xw", mm_def(x, w))
+    fx.tensor("ex1_4_x", x)
+    fx.tensor("ex1_4_w", w)
+    fx.tensor("ex1_4_xw", mm_def(x, w))
 
-    # 1.3 sums and means
+    # 1.5 sums and means
     x = torch.randn(4, 5, 3)
-    fx.tensor("ex1_3_x", x)
-    fx.tensor("ex1_3_sum", sum_def(x))
-    fx.tensor("ex1_3_sum_dim0", sum_def(x, 0))
-    fx.tensor("ex1_3_sum_dim1_keepdim", sum_def(x, 1, keepdim=True))
-    fx.tensor("ex1_3_sum_dim2", sum_def(x, 2))
-    fx.tensor("ex1_3_mean", sum_def(x, mean=True))
-    fx.tensor("ex1_3_mean_dim1", sum_def(x, 1, mean=True))
-    fx.tensor("ex1_3_torch_sum_dim0", x.sum(0))
+    fx.tensor("ex1_5_x", x)
+    fx.tensor("ex1_5_sum", sum_def(x))
+    fx.tensor("ex1_5_sum_dim0", sum_def(x, 0))
+    fx.tensor("ex1_5_sum_dim1_keepdim", sum_def(x, 1, keepdim=True))
+    fx.tensor("ex1_5_sum_dim2", sum_def(x, 2))
+    fx.tensor("ex1_5_mean", sum_def(x, mean=True))
+    fx.tensor("ex1_5_mean_dim1", sum_def(x, 1, mean=True))
+    fx.tensor("ex1_5_torch_sum_dim0", x.sum(0))
 
-    # 1.4: tests/fixtures/train.txt (tools/gen_train_fixtures.py) has seed 1's trajectory
+    # 1.6: tests/fixtures/train.txt (tools/gen_train_fixtures.py) has seed 1's trajectory
 
-    # 2.1 a graph with shared nodes: a = exp(x); c = a * 3 + a; loss = sum(c^2) + sum(a)
+    # 2.5 a graph with shared nodes: a = exp(x); c = a * 3 + a; loss = sum(c^2) + sum(a)
     x = torch.randn(4)
-    fx.tensor("ex2_1_x", x)
+    fx.tensor("ex2_5_x", x)
     a_fn = lambda x: (lambda a: (a * 3 + a).pow(2).sum() + a.sum())(torch.exp(x))
     _, (g,) = grads_of(a_fn, x)
-    fx.tensor("ex2_1_grad", g)
+    fx.tensor("ex2_5_grad", g)
 
-    # 2.1: gradients accumulate (no values needed beyond x)
-    fx.tensor("ex2_1_acc_x", torch.randn(3))
+    # 2.5: gradients accumulate (no values needed beyond x)
+    fx.tensor("ex2_5_acc_x", torch.randn(3))
 
-    # 2.2 mul: out = a * b, backward with gradient r
+    # 2.1 mul: out = a * b, backward with gradient r
     a, b, r = torch.randn(3, 4), torch.randn(3, 4), torch.randn(3, 4)
     _, (ga, gb) = grads_of(torch.mul, a, b, gradient=r)
     for name, t in [("a", a), ("b", b), ("r", r), ("grad_a", ga), ("grad_b", gb)]:
-        fx.tensor(f"ex2_2_{name}", t)
+        fx.tensor(f"ex2_1_{name}", t)
 
     # 2.3 mm: out = a.mm(b), backward with gradient r
     a, b, r = torch.randn(5, 3), torch.randn(3, 4), torch.randn(5, 4)
@@ -154,21 +184,70 @@ def visible(fx):
     for name, t in [("a", a), ("b", b), ("r", r), ("grad_a", ga), ("grad_b", gb)]:
         fx.tensor(f"ex2_3_{name}", t)
 
-    # 2.4 clamp(min = 0) with exact zeros and a NaN: ClampBackward1 lets g through where
+    # 2.2 clamp(min = 0) with exact zeros and a NaN: ClampBackward1 lets g through where
     # x >= 0, and only there (not at the NaN)
     x = torch.tensor([-1.5, 0.0, 0.7, -0.0, 2.0, -0.2, float("nan"), 1e-8, -1e-8, 3.0])
     r = torch.randn(10)
     _, (g,) = grads_of(lambda x: x.clamp(min=0), x, gradient=r)
-    fx.tensor("ex2_4_x", x)
-    fx.tensor("ex2_4_r", r)
-    fx.tensor("ex2_4_grad", g)
+    fx.tensor("ex2_2_x", x)
+    fx.tensor("ex2_2_r", r)
+    fx.tensor("ex2_2_grad", g)
 
-    # 2.5 a broadcast add: a (3, 4) + b (1, 4), and a (3, 4) + c (4)
+    # 2.4 a broadcast add: a (3, 4) + b (1, 4), and a (3, 4) + c (4)
     a, b, c, r = torch.randn(3, 4), torch.randn(1, 4), torch.randn(4), torch.randn(3, 4)
     _, (_, gb) = grads_of(torch.add, a, b, gradient=r)
     _, (_, gc) = grads_of(torch.add, a, c, gradient=r)
     for name, t in [("a", a), ("b", b), ("c", c), ("r", r), ("grad_b", gb), ("grad_c", gc)]:
-        fx.tensor(f"ex2_5_{name}", t)
+        fx.tensor(f"ex2_4_{name}", t)
+
+    # 1.1 transpose as new strides: a (2, 3, 4) tensor, dims (0, 2) and (-1, 1); a matrix's t()
+    torch.manual_seed(11)
+    x = torch.randn(2, 3, 4)
+    fx.tensor("ex1_1_x", x)
+    view_geometry(fx, "ex1_1_x_t02", x.transpose(0, 2))
+    view_geometry(fx, "ex1_1_x_tm11", x.transpose(-1, 1))
+    view_geometry(fx, "ex1_1_x_t02_t01", x.transpose(0, 2).transpose(0, 1))
+    m = torch.randn(3, 5)
+    fx.tensor("ex1_1_m", m)
+    view_geometry(fx, "ex1_1_m_t", m.t())
+
+    # 1.2 select and narrow as new strides, on x (4, 5, 3) and on a view of it
+    x = torch.randn(4, 5, 3)
+    fx.tensor("ex1_2_x", x)
+    view_geometry(fx, "ex1_2_select_1_2", x.select(1, 2))
+    view_geometry(fx, "ex1_2_select_0_m1", x.select(0, -1))
+    view_geometry(fx, "ex1_2_select_2_0", x.select(2, 0))
+    view_geometry(fx, "ex1_2_narrow_1_1_3", x.narrow(1, 1, 3))
+    view_geometry(fx, "ex1_2_narrow_2_2_1", x.narrow(2, 2, 1))
+    view_geometry(fx, "ex1_2_narrow_select", x.narrow(0, 1, 2).select(2, 1))
+    view_geometry(fx, "ex1_2_t_narrow", x.transpose(0, 1).narrow(1, 2, 2))
+
+    # 2.2 clamp with both bounds: on each bound, just past it, far past it, a NaN (gradient 0)
+    x = torch.tensor([float("nan"), -1.0, -1.0000001, -0.99, 0.0, 1.0, 1.01, 3.0, -3.0])
+    r = torch.randn(9)
+    _, (g,) = grads_of(lambda x: x.clamp(min=-1, max=1), x, gradient=r)
+    fx.tensor("ex2_2_x2", x)
+    fx.tensor("ex2_2_r2", r)
+    fx.tensor("ex2_2_grad_both", g)
+
+    # 2.6 backward with a given gradient: out = a.mm(b) * c (3, 2) with gradient v; a leaf
+    # root; a one-element root with a gradient of 2.5
+    a, b, c, v = torch.randn(3, 4), torch.randn(4, 2), torch.randn(3, 2), torch.randn(3, 2)
+    _, (ga, gb) = grads_of(lambda a, b: a.mm(b) * c, a, b, gradient=v)
+    for name, t in [("a", a), ("b", b), ("c", c), ("v", v), ("grad_a", ga), ("grad_b", gb)]:
+        fx.tensor(f"ex2_6_{name}", t)
+    _, (gs,) = grads_of(lambda a: (a * a).sum(), a, gradient=torch.tensor(2.5))
+    fx.tensor("ex2_6_grad_sum", gs)
+
+    # 2.7 sigmoid as a custom function: values, and the gradient with r
+    x = torch.randn(3, 4) * 3
+    r = torch.randn(3, 4)
+    y, (g,) = grads_of(torch.sigmoid, x, gradient=r)
+    for name, t in [("x", x), ("r", r), ("y", y), ("grad", g)]:
+        fx.tensor(f"ex2_7_{name}", t)
+
+    # 2.8 chapter 2's loop, seed 1, in PyTorch (autograd)
+    fx.tensor("ex2_8_seed1_loss", stage2(seed=1))
 
     # 3.1 nn_linear(3, 32) after torch_manual_seed(1)
     torch.manual_seed(1)
@@ -232,32 +311,32 @@ def visible(fx):
 
 def hidden(fx):
     torch.manual_seed(777)
-    # 1.2 strided operands: a = t(at), at (4, 6); b (4, 2); and k = 0
+    # 1.4 strided operands: a = t(at), at (4, 6); b (4, 2); and k = 0
     at, b = torch.randn(4, 6), torch.randn(4, 2)
-    fx.tensor("ex1_2_at", at)
-    fx.tensor("ex1_2_b", b)
-    fx.tensor("ex1_2_atb", mm_def(at.t(), b))
+    fx.tensor("ex1_4_at", at)
+    fx.tensor("ex1_4_b", b)
+    fx.tensor("ex1_4_atb", mm_def(at.t(), b))
     x = torch.randn(7, 3)
-    fx.tensor("ex1_2_x", x)
-    fx.tensor("ex1_2_xxt", mm_def(x, x.t()))
+    fx.tensor("ex1_4_x", x)
+    fx.tensor("ex1_4_xxt", mm_def(x, x.t()))
 
-    # 1.3 a middle dim of (2, 3, 4), a transposed input, cancellation that needs a double sum
+    # 1.5 a middle dim of (2, 3, 4), a transposed input, cancellation that needs a double sum
     x = torch.randn(2, 3, 4)
-    fx.tensor("ex1_3_x", x)
-    fx.tensor("ex1_3_sum_dim1", sum_def(x, 1))
-    fx.tensor("ex1_3_mean_dim_neg1", sum_def(x, 2, mean=True))
+    fx.tensor("ex1_5_x", x)
+    fx.tensor("ex1_5_sum_dim1", sum_def(x, 1))
+    fx.tensor("ex1_5_mean_dim_neg1", sum_def(x, 2, mean=True))
     y = torch.randn(5, 3)
-    fx.tensor("ex1_3_y", y)
-    fx.tensor("ex1_3_yt_sum_dim1", sum_def(y.t().contiguous(), 1))
+    fx.tensor("ex1_5_y", y)
+    fx.tensor("ex1_5_yt_sum_dim1", sum_def(y.t().contiguous(), 1))
 
-    # 1.4 chapter 1's loop with other sizes and seed
-    fx.tensor("ex1_4_seed7_loss", stage1_losses(seed=7, n=20, d_in=4, hidden=5, epochs=50))
+    # 1.6 chapter 1's loop with other sizes and seed
+    fx.tensor("ex1_6_seed7_loss", stage1_losses(seed=7, n=20, d_in=4, hidden=5, epochs=50))
 
-    # 2.2 a * a (the same tensor twice), backward with gradient r
+    # 2.1 a * a (the same tensor twice), backward with gradient r
     a, r = torch.randn(2, 5), torch.randn(2, 5)
     _, (ga,) = grads_of(lambda a: a * a, a, gradient=r)
     for name, t in [("a", a), ("r", r), ("grad_a", ga)]:
-        fx.tensor(f"ex2_2_{name}", t)
+        fx.tensor(f"ex2_1_{name}", t)
 
     # 2.3 mm of a transposed view: out = t(xt).mm(b), only b requires grad; and x.mm(x^T)
     xt, b, r = torch.randn(3, 5), torch.randn(3, 2), torch.randn(5, 2)
@@ -271,29 +350,66 @@ def hidden(fx):
     for name, t in [("x", x), ("r2", r2), ("grad_x", gx)]:
         fx.tensor(f"ex2_3_{name}", t)
 
-    # 2.4 clamp with both bounds, values on and past each bound, and a NaN (gradient 0)
+    # 2.2 clamp with both bounds, values on and past each bound, and a NaN (gradient 0)
     x = torch.tensor([float("nan"), -0.5, -0.49, 0.0, 0.5, 0.51, 2.0, -0.5000001])
     r = torch.randn(8)
     _, (g,) = grads_of(lambda x: x.clamp(min=-0.5, max=0.5), x, gradient=r)
-    fx.tensor("ex2_4_x", x)
-    fx.tensor("ex2_4_r", r)
-    fx.tensor("ex2_4_grad", g)
+    fx.tensor("ex2_2_x", x)
+    fx.tensor("ex2_2_r", r)
+    fx.tensor("ex2_2_grad", g)
     _, (g_min,) = grads_of(lambda x: x.clamp(min=-0.5), x, gradient=r)
-    fx.tensor("ex2_4_grad_min", g_min)
+    fx.tensor("ex2_2_grad_min", g_min)
 
-    # 2.5 both operands stretched, a 0-dim operand, and an added leading dim
+    # 2.4 both operands stretched, a 0-dim operand, and an added leading dim
     a, b, r = torch.randn(3, 1), torch.randn(1, 4), torch.randn(3, 4)
     _, (ga, gb) = grads_of(torch.add, a, b, gradient=r)
     for name, t in [("a", a), ("b", b), ("r", r), ("grad_a", ga), ("grad_b", gb)]:
-        fx.tensor(f"ex2_5_{name}", t)
+        fx.tensor(f"ex2_4_{name}", t)
     s, m, r2 = torch.randn(()), torch.randn(2, 3), torch.randn(2, 3)
     _, (gs, _) = grads_of(torch.add, s, m, gradient=r2)
     for name, t in [("s", s), ("m", m), ("r2", r2), ("grad_s", gs)]:
-        fx.tensor(f"ex2_5_{name}", t)
+        fx.tensor(f"ex2_4_{name}", t)
     u, v, r3 = torch.randn(2, 1, 4), torch.randn(3, 1), torch.randn(2, 3, 4)
     _, (gu, gv) = grads_of(torch.sub, u, v, gradient=r3)
     for name, t in [("u", u), ("v", v), ("r3", r3), ("grad_u", gu), ("grad_v", gv)]:
-        fx.tensor(f"ex2_5_{name}", t)
+        fx.tensor(f"ex2_4_{name}", t)
+
+    # 1.1 transpose of a 4-d tensor, of a non-contiguous view, and of a dim with itself
+    torch.manual_seed(111)
+    x = torch.randn(2, 3, 1, 4)
+    fx.tensor("ex1_1_x", x)
+    view_geometry(fx, "ex1_1_x_t13", x.transpose(1, 3))
+    view_geometry(fx, "ex1_1_x_t22", x.transpose(2, 2))
+    view_geometry(fx, "ex1_1_x_n_t03", x.narrow(3, 1, 2).transpose(0, -1))
+
+    # 1.2 select and narrow with negative arguments, empty narrows, a 1-d select to 0-dim
+    x = torch.randn(3, 4, 5)
+    fx.tensor("ex1_2_x", x)
+    view_geometry(fx, "ex1_2_select_m1_m2", x.select(-1, -2))
+    view_geometry(fx, "ex1_2_narrow_m2_m3_2", x.narrow(-2, -3, 2))
+    view_geometry(fx, "ex1_2_narrow_0_3_0", x.narrow(0, 3, 0))
+    view_geometry(fx, "ex1_2_select_chain", x.select(2, 4).select(0, 1).select(0, 3))
+    view_geometry(fx, "ex1_2_t_select", x.transpose(0, 2).select(1, 3))
+
+    # 2.6 backward with a given gradient through a broadcast and a 0-dim root
+    a, b, v = torch.randn(2, 1, 3), torch.randn(4, 1), torch.randn(2, 4, 3)
+    _, (ga, gb) = grads_of(lambda a, b: (a * b).clamp(min=-0.5), a, b, gradient=v)
+    for name, t in [("a", a), ("b", b), ("v", v), ("grad_a", ga), ("grad_b", gb)]:
+        fx.tensor(f"ex2_6_{name}", t)
+
+    # 2.7 sigmoid far in the tails, of a 0-dim input, twice in a row
+    x = torch.tensor([-100.0, -20.0, -1e-3, 0.0, 1e-3, 20.0, 100.0])
+    r = torch.randn(7)
+    y, (g,) = grads_of(torch.sigmoid, x, gradient=r)
+    for name, t in [("x", x), ("r", r), ("y", y), ("grad", g)]:
+        fx.tensor(f"ex2_7_{name}", t)
+    s0 = torch.tensor(0.75)
+    _, (gs,) = grads_of(lambda s: torch.sigmoid(torch.sigmoid(s)), s0)
+    fx.tensor("ex2_7_s", s0)
+    fx.tensor("ex2_7_grad_twice", gs)
+
+    # 2.8 chapter 2's loop with other sizes and seed
+    fx.tensor("ex2_8_seed5_loss", stage2(seed=5, n=30, d_in=3, hidden=6, epochs=40))
 
     # 3.1 other sizes, and the random stream after them
     torch.manual_seed(5)

@@ -29,6 +29,17 @@ static inline TCase *graded_tcase(const char *name) {
     return tc;
 }
 
+/* PyTorch's values to a tolerance that any correct order of operations meets: where the
+ * chapter teaches no order, a result may differ from torch's in its last bits. The failure
+ * message says so. (Bit for bit, CT_ASSERT_BITS_EQ, only where the order is taught: the
+ * definition of mm, and the sums of the cross-stage contract.) */
+#define GRADED_RTOL 1e-5
+#define GRADED_ATOL 1e-6
+#define GRADED_ASSERT_CLOSE(actual, expected)                                                  \
+    ct_assert_close((actual), (expected), GRADED_RTOL, GRADED_ATOL,                            \
+                    #actual " (to PyTorch's, within a tolerance any correct order meets)",     \
+                    __FILE__, __LINE__)
+
 /* "[2, 3]" for messages. */
 static inline const char *graded_shape(Shape s, char *buf, size_t len) {
     return shape_str(s, buf, len);
@@ -43,7 +54,40 @@ static inline const char *graded_shape(Shape s, char *buf, size_t len) {
                       graded_shape((got), g_, sizeof g_), graded_shape((want), w_, sizeof w_)); \
     } while (0)
 
-/* Exercise 1.3's sum_lanes itself, through sum_reference: x (contiguous float32) summed (or
+/* "[12, 4, 1]" for messages: n int64 values. */
+static inline const char *graded_ints(const int64_t *v, int n, char *buf, size_t len) {
+    size_t used = (size_t)snprintf(buf, len, "[");
+    for (int i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%lld", i ? ", " : "", (long long)v[i]);
+    if (used < len) snprintf(buf + used, len - used, "]");
+    return buf;
+}
+
+/* Exercises 1.1 and 1.2: `view`, which `what` names, must be a view of `base` as torch makes
+ * it: base's storage (no element copied), and torch's shape, strides and storage offset, with
+ * torch's values read through it (fixtures NAME, NAME_stride and NAME_offset). */
+static inline void graded_check_view(Tensor *view, Tensor *base, Fixtures *fx, const char *name,
+                                     const char *what) {
+    char key[128], got[160], want[160];
+    Tensor *values = fixture_tensor(fx, name);
+    GRADED_ASSERT_SHAPE(view->shape, values->shape, "%s", what);
+    ck_assert_msg(view->storage == base->storage, "%s: not a view of its input (another storage)",
+                  what);
+    snprintf(key, sizeof key, "%s_stride", name);
+    const int64_t *stride = tensor_i64(fixture_tensor(fx, key));
+    int n = view->shape.ndim;
+    ck_assert_msg(memcmp(view->stride, stride, sizeof(int64_t) * (size_t)n) == 0,
+                  "%s: strides %s, expected %s", what,
+                  graded_ints(view->stride, n, got, sizeof got),
+                  graded_ints(stride, n, want, sizeof want));
+    snprintf(key, sizeof key, "%s_offset", name);
+    int64_t offset = tensor_i64(fixture_tensor(fx, key))[0];
+    ck_assert_msg(view->offset == offset, "%s: storage offset %lld, expected %lld", what,
+                  (long long)view->offset, (long long)offset);
+    CT_ASSERT_BITS_EQ(torch_contiguous(view), values);
+}
+
+/* Exercise 1.5's sum_lanes itself, through sum_reference: x (contiguous float32) summed (or
  * averaged) along dim, or over every element for dim -1, into a tensor of want's shape,
  * checked against want bit for bit. In a fast build (-Dkernels=fast) torch_sum and the others
  * run the fast backend's sums, which give the same bits (common/backend.h); so the graded tests
@@ -62,5 +106,18 @@ static inline void graded_check_sum_lanes(Tensor *x, int dim, bool mean, Tensor 
     sum_reference(tensor_f32(x), outer, n, inner, tensor_f32(out), mean);
     CT_ASSERT_BITS_EQ(out, want);
 }
+
+#ifdef CTORCH_GRAPH_H
+/* Exercises 2.1 .. 2.4: the gradients that out's node alone sends its inputs, given g, the
+ * gradient of out (derivatives.c, with grad mode off as in the walk): no backward walk
+ * (exercise 2.5) is needed. grads[i] is NULL where the node computes none. */
+static inline void graded_node_backward(Tensor *out, Tensor *g, Tensor *grads[3]) {
+    ck_assert_msg(out->autograd && out->autograd->grad_fn, "the result has no grad_fn");
+    grads[0] = grads[1] = grads[2] = NULL;
+    torch_no_grad_begin();
+    derivative_apply(out->autograd->grad_fn, g, grads);
+    torch_no_grad_end();
+}
+#endif
 
 #endif

@@ -1,10 +1,12 @@
 /*
  * test_graded_stage1.c: the tests you can run for chapter 1's exercises (docs/exercises.md).
  *
- *   ex1_1  broadcast_shapes: result shapes, torch_add's values, the error message
- *   ex1_2  mm_reference: the definition's bits; a narrow product through torch_mm
- *   ex1_3  sum_lanes: itself, and torch_sum, torch_sum_dim and torch_mean, bit for bit
- *   ex1_4  the hand-written gradients: chapter 1's program follows PyTorch's losses
+ *   ex1_1  transpose and t: torch's shapes, strides and offsets, values read through the view
+ *   ex1_2  select and narrow: the same, on a tensor and on views of it; writes through them
+ *   ex1_3  broadcast_shapes: result shapes, torch_add's values, the error message
+ *   ex1_4  mm_reference: the definition's bits; a narrow product through torch_mm
+ *   ex1_5  sum_lanes: itself, and torch_sum, torch_sum_dim and torch_mean, bit for bit
+ *   ex1_6  the hand-written gradients: chapter 1's program follows PyTorch's losses
  *
  * Golden values: tests/fixtures/grading.txt and train.txt, from PyTorch.
  */
@@ -15,7 +17,57 @@
 #error "STAGE1_TRAIN must be defined by the build"
 #endif
 
-/* ---- 1.1 broadcasting two shapes --------------------------------------------------------- */
+/* ---- 1.1 transpose as new strides over the same storage ----------------------------------- */
+
+START_TEST(test_transpose_views) {
+    Fixtures *fx = fixtures_load(GRADED_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_1_x"); /* (2, 3, 4), strides (12, 4, 1) */
+    graded_check_view(torch_transpose(x, 0, 2), x, fx, "ex1_1_x_t02", "x.transpose(0, 2)");
+    graded_check_view(torch_transpose(x, -1, 1), x, fx, "ex1_1_x_tm11", "x.transpose(-1, 1)");
+    graded_check_view(torch_transpose(torch_transpose(x, 0, 2), 0, 1), x, fx, "ex1_1_x_t02_t01",
+                      "x.transpose(0, 2).transpose(0, 1)");
+    Tensor *m = fixture_tensor(fx, "ex1_1_m"); /* (3, 5) */
+    graded_check_view(torch_t(m), m, fx, "ex1_1_m_t", "m.t()");
+    fixtures_free(fx);
+}
+END_TEST
+
+/* ---- 1.2 select and narrow as new strides ------------------------------------------------- */
+
+START_TEST(test_select_views) {
+    Fixtures *fx = fixtures_load(GRADED_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_2_x"); /* (4, 5, 3) */
+    graded_check_view(torch_select(x, 1, 2), x, fx, "ex1_2_select_1_2", "x.select(1, 2)");
+    graded_check_view(torch_select(x, 0, -1), x, fx, "ex1_2_select_0_m1", "x.select(0, -1)");
+    graded_check_view(torch_select(x, 2, 0), x, fx, "ex1_2_select_2_0", "x.select(2, 0)");
+    fixtures_free(fx);
+}
+END_TEST
+
+START_TEST(test_narrow_views) {
+    Fixtures *fx = fixtures_load(GRADED_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_2_x");
+    graded_check_view(torch_narrow(x, 1, 1, 3), x, fx, "ex1_2_narrow_1_1_3", "x.narrow(1, 1, 3)");
+    graded_check_view(torch_narrow(x, 2, 2, 1), x, fx, "ex1_2_narrow_2_2_1", "x.narrow(2, 2, 1)");
+    /* views of views: the offset and strides they start from are not 0 and (15, 3, 1) */
+    graded_check_view(torch_select(torch_narrow(x, 0, 1, 2), 2, 1), x, fx, "ex1_2_narrow_select",
+                      "x.narrow(0, 1, 2).select(2, 1)");
+    graded_check_view(torch_narrow(torch_transpose(x, 0, 1), 1, 2, 2), x, fx, "ex1_2_t_narrow",
+                      "x.transpose(0, 1).narrow(1, 2, 2)");
+    fixtures_free(fx);
+}
+END_TEST
+
+/* R's x[, 1, drop = FALSE] as chapter 1 writes it: a write through it lands in column 0. */
+START_TEST(test_narrow_writes_through) {
+    Tensor *x = torch_zeros(SHAPE(3, 2));
+    torch_fill_(torch_narrow(x, 1, 0, 1), 5);
+    float want[] = {5, 0, 5, 0, 5, 0};
+    CT_ASSERT_BITS_EQ(x, torch_tensor(SHAPE(3, 2), want));
+}
+END_TEST
+
+/* ---- 1.3 broadcasting two shapes --------------------------------------------------------- */
 
 START_TEST(test_broadcast_shapes) {
     struct {
@@ -40,8 +92,8 @@ END_TEST
 
 START_TEST(test_broadcast_add_values) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    Tensor *a = fixture_tensor(fx, "ex1_1_a"), *b = fixture_tensor(fx, "ex1_1_b");
-    CT_ASSERT_BITS_EQ(torch_add(a, b), fixture_tensor(fx, "ex1_1_sum"));
+    Tensor *a = fixture_tensor(fx, "ex1_3_a"), *b = fixture_tensor(fx, "ex1_3_b");
+    CT_ASSERT_BITS_EQ(torch_add(a, b), fixture_tensor(fx, "ex1_3_sum"));
     fixtures_free(fx);
 }
 END_TEST
@@ -56,16 +108,16 @@ START_TEST(test_broadcast_error) {
 }
 END_TEST
 
-/* ---- 1.2 the matrix product, by definition ------------------------------------------------ */
+/* ---- 1.4 the matrix product, by definition ------------------------------------------------ */
 
 START_TEST(test_mm_reference_bits) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    Tensor *a = fixture_tensor(fx, "ex1_2_a"), *b = fixture_tensor(fx, "ex1_2_b");
+    Tensor *a = fixture_tensor(fx, "ex1_4_a"), *b = fixture_tensor(fx, "ex1_4_b");
     Tensor *out = torch_full(SHAPE(5, 3), NAN); /* every element must be written */
     mm_reference(a, b, out);
-    CT_ASSERT_BITS_EQ(out, fixture_tensor(fx, "ex1_2_ab"));
+    CT_ASSERT_BITS_EQ(out, fixture_tensor(fx, "ex1_4_ab"));
     /* and PyTorch's, which sums in another order, to rounding */
-    CT_ASSERT_CLOSE(out, fixture_tensor(fx, "ex1_2_torch_ab"), 1e-5, 1e-6);
+    CT_ASSERT_CLOSE(out, fixture_tensor(fx, "ex1_4_torch_ab"), 1e-5, 1e-6);
     fixtures_free(fx);
 }
 END_TEST
@@ -74,46 +126,51 @@ END_TEST
  * kernels, so torch_mm multiplies with mm_reference (common/backend.h). */
 START_TEST(test_torch_mm_narrow) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    Tensor *x = fixture_tensor(fx, "ex1_2_x"), *w = fixture_tensor(fx, "ex1_2_w");
-    CT_ASSERT_BITS_EQ(torch_mm(x, w), fixture_tensor(fx, "ex1_2_xw"));
+    Tensor *x = fixture_tensor(fx, "ex1_4_x"), *w = fixture_tensor(fx, "ex1_4_w");
+    CT_ASSERT_BITS_EQ(torch_mm(x, w), fixture_tensor(fx, "ex1_4_xw"));
     Tensor *out = torch_full(SHAPE(6, 1), NAN);
     mm_reference(x, w, out);
-    CT_ASSERT_BITS_EQ(out, fixture_tensor(fx, "ex1_2_xw"));
+    CT_ASSERT_BITS_EQ(out, fixture_tensor(fx, "ex1_4_xw"));
     fixtures_free(fx);
 }
 END_TEST
 
-/* ---- 1.3 sums along a dimension ---------------------------------------------------------- */
+/* ---- 1.5 sums along a dimension ---------------------------------------------------------- */
 
 START_TEST(test_sums) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    Tensor *x = fixture_tensor(fx, "ex1_3_x"); /* (4, 5, 3) */
-    CT_ASSERT_BITS_EQ(torch_sum(x), fixture_tensor(fx, "ex1_3_sum"));
-    CT_ASSERT_BITS_EQ(torch_sum_dim(x, 0, false), fixture_tensor(fx, "ex1_3_sum_dim0"));
-    CT_ASSERT_BITS_EQ(torch_sum_dim(x, 1, true), fixture_tensor(fx, "ex1_3_sum_dim1_keepdim"));
-    CT_ASSERT_BITS_EQ(torch_sum_dim(x, 2, false), fixture_tensor(fx, "ex1_3_sum_dim2"));
-    CT_ASSERT_CLOSE(torch_sum_dim(x, 0, false), fixture_tensor(fx, "ex1_3_torch_sum_dim0"), 1e-6,
+    Tensor *x = fixture_tensor(fx, "ex1_5_x"); /* (4, 5, 3) */
+    CT_ASSERT_BITS_EQ(torch_sum(x), fixture_tensor(fx, "ex1_5_sum"));
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, 0, false), fixture_tensor(fx, "ex1_5_sum_dim0"));
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, 1, true), fixture_tensor(fx, "ex1_5_sum_dim1_keepdim"));
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, 2, false), fixture_tensor(fx, "ex1_5_sum_dim2"));
+    /* every dim again, counted from the end, and keepdim on the first */
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, -1, false), fixture_tensor(fx, "ex1_5_sum_dim2"));
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, -2, true), fixture_tensor(fx, "ex1_5_sum_dim1_keepdim"));
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, -3, true),
+                      torch_view(fixture_tensor(fx, "ex1_5_sum_dim0"), SHAPE(1, 5, 3)));
+    CT_ASSERT_CLOSE(torch_sum_dim(x, 0, false), fixture_tensor(fx, "ex1_5_torch_sum_dim0"), 1e-6,
                     1e-6);
-    graded_check_sum_lanes(x, -1, false, fixture_tensor(fx, "ex1_3_sum"));
-    graded_check_sum_lanes(x, 0, false, fixture_tensor(fx, "ex1_3_sum_dim0"));
-    graded_check_sum_lanes(x, 1, false, fixture_tensor(fx, "ex1_3_sum_dim1_keepdim"));
-    graded_check_sum_lanes(x, 2, false, fixture_tensor(fx, "ex1_3_sum_dim2"));
+    graded_check_sum_lanes(x, -1, false, fixture_tensor(fx, "ex1_5_sum"));
+    graded_check_sum_lanes(x, 0, false, fixture_tensor(fx, "ex1_5_sum_dim0"));
+    graded_check_sum_lanes(x, 1, false, fixture_tensor(fx, "ex1_5_sum_dim1_keepdim"));
+    graded_check_sum_lanes(x, 2, false, fixture_tensor(fx, "ex1_5_sum_dim2"));
     fixtures_free(fx);
 }
 END_TEST
 
 START_TEST(test_means) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    Tensor *x = fixture_tensor(fx, "ex1_3_x");
-    CT_ASSERT_BITS_EQ(torch_mean(x), fixture_tensor(fx, "ex1_3_mean"));
-    CT_ASSERT_BITS_EQ(torch_mean_dim(x, 1, false), fixture_tensor(fx, "ex1_3_mean_dim1"));
-    graded_check_sum_lanes(x, -1, true, fixture_tensor(fx, "ex1_3_mean"));
-    graded_check_sum_lanes(x, 1, true, fixture_tensor(fx, "ex1_3_mean_dim1"));
+    Tensor *x = fixture_tensor(fx, "ex1_5_x");
+    CT_ASSERT_BITS_EQ(torch_mean(x), fixture_tensor(fx, "ex1_5_mean"));
+    CT_ASSERT_BITS_EQ(torch_mean_dim(x, 1, false), fixture_tensor(fx, "ex1_5_mean_dim1"));
+    graded_check_sum_lanes(x, -1, true, fixture_tensor(fx, "ex1_5_mean"));
+    graded_check_sum_lanes(x, 1, true, fixture_tensor(fx, "ex1_5_mean_dim1"));
     fixtures_free(fx);
 }
 END_TEST
 
-/* ---- 1.4 the gradients, by hand ---------------------------------------------------------- */
+/* ---- 1.6 the gradients, by hand ---------------------------------------------------------- */
 
 START_TEST(test_stage1_follows_pytorch) {
     const char *csv = "graded_stage1_seed1.csv";
@@ -136,22 +193,32 @@ END_TEST
 static Suite *suite(void) {
     Suite *s = suite_create("graded_stage1");
     TCase *tc = graded_tcase("ex1_1");
+    tcase_add_test(tc, test_transpose_views);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex1_2");
+    tcase_add_test(tc, test_select_views);
+    tcase_add_test(tc, test_narrow_views);
+    tcase_add_test(tc, test_narrow_writes_through);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex1_3");
     tcase_add_test(tc, test_broadcast_shapes);
     tcase_add_test(tc, test_broadcast_add_values);
     tcase_add_test(tc, test_broadcast_error);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex1_2");
+    tc = graded_tcase("ex1_4");
     tcase_add_test(tc, test_mm_reference_bits);
     tcase_add_test(tc, test_torch_mm_narrow);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex1_3");
+    tc = graded_tcase("ex1_5");
     tcase_add_test(tc, test_sums);
     tcase_add_test(tc, test_means);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex1_4");
+    tc = graded_tcase("ex1_6");
     tcase_add_test(tc, test_stage1_follows_pytorch);
     suite_add_tcase(s, tc);
     return s;

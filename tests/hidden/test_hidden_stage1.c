@@ -2,10 +2,12 @@
  * test_hidden_stage1.c: the hidden tests of chapter 1's exercises (instructors only: left out
  * of the student copy). One Check test case per exercise, named as the visible ones.
  *
- *   ex1_1  empty dims, eight dims, 0-dim operands, which dim an error names
- *   ex1_2  strided and transposed operands, k = 0, empty results, stride-0 rows
- *   ex1_3  a middle dim, a negative dim, a transposed input, cancellation, empty lanes
- *   ex1_4  chapter 1's program with other sizes and another seed, against PyTorch
+ *   ex1_1  a 4-d tensor, a non-contiguous input, a dim swapped with itself
+ *   ex1_2  negative dims, indices and starts, an empty narrow, selects down to 0-dim
+ *   ex1_3  empty dims, eight dims, 0-dim operands, which dim an error names
+ *   ex1_4  strided and transposed operands, k = 0, empty results, stride-0 rows
+ *   ex1_5  a middle dim, a negative dim, a transposed input, cancellation, empty lanes
+ *   ex1_6  chapter 1's program with other sizes and another seed, against PyTorch
  *
  * Golden values: tests/hidden/hidden.txt (tools/gen_grading_fixtures.py).
  */
@@ -19,6 +21,38 @@
 #define HIDDEN_FIXTURES "../hidden/hidden.txt"
 
 /* ---- 1.1 ---------------------------------------------------------------------------------- */
+
+START_TEST(test_transpose_more_views) {
+    Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_1_x"); /* (2, 3, 1, 4) */
+    graded_check_view(torch_transpose(x, 1, 3), x, fx, "ex1_1_x_t13", "x.transpose(1, 3)");
+    graded_check_view(torch_transpose(x, 2, 2), x, fx, "ex1_1_x_t22", "x.transpose(2, 2)");
+    Tensor *n = fixture_tensor(fx, "ex1_1_x"); /* a strided input: a narrow's strides, by hand */
+    Tensor *part = tensor_view_of(n, SHAPE(2, 3, 1, 2), n->stride, n->offset + 1);
+    graded_check_view(torch_transpose(part, 0, -1), n, fx, "ex1_1_x_n_t03",
+                      "x.narrow(3, 1, 2).transpose(0, -1)");
+    fixtures_free(fx);
+}
+END_TEST
+
+/* ---- 1.2 ---------------------------------------------------------------------------------- */
+
+START_TEST(test_select_narrow_more_views) {
+    Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
+    Tensor *x = fixture_tensor(fx, "ex1_2_x"); /* (3, 4, 5) */
+    graded_check_view(torch_select(x, -1, -2), x, fx, "ex1_2_select_m1_m2", "x.select(-1, -2)");
+    graded_check_view(torch_narrow(x, -2, -3, 2), x, fx, "ex1_2_narrow_m2_m3_2",
+                      "x.narrow(-2, -3, 2)");
+    graded_check_view(torch_narrow(x, 0, 3, 0), x, fx, "ex1_2_narrow_0_3_0", "x.narrow(0, 3, 0)");
+    graded_check_view(torch_select(torch_select(torch_select(x, 2, 4), 0, 1), 0, 3), x, fx,
+                      "ex1_2_select_chain", "x.select(2, 4).select(0, 1).select(0, 3)");
+    graded_check_view(torch_select(torch_transpose(x, 0, 2), 1, 3), x, fx, "ex1_2_t_select",
+                      "x.transpose(0, 2).select(1, 3)");
+    fixtures_free(fx);
+}
+END_TEST
+
+/* ---- 1.3 ---------------------------------------------------------------------------------- */
 
 START_TEST(test_broadcast_edge_shapes) {
     struct {
@@ -68,18 +102,18 @@ START_TEST(test_broadcast_scalar_values) {
 }
 END_TEST
 
-/* ---- 1.2 ---------------------------------------------------------------------------------- */
+/* ---- 1.4 ---------------------------------------------------------------------------------- */
 
 START_TEST(test_mm_strided) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *at = fixture_tensor(fx, "ex1_2_at"), *b = fixture_tensor(fx, "ex1_2_b");
+    Tensor *at = fixture_tensor(fx, "ex1_4_at"), *b = fixture_tensor(fx, "ex1_4_b");
     Tensor *out = torch_full(SHAPE(6, 2), NAN);
     mm_reference(torch_t(at), b, out); /* a transposed view: strides (1, 6) */
-    CT_ASSERT_BITS_EQ(out, fixture_tensor(fx, "ex1_2_atb"));
-    Tensor *x = fixture_tensor(fx, "ex1_2_x");
+    CT_ASSERT_BITS_EQ(out, fixture_tensor(fx, "ex1_4_atb"));
+    Tensor *x = fixture_tensor(fx, "ex1_4_x");
     Tensor *xxt = torch_full(SHAPE(7, 7), NAN);
     mm_reference(x, torch_t(x), xxt);
-    CT_ASSERT_BITS_EQ(xxt, fixture_tensor(fx, "ex1_2_xxt"));
+    CT_ASSERT_BITS_EQ(xxt, fixture_tensor(fx, "ex1_4_xxt"));
     fixtures_free(fx);
 }
 END_TEST
@@ -98,8 +132,8 @@ END_TEST
 
 START_TEST(test_mm_stride0_rows) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *b = fixture_tensor(fx, "ex1_2_b");                  /* (4, 2) */
-    Tensor *row = torch_narrow(fixture_tensor(fx, "ex1_2_at"), 1, 0, 4); /* (4, 4) */
+    Tensor *b = fixture_tensor(fx, "ex1_4_b");                  /* (4, 2) */
+    Tensor *row = torch_narrow(fixture_tensor(fx, "ex1_4_at"), 1, 0, 4); /* (4, 4) */
     row = torch_narrow(row, 0, 1, 1);                             /* (1, 4), a view */
     Tensor *once = torch_full(SHAPE(1, 2), NAN), *thrice = torch_full(SHAPE(3, 2), NAN);
     mm_reference(torch_clone(row), b, once);
@@ -109,19 +143,19 @@ START_TEST(test_mm_stride0_rows) {
 }
 END_TEST
 
-/* ---- 1.3 ---------------------------------------------------------------------------------- */
+/* ---- 1.5 ---------------------------------------------------------------------------------- */
 
 START_TEST(test_sum_dims) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Tensor *x = fixture_tensor(fx, "ex1_3_x"); /* (2, 3, 4) */
-    CT_ASSERT_BITS_EQ(torch_sum_dim(x, 1, false), fixture_tensor(fx, "ex1_3_sum_dim1"));
-    CT_ASSERT_BITS_EQ(torch_mean_dim(x, -1, false), fixture_tensor(fx, "ex1_3_mean_dim_neg1"));
-    Tensor *y = fixture_tensor(fx, "ex1_3_y"); /* (5, 3); its transpose is a strided view */
-    CT_ASSERT_BITS_EQ(torch_sum_dim(torch_t(y), 1, false), fixture_tensor(fx, "ex1_3_yt_sum_dim1"));
-    graded_check_sum_lanes(x, 1, false, fixture_tensor(fx, "ex1_3_sum_dim1"));
-    graded_check_sum_lanes(x, 2, true, fixture_tensor(fx, "ex1_3_mean_dim_neg1"));
+    Tensor *x = fixture_tensor(fx, "ex1_5_x"); /* (2, 3, 4) */
+    CT_ASSERT_BITS_EQ(torch_sum_dim(x, 1, false), fixture_tensor(fx, "ex1_5_sum_dim1"));
+    CT_ASSERT_BITS_EQ(torch_mean_dim(x, -1, false), fixture_tensor(fx, "ex1_5_mean_dim_neg1"));
+    Tensor *y = fixture_tensor(fx, "ex1_5_y"); /* (5, 3); its transpose is a strided view */
+    CT_ASSERT_BITS_EQ(torch_sum_dim(torch_t(y), 1, false), fixture_tensor(fx, "ex1_5_yt_sum_dim1"));
+    graded_check_sum_lanes(x, 1, false, fixture_tensor(fx, "ex1_5_sum_dim1"));
+    graded_check_sum_lanes(x, 2, true, fixture_tensor(fx, "ex1_5_mean_dim_neg1"));
     graded_check_sum_lanes(torch_contiguous(torch_t(y)), 1, false,
-                           fixture_tensor(fx, "ex1_3_yt_sum_dim1"));
+                           fixture_tensor(fx, "ex1_5_yt_sum_dim1"));
     fixtures_free(fx);
 }
 END_TEST
@@ -155,7 +189,7 @@ START_TEST(test_sum_empty) {
 }
 END_TEST
 
-/* ---- 1.4 ---------------------------------------------------------------------------------- */
+/* ---- 1.6 ---------------------------------------------------------------------------------- */
 
 START_TEST(test_stage1_other_sizes) {
     const char *csv = "hidden_stage1_seed7.csv";
@@ -169,7 +203,7 @@ START_TEST(test_stage1_other_sizes) {
     remove(csv);
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
     float want[50];
-    torch_to_array(fixture_tensor(fx, "ex1_4_seed7_loss"), want);
+    torch_to_array(fixture_tensor(fx, "ex1_6_seed7_loss"), want);
     for (int t = 0; t < 50; t++)
         ck_assert_msg(fabs(loss[t] - want[t]) <= 1e-5 * fabs(want[t]),
                       "epoch %d: loss %.9g, PyTorch's %.9g", t + 1, loss[t], want[t]);
@@ -180,24 +214,32 @@ END_TEST
 static Suite *suite(void) {
     Suite *s = suite_create("hidden_stage1");
     TCase *tc = graded_tcase("ex1_1");
+    tcase_add_test(tc, test_transpose_more_views);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex1_2");
+    tcase_add_test(tc, test_select_narrow_more_views);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex1_3");
     tcase_add_test(tc, test_broadcast_edge_shapes);
     tcase_add_test(tc, test_broadcast_edge_errors);
     tcase_add_test(tc, test_broadcast_scalar_values);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex1_2");
+    tc = graded_tcase("ex1_4");
     tcase_add_test(tc, test_mm_strided);
     tcase_add_test(tc, test_mm_empty);
     tcase_add_test(tc, test_mm_stride0_rows);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex1_3");
+    tc = graded_tcase("ex1_5");
     tcase_add_test(tc, test_sum_dims);
     tcase_add_test(tc, test_sum_in_double);
     tcase_add_test(tc, test_sum_empty);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex1_4");
+    tc = graded_tcase("ex1_6");
     tcase_add_test(tc, test_stage1_other_sizes);
     suite_add_tcase(s, tc);
     return s;

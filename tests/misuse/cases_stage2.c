@@ -47,6 +47,7 @@ static void backward_gradient_shape(void) {
 }
 static void backward_of_null(void) { torch_backward(NULL); }
 static void grad_of_null(void) { torch_grad(NULL); }
+static void sigmoid_of_null(void) { torch_sigmoid(NULL); }
 /* the loss of an epoch, used after the epoch's scope ended */
 static void backward_after_scope(void) {
     Tensor *w = torch_keep(weight());
@@ -229,12 +230,13 @@ const MisuseCase misuse_stage2[] = {
      "torch_backward: element 0 of tensors does not require grad and does not have a grad_fn",
      backward_without_grad, true},
     {"backward_gradient_shape",
-     "torch_backward: invalid gradient at index 0 - got [3] but expected shape compatible with "
-     "[2, 3]",
+     "torch_backward: Mismatch in shape: grad_output[0] has a shape of [3] and output[0] has "
+     "a shape of [2, 3].",
      backward_gradient_shape, false},
     {"backward_of_null", "torch_backward: expected a Tensor but got NULL", backward_of_null,
      false},
     {"grad_of_null", "torch_grad: expected a Tensor but got NULL", grad_of_null, false},
+    {"sigmoid_of_null", "torch_sigmoid: expected a Tensor but got NULL", sigmoid_of_null, false},
     {"backward_after_scope", "torch_backward: " RELEASED, backward_after_scope, false},
     {"second_backward", SECOND_BACKWARD, second_backward, true},
     {"saved_tensor_modified",

@@ -302,6 +302,7 @@ static const ChapterChange chapter_changes[3] = {
  * "include NAME", a section's name, "set-up" or "closing". */
 typedef struct Source {
     char *text;
+    char stub[8]; /* the exercise whose region in this file is still a stub, or "" */
     int count;
     char *line[MAX_LINES];
     char place[MAX_LINES][64];
@@ -337,6 +338,16 @@ static Source *source_read(const char *path) {
         char *end = strchr(p, '\n');
         if (end) *end = '\0';
         const char *t = trimmed(p);
+        /* exercise markers differ between stages (1.6, 2.8, ...): not part of the program */
+        bool comment = strncmp(t, "/* ", 3) == 0;
+        if (comment && (strncmp(t + 3, "BEGIN EXERCISE ", 15) == 0 ||
+                        strncmp(t + 3, "END EXERCISE ", 13) == 0)) {
+            if (!end) break;
+            p = end + 1;
+            continue;
+        }
+        const char *stub = strstr(t, "torch_error(\"exercise ");
+        if (stub) sscanf(stub + 21, "%7[0-9.]", src->stub);
         char name[64];
         if (section_name(p, name, sizeof name)) snprintf(place, sizeof place, "%s", name);
         if (strncmp(t, "#include ", 9) == 0)
@@ -399,6 +410,10 @@ static void diff_lines(const Source *a, const Source *b, bool *kept_a, bool *kep
 START_TEST(test_neighbours_differ_in_the_chapter_alone) {
     const ChapterChange *c = &chapter_changes[_i];
     Source *a = source_read(train_sources[_i]), *b = source_read(train_sources[_i + 1]);
+    /* a student copy's stub in either file: the chapters' code cannot be compared yet */
+    const char *stub = a->stub[0] ? a->stub : b->stub;
+    ck_assert_msg(stub[0] == '\0', "stage %d -> %d: exercise %s: not implemented yet (its train.c "
+                  "region is a stub)", _i + 1, _i + 2, stub);
     static bool kept_a[MAX_LINES], kept_b[MAX_LINES];
     diff_lines(a, b, kept_a, kept_b);
     int changed = 0;
