@@ -26,7 +26,7 @@ static Tensor *linear_forward(Module *self, Tensor *x) {
                     shape_str_x(x->shape, xs, sizeof xs), (long long)l->in_features,
                     (long long)l->out_features);
     }
-    /* BEGIN EXERCISE 3.2: nn_linear's forward */
+    /* BEGIN EXERCISE 3.1: nn_linear's forward */
     Tensor *weight = self->parameters[0], *bias = self->parameters[1];
     Tensor *weight_t = torch_t(weight);
     Tensor *out = torch_addmm(bias, x, weight_t); /* AddmmBackward0, as libtorch */
@@ -34,7 +34,7 @@ static Tensor *linear_forward(Module *self, Tensor *x) {
      * unless autograd recorded the product and its node holds the view. */
     if (weight_t->scope == 0 && !torch_requires_grad(out)) torch_free(weight_t);
     return out;
-    /* END EXERCISE 3.2 */
+    /* END EXERCISE 3.1 */
 }
 
 Module *nn_linear(int64_t in_features, int64_t out_features) {
@@ -52,14 +52,14 @@ Module *nn_linear(int64_t in_features, int64_t out_features) {
     Tensor *weight = torch_empty(SHAPE(out_features, in_features));
     Tensor *bias = torch_empty(SHAPE(out_features));
     /* kaiming_uniform_(weight, a = sqrt(5)), fan_in mode, leaky_relu gain, in double */
-    /* BEGIN EXERCISE 3.1: nn_linear's initialization */
+    /* BEGIN EXERCISE 3.5: nn_linear's initialization */
     double fan_in = (double)in_features, a = sqrt(5.0);
     double gain = sqrt(2.0 / (1.0 + a * a));
     double bound = fan_in > 0 ? sqrt(3.0) * (gain / sqrt(fan_in)) : 0.0;
     torch_uniform_(weight, -bound, bound);
     double bias_bound = fan_in > 0 ? 1.0 / sqrt(fan_in) : 0.0;
     torch_uniform_(bias, -bias_bound, bias_bound);
-    /* END EXERCISE 3.1 */
+    /* END EXERCISE 3.5 */
 
     nn_register_parameter(&l->module, "weight", weight);
     nn_register_parameter(&l->module, "bias", bias);

@@ -147,13 +147,13 @@ void nn_zero_grad(Module *self) {
     /* A gradient is not part of any graph, even if someone asked it for gradients: it is
      * zeroed unrecorded, as PyTorch's zero_grad detaches it first. */
     torch_no_grad_begin();
-    /* BEGIN EXERCISE 3.4: zero_grad, down the tree */
+    /* BEGIN EXERCISE 3.3: zero_grad, down the tree */
     for (int i = 0; i < self->n_parameters; i++) {
         Tensor *g = torch_grad(self->parameters[i]);
         if (g) torch_zero_(g);
     }
     for (int i = 0; i < self->n_children; i++) nn_zero_grad(self->children[i]);
-    /* END EXERCISE 3.4 */
+    /* END EXERCISE 3.3 */
     torch_no_grad_end();
 }
 

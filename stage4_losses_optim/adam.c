@@ -69,12 +69,12 @@ static void adam_update(ParamGroup *group, int i, Tensor *grad) {
 
     double beta1 = o->betas[0], beta2 = o->betas[1];
     double step_size, bias_correction2_sqrt; /* lr / (1 - beta1^t) and sqrt(1 - beta2^t) */
-    /* BEGIN EXERCISE 4.6: Adam's bias correction */
+    /* BEGIN EXERCISE 4.5: Adam's bias correction */
     double bias_correction1 = 1 - pow(beta1, (double)state->step);
     double bias_correction2 = 1 - pow(beta2, (double)state->step);
     step_size = o->lr / bias_correction1;
     bias_correction2_sqrt = sqrt(bias_correction2);
-    /* END EXERCISE 4.6 */
+    /* END EXERCISE 4.5 */
 
     float weight_decay = (float)o->weight_decay, eps = (float)o->eps;
     float b1 = (float)beta1, one_minus_b1 = (float)(1 - beta1);

@@ -23,13 +23,13 @@ Reduction reduction_parse(const char *op, const char *reduction, bool batchmean_
 }
 
 Tensor *apply_loss_reduction(Tensor *loss, Reduction reduction) {
-    /* BEGIN EXERCISE 4.1: a loss's reduction */
+    /* BEGIN EXERCISE 4.2: a loss's reduction */
     switch (reduction) {
     case REDUCTION_MEAN: return torch_mean(loss);
     case REDUCTION_SUM: return torch_sum(loss);
     default: return loss;
     }
-    /* END EXERCISE 4.1 */
+    /* END EXERCISE 4.2 */
 }
 
 /* ---- input checks ------------------------------------------------------------------------ */
@@ -65,14 +65,14 @@ static Tensor *mse_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
  * or 2 / numel for "mean"; the target's gradient is minus that. With grad 1 this is chapter
  * 3's PowBackward0 result (input - target) * 2, bit for bit. */
 static void mse_backward(AutogradContext *ctx, Tensor *grad, Tensor **grad_inputs) {
-    /* BEGIN EXERCISE 4.2: the backward of mse_loss */
+    /* BEGIN EXERCISE 4.3: the backward of mse_loss */
     Tensor *input = ctx->saved[0], *target = ctx->saved[1];
     const LossArgs *args = ctx->args;
     double norm = args->reduction == REDUCTION_MEAN ? 2.0 / (double)torch_numel(input) : 2.0;
     Tensor *grad_input = torch_mul(torch_mul_scalar(torch_sub(input, target), (float)norm), grad);
     grad_inputs[0] = grad_input;
     grad_inputs[1] = torch_requires_grad(target) ? torch_neg(grad_input) : NULL;
-    /* END EXERCISE 4.2 */
+    /* END EXERCISE 4.3 */
 }
 
 static const AutogradFunction mse_loss_function = {

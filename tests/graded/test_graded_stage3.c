@@ -1,10 +1,10 @@
 /*
  * test_graded_stage3.c: the tests you can run for chapter 3's exercises (docs/exercises.md).
  *
- *   ex3_1  nn_linear's initialization, bit for bit as PyTorch's after the same seed
- *   ex3_2  nn_linear's forward: the values, and the node libtorch records (AddmmBackward0)
- *   ex3_3  nn_sequential's forward: each child's output is the next child's input
- *   ex3_4  nn_zero_grad: every parameter's grad, children's included, back to zero
+ *   ex3_5  nn_linear's initialization, bit for bit as PyTorch's after the same seed
+ *   ex3_1  nn_linear's forward: the values, and the node libtorch records (AddmmBackward0)
+ *   ex3_2  nn_sequential's forward: each child's output is the next child's input
+ *   ex3_3  nn_zero_grad: every parameter's grad, children's included, back to zero
  *
  * Golden values: tests/fixtures/grading.txt, from PyTorch.
  */
@@ -56,28 +56,28 @@ static Module *with_bias(Tensor *p, Module **children) {
     return m;
 }
 
-/* ---- 3.1 nn_linear's initialization -------------------------------------------------------- */
+/* ---- 3.5 nn_linear's initialization -------------------------------------------------------- */
 
 START_TEST(test_linear_init) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
     torch_manual_seed(1);
     Module *l = nn_linear(3, 32);
-    CT_ASSERT_BITS_EQ(nn_get_parameter(l, "weight"), fixture_tensor(fx, "ex3_1_weight"));
-    CT_ASSERT_BITS_EQ(nn_get_parameter(l, "bias"), fixture_tensor(fx, "ex3_1_bias"));
+    CT_ASSERT_BITS_EQ(nn_get_parameter(l, "weight"), fixture_tensor(fx, "ex3_5_weight"));
+    CT_ASSERT_BITS_EQ(nn_get_parameter(l, "bias"), fixture_tensor(fx, "ex3_5_bias"));
     nn_free(l);
     fixtures_free(fx);
 }
 END_TEST
 
-/* ---- 3.2 nn_linear's forward ----------------------------------------------------------------- */
+/* ---- 3.1 nn_linear's forward ----------------------------------------------------------------- */
 
 START_TEST(test_linear_forward) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
     Module *l = nn_linear(4, 3);
-    set_parameter(l, "weight", fixture_tensor(fx, "ex3_2_weight"));
-    set_parameter(l, "bias", fixture_tensor(fx, "ex3_2_bias"));
-    Tensor *out = nn_forward(l, fixture_tensor(fx, "ex3_2_x")); /* (5, 4) -> (5, 3) */
-    CT_ASSERT_CLOSE(out, fixture_tensor(fx, "ex3_2_out"), 1e-5, 1e-6);
+    set_parameter(l, "weight", fixture_tensor(fx, "ex3_1_weight"));
+    set_parameter(l, "bias", fixture_tensor(fx, "ex3_1_bias"));
+    Tensor *out = nn_forward(l, fixture_tensor(fx, "ex3_1_x")); /* (5, 4) -> (5, 3) */
+    CT_ASSERT_CLOSE(out, fixture_tensor(fx, "ex3_1_out"), 1e-5, 1e-6);
     ck_assert_msg(torch_grad_fn(out) != NULL, "the output has no grad_fn");
     ck_assert_str_eq(grad_fn_name(torch_grad_fn(out)), "AddmmBackward0");
     nn_free(l);
@@ -85,7 +85,7 @@ START_TEST(test_linear_forward) {
 }
 END_TEST
 
-/* ---- 3.3 nn_sequential's forward ----------------------------------------------------------- */
+/* ---- 3.2 nn_sequential's forward ----------------------------------------------------------- */
 
 START_TEST(test_sequential_order) {
     /* ((x + 1) relu) + -3: the order matters */
@@ -100,7 +100,7 @@ START_TEST(test_sequential_order) {
 }
 END_TEST
 
-/* ---- 3.4 zero_grad --------------------------------------------------------------------------- */
+/* ---- 3.3 zero_grad --------------------------------------------------------------------------- */
 
 START_TEST(test_zero_grad_tree) {
     Tensor *p = torch_tensor(SHAPE(3), (float[]){1, 2, 3});
@@ -124,19 +124,19 @@ END_TEST
 
 static Suite *suite(void) {
     Suite *s = suite_create("graded_stage3");
-    TCase *tc = graded_tcase("ex3_1");
+    TCase *tc = graded_tcase("ex3_5");
     tcase_add_test(tc, test_linear_init);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex3_2");
+    tc = graded_tcase("ex3_1");
     tcase_add_test(tc, test_linear_forward);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex3_3");
+    tc = graded_tcase("ex3_2");
     tcase_add_test(tc, test_sequential_order);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex3_4");
+    tc = graded_tcase("ex3_3");
     tcase_add_test(tc, test_zero_grad_tree);
     suite_add_tcase(s, tc);
     return s;

@@ -1,12 +1,12 @@
 /*
  * test_graded_stage4.c: the tests you can run for chapter 4's exercises (docs/exercises.md).
  *
- *   ex4_1  a loss's reduction: nnf_mse_loss with "none", "mean" and "sum"
- *   ex4_2  mse_loss's backward, "mean" and "sum"
- *   ex4_3  log_softmax, with logits that would overflow exp
- *   ex4_4  nll_loss with each reduction
- *   ex4_5  SGD with momentum: five steps as torch.optim.SGD takes them
- *   ex4_6  Adam: five steps as torch.optim.Adam takes them
+ *   ex4_2  a loss's reduction: nnf_mse_loss with "none", "mean" and "sum"
+ *   ex4_3  mse_loss's backward, "mean" and "sum"
+ *   ex4_6  log_softmax, with logits that would overflow exp
+ *   ex4_7  nll_loss with each reduction
+ *   ex4_4  SGD with momentum: five steps as torch.optim.SGD takes them
+ *   ex4_5  Adam: five steps as torch.optim.Adam takes them
  *
  * Golden values: tests/fixtures/grading.txt, from PyTorch.
  */
@@ -15,20 +15,20 @@
 #include "losses.h"
 #include "optim.h"
 
-/* ---- 4.1 and 4.2: mse_loss ----------------------------------------------------------------- */
+/* ---- 4.2 and 4.3: mse_loss ----------------------------------------------------------------- */
 
 START_TEST(test_mse_reductions) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    Tensor *input = fixture_tensor(fx, "ex4_1_input"), *target = fixture_tensor(fx, "ex4_1_target");
+    Tensor *input = fixture_tensor(fx, "ex4_2_input"), *target = fixture_tensor(fx, "ex4_2_target");
     const char *reductions[] = {"none", "mean", "sum"};
     for (int i = 0; i < 3; i++) {
         char name[64];
-        snprintf(name, sizeof name, "ex4_1_mse_%s", reductions[i]);
+        snprintf(name, sizeof name, "ex4_2_mse_%s", reductions[i]);
         CT_ASSERT_CLOSE(nnf_mse_loss(input, target, reductions[i]), fixture_tensor(fx, name),
                         1e-6, 1e-7);
     }
     /* R's default is "mean" */
-    CT_ASSERT_CLOSE(nnf_mse_loss(input, target, NULL), fixture_tensor(fx, "ex4_1_mse_mean"), 1e-6,
+    CT_ASSERT_CLOSE(nnf_mse_loss(input, target, NULL), fixture_tensor(fx, "ex4_2_mse_mean"), 1e-6,
                     1e-7);
     fixtures_free(fx);
 }
@@ -38,10 +38,10 @@ START_TEST(test_mse_backward) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
     const char *reductions[] = {"mean", "sum"};
     for (int i = 0; i < 2; i++) {
-        Tensor *input = torch_requires_grad_(fixture_tensor(fx, "ex4_1_input"), true);
-        torch_backward(nnf_mse_loss(input, fixture_tensor(fx, "ex4_1_target"), reductions[i]));
+        Tensor *input = torch_requires_grad_(fixture_tensor(fx, "ex4_2_input"), true);
+        torch_backward(nnf_mse_loss(input, fixture_tensor(fx, "ex4_2_target"), reductions[i]));
         char name[64];
-        snprintf(name, sizeof name, "ex4_2_grad_%s", reductions[i]);
+        snprintf(name, sizeof name, "ex4_3_grad_%s", reductions[i]);
         ck_assert_msg(torch_grad(input) != NULL, "no gradient for the input (%s)", reductions[i]);
         CT_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, name), 1e-6, 1e-7);
     }
@@ -49,26 +49,26 @@ START_TEST(test_mse_backward) {
 }
 END_TEST
 
-/* ---- 4.3 and 4.4: log_softmax and nll_loss -------------------------------------------------- */
+/* ---- 4.6 and 4.7: log_softmax and nll_loss -------------------------------------------------- */
 
 START_TEST(test_log_softmax) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_3_x"), 1),
-                    fixture_tensor(fx, "ex4_3_out"), 1e-6, 1e-6);
+    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_x"), 1),
+                    fixture_tensor(fx, "ex4_6_out"), 1e-6, 1e-6);
     /* exp(1000) overflows a float: the max must come out first */
-    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_3_big"), 1),
-                    fixture_tensor(fx, "ex4_3_big_out"), 1e-6, 1e-6);
+    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_big"), 1),
+                    fixture_tensor(fx, "ex4_6_big_out"), 1e-6, 1e-6);
     fixtures_free(fx);
 }
 END_TEST
 
 START_TEST(test_nll_reductions) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    Tensor *logp = fixture_tensor(fx, "ex4_4_logp"), *target = fixture_tensor(fx, "ex4_4_target");
+    Tensor *logp = fixture_tensor(fx, "ex4_7_logp"), *target = fixture_tensor(fx, "ex4_7_target");
     const char *reductions[] = {"none", "mean", "sum"};
     for (int i = 0; i < 3; i++) {
         char name[64];
-        snprintf(name, sizeof name, "ex4_4_nll_%s", reductions[i]);
+        snprintf(name, sizeof name, "ex4_7_nll_%s", reductions[i]);
         CT_ASSERT_CLOSE(nnf_nll_loss(logp, target, reductions[i]), fixture_tensor(fx, name), 1e-6,
                         1e-7);
     }
@@ -76,7 +76,7 @@ START_TEST(test_nll_reductions) {
 }
 END_TEST
 
-/* ---- 4.5 and 4.6: optimizers, on sum((p - target)^2) ---------------------------------------- */
+/* ---- 4.4 and 4.5: optimizers, on sum((p - target)^2) ---------------------------------------- */
 
 /* Takes `steps` steps and compares p after each with row k of the fixture's trajectory. */
 static void follow(Fixtures *fx, Optimizer *(*make)(Tensor *p), const char *trajectory,
@@ -117,14 +117,14 @@ static Optimizer *adam(Tensor *p) { return optim_adam(one(p), 0.05); }
 
 START_TEST(test_sgd_momentum) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    follow(fx, sgd_momentum, "ex4_5_sgd", 5, 1e-5);
+    follow(fx, sgd_momentum, "ex4_4_sgd", 5, 1e-5);
     fixtures_free(fx);
 }
 END_TEST
 
 START_TEST(test_adam) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    follow(fx, adam, "ex4_6_adam", 5, 1e-5);
+    follow(fx, adam, "ex4_5_adam", 5, 1e-5);
     fixtures_free(fx);
 }
 END_TEST
@@ -134,9 +134,9 @@ static Suite *suite(void) {
     struct {
         const char *name;
         const TTest *test;
-    } cases[] = {{"ex4_1", test_mse_reductions}, {"ex4_2", test_mse_backward},
-                 {"ex4_3", test_log_softmax},    {"ex4_4", test_nll_reductions},
-                 {"ex4_5", test_sgd_momentum},   {"ex4_6", test_adam}};
+    } cases[] = {{"ex4_2", test_mse_reductions}, {"ex4_3", test_mse_backward},
+                 {"ex4_6", test_log_softmax},    {"ex4_7", test_nll_reductions},
+                 {"ex4_4", test_sgd_momentum},   {"ex4_5", test_adam}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = graded_tcase(cases[i].name);
         tcase_add_test(tc, cases[i].test);

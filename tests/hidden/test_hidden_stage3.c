@@ -1,10 +1,10 @@
 /*
  * test_hidden_stage3.c: the hidden tests of chapter 3's exercises (instructors only).
  *
- *   ex3_1  other sizes, and the random stream afterwards (the draws must be libtorch's)
- *   ex3_2  gradients through the layer (weight, bias and input) against PyTorch; one row
- *   ex3_3  a nested nn_sequential of linear layers against PyTorch
- *   ex3_4  a deeper tree; grads zeroed in place; parameters without a grad keep none
+ *   ex3_5  other sizes, and the random stream afterwards (the draws must be libtorch's)
+ *   ex3_1  gradients through the layer (weight, bias and input) against PyTorch; one row
+ *   ex3_2  a nested nn_sequential of linear layers against PyTorch
+ *   ex3_3  a deeper tree; grads zeroed in place; parameters without a grad keep none
  *
  * Golden values: tests/hidden/hidden.txt (tools/gen_grading_fixtures.py).
  */
@@ -29,36 +29,36 @@ static Module *linear_with(Fixtures *fx, int64_t in, int64_t out, const char *w,
     return l;
 }
 
-/* ---- 3.1 ----------------------------------------------------------------------------------- */
+/* ---- 3.5 ----------------------------------------------------------------------------------- */
 
 START_TEST(test_init_other_sizes) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
     torch_manual_seed(5);
     Module *l11 = nn_linear(1, 1), *l75 = nn_linear(7, 5);
     Tensor *after = torch_randn(SHAPE(3));
-    CT_ASSERT_BITS_EQ(nn_get_parameter(l11, "weight"), fixture_tensor(fx, "ex3_1_w11"));
-    CT_ASSERT_BITS_EQ(nn_get_parameter(l11, "bias"), fixture_tensor(fx, "ex3_1_b11"));
-    CT_ASSERT_BITS_EQ(nn_get_parameter(l75, "weight"), fixture_tensor(fx, "ex3_1_w75"));
-    CT_ASSERT_BITS_EQ(nn_get_parameter(l75, "bias"), fixture_tensor(fx, "ex3_1_b75"));
-    CT_ASSERT_BITS_EQ(after, fixture_tensor(fx, "ex3_1_after"));
+    CT_ASSERT_BITS_EQ(nn_get_parameter(l11, "weight"), fixture_tensor(fx, "ex3_5_w11"));
+    CT_ASSERT_BITS_EQ(nn_get_parameter(l11, "bias"), fixture_tensor(fx, "ex3_5_b11"));
+    CT_ASSERT_BITS_EQ(nn_get_parameter(l75, "weight"), fixture_tensor(fx, "ex3_5_w75"));
+    CT_ASSERT_BITS_EQ(nn_get_parameter(l75, "bias"), fixture_tensor(fx, "ex3_5_b75"));
+    CT_ASSERT_BITS_EQ(after, fixture_tensor(fx, "ex3_5_after"));
     nn_free(l11);
     nn_free(l75);
     fixtures_free(fx);
 }
 END_TEST
 
-/* ---- 3.2 ----------------------------------------------------------------------------------- */
+/* ---- 3.1 ----------------------------------------------------------------------------------- */
 
 START_TEST(test_linear_gradients) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Module *l = linear_with(fx, 4, 3, "ex3_2_weight", "ex3_2_bias");
-    Tensor *x = torch_requires_grad_(fixture_tensor(fx, "ex3_2_x"), true);
-    torch_backward_with(nn_forward(l, x), fixture_tensor(fx, "ex3_2_r"), false);
+    Module *l = linear_with(fx, 4, 3, "ex3_1_weight", "ex3_1_bias");
+    Tensor *x = torch_requires_grad_(fixture_tensor(fx, "ex3_1_x"), true);
+    torch_backward_with(nn_forward(l, x), fixture_tensor(fx, "ex3_1_r"), false);
     CT_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "weight")),
-                    fixture_tensor(fx, "ex3_2_grad_weight"), 1e-5, 1e-6);
-    CT_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "bias")), fixture_tensor(fx, "ex3_2_grad_bias"),
+                    fixture_tensor(fx, "ex3_1_grad_weight"), 1e-5, 1e-6);
+    CT_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "bias")), fixture_tensor(fx, "ex3_1_grad_bias"),
                     1e-5, 1e-6);
-    CT_ASSERT_CLOSE(torch_grad(x), fixture_tensor(fx, "ex3_2_grad_x"), 1e-5, 1e-6);
+    CT_ASSERT_CLOSE(torch_grad(x), fixture_tensor(fx, "ex3_1_grad_x"), 1e-5, 1e-6);
     nn_free(l);
     fixtures_free(fx);
 }
@@ -74,21 +74,21 @@ START_TEST(test_linear_one_row) {
 }
 END_TEST
 
-/* ---- 3.3 ----------------------------------------------------------------------------------- */
+/* ---- 3.2 ----------------------------------------------------------------------------------- */
 
 START_TEST(test_nested_sequential) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
     Module *m = nn_sequential(
-        nn_sequential(linear_with(fx, 2, 3, "ex3_3_w1", "ex3_3_b1"), nn_relu()),
-        linear_with(fx, 3, 1, "ex3_3_w2", "ex3_3_b2"));
-    CT_ASSERT_CLOSE(nn_forward(m, fixture_tensor(fx, "ex3_3_x")), fixture_tensor(fx, "ex3_3_out"),
+        nn_sequential(linear_with(fx, 2, 3, "ex3_2_w1", "ex3_2_b1"), nn_relu()),
+        linear_with(fx, 3, 1, "ex3_2_w2", "ex3_2_b2"));
+    CT_ASSERT_CLOSE(nn_forward(m, fixture_tensor(fx, "ex3_2_x")), fixture_tensor(fx, "ex3_2_out"),
                     1e-5, 1e-6);
     nn_free(m);
     fixtures_free(fx);
 }
 END_TEST
 
-/* ---- 3.4 ----------------------------------------------------------------------------------- */
+/* ---- 3.3 ----------------------------------------------------------------------------------- */
 
 static Tensor *add_p(Module *self, Tensor *x) { return torch_add(x, nn_get_parameter(self, "p")); }
 
@@ -132,20 +132,20 @@ END_TEST
 
 static Suite *suite(void) {
     Suite *s = suite_create("hidden_stage3");
-    TCase *tc = graded_tcase("ex3_1");
+    TCase *tc = graded_tcase("ex3_5");
     tcase_add_test(tc, test_init_other_sizes);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex3_2");
+    tc = graded_tcase("ex3_1");
     tcase_add_test(tc, test_linear_gradients);
     tcase_add_test(tc, test_linear_one_row);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex3_3");
+    tc = graded_tcase("ex3_2");
     tcase_add_test(tc, test_nested_sequential);
     suite_add_tcase(s, tc);
 
-    tc = graded_tcase("ex3_4");
+    tc = graded_tcase("ex3_3");
     tcase_add_test(tc, test_zero_grad_deep_tree);
     suite_add_tcase(s, tc);
     return s;
