@@ -37,17 +37,24 @@ static Tensor *linear_forward(Module *self, Tensor *x) {
     /* END EXERCISE 3.1 */
 }
 
+/* A Linear whose parameters are weight (out, in) and bias (out), taken as
+ * nn_register_parameter takes them. */
+static Module *linear_new(Tensor *weight, Tensor *bias) {
+    Linear *l = calloc(1, sizeof *l);
+    if (!l) torch_error("nn_linear", "out of memory");
+    nn_module_init(&l->module, "nn_linear", linear_forward);
+    l->out_features = weight->shape.size[0];
+    l->in_features = weight->shape.size[1];
+    nn_register_parameter(&l->module, "weight", weight);
+    nn_register_parameter(&l->module, "bias", bias);
+    return &l->module;
+}
+
 Module *nn_linear(int64_t in_features, int64_t out_features) {
     if (in_features < 0 || out_features < 0)
         torch_error("nn_linear", "Trying to create tensor with negative dimension %lld: [%lld, %lld]",
                     (long long)(out_features < 0 ? out_features : in_features),
                     (long long)out_features, (long long)in_features);
-    Linear *l = calloc(1, sizeof *l);
-    if (!l) torch_error("nn_linear", "out of memory");
-    nn_module_init(&l->module, "nn_linear", linear_forward);
-    l->in_features = in_features;
-    l->out_features = out_features;
-
     /* weight first, then bias: the random stream depends on the order */
     Tensor *weight = torch_empty(SHAPE(out_features, in_features));
     Tensor *bias = torch_empty(SHAPE(out_features));
@@ -60,8 +67,20 @@ Module *nn_linear(int64_t in_features, int64_t out_features) {
     double bias_bound = fan_in > 0 ? 1.0 / sqrt(fan_in) : 0.0;
     torch_uniform_(bias, -bias_bound, bias_bound);
     /* END EXERCISE 3.5 */
+    return linear_new(weight, bias);
+}
 
-    nn_register_parameter(&l->module, "weight", weight);
-    nn_register_parameter(&l->module, "bias", bias);
-    return &l->module;
+Module *nn_linear_from(Tensor *weight, Tensor *bias) {
+    tensor_check_dtype("nn_linear_from", weight, TORCH_FLOAT32);
+    tensor_check_dtype("nn_linear_from", bias, TORCH_FLOAT32);
+    char ws[96], bs[96];
+    if (weight->shape.ndim != 2 || bias->shape.ndim != 1 ||
+        bias->shape.size[0] != weight->shape.size[0])
+        torch_error("nn_linear_from", "expected weight (out_features, in_features) and bias "
+                                      "(out_features), got %s and %s",
+                    shape_str(weight->shape, ws, sizeof ws), shape_str(bias->shape, bs, sizeof bs));
+    torch_no_grad_begin(); /* copies, not recorded: the layer's own leaves */
+    Tensor *w = torch_clone(weight), *b = torch_clone(bias);
+    torch_no_grad_end();
+    return linear_new(w, b);
 }

@@ -92,6 +92,7 @@ static void check_full_name(int length) {
 
 /* Depth first: a module's own parameters, then each child's, named "child.param". */
 static void collect(Module *m, const char *prefix, ParameterList *out) {
+    /* BEGIN EXERCISE 3.4: nn_parameters, the traversal */
     for (int i = 0; i < m->n_parameters; i++) {
         check_full_name(
             snprintf(out->names[out->count], NN_NAME_LEN, "%s%s", prefix, m->parameter_names[i]));
@@ -104,6 +105,7 @@ static void collect(Module *m, const char *prefix, ParameterList *out) {
         module_check("nn_parameters", m->children[i]);
         collect(m->children[i], child_prefix, out);
     }
+    /* END EXERCISE 3.4 */
 }
 
 static void forget_collected(Module *m) {

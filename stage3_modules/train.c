@@ -53,6 +53,7 @@ int main(int argc, char **argv) {
     for (int t = 1; t <= opt.epochs; t++) {
         torch_scope_begin(); /* this epoch's tensors are released at torch_scope_end */
 
+        /* BEGIN EXERCISE 3.7: the training loop of stage 3 (forward pass and loss) */
         /* ### -------- Forward pass -------- */
 
         Tensor *y_pred = nn_forward(model, x);
@@ -60,10 +61,12 @@ int main(int argc, char **argv) {
         /* ### -------- compute loss -------- */
 
         Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
+        /* END EXERCISE 3.7 */
 
         /* if (t %% 10 == 0) cat("Epoch: ", t, "   Loss: ", loss$item(), "\n") */
         train_report(&run, t, torch_item(loss));
 
+        /* BEGIN EXERCISE 3.7: the training loop of stage 3 (backward pass and update) */
         /* ### -------- Backpropagation -------- */
 
         /* Zero the gradients before running the backward pass. */
@@ -82,6 +85,7 @@ int main(int argc, char **argv) {
                 torch_sub_(params.items[i], torch_mul_scalar(torch_grad(params.items[i]),
                                                              learning_rate));
         });
+        /* END EXERCISE 3.7 */
 
         torch_scope_end();
     }

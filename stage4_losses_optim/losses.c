@@ -22,7 +22,9 @@ Reduction reduction_parse(const char *op, const char *reduction, bool batchmean_
     torch_error(op, "%s is not a valid value for reduction", reduction);
 }
 
+/* loss (*) -> () for "mean" and "sum", loss itself for "none". */
 Tensor *apply_loss_reduction(Tensor *loss, Reduction reduction) {
+    if (reduction == REDUCTION_NONE) return loss; /* nothing to reduce */
     /* BEGIN EXERCISE 4.2: a loss's reduction */
     switch (reduction) {
     case REDUCTION_MEAN: return torch_mean(loss);
@@ -58,7 +60,11 @@ static Tensor *mse_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     const LossArgs *args = ctx->args;
     autograd_save_for_backward(ctx, in[0]);
     autograd_save_for_backward(ctx, in[1]);
-    return apply_loss_reduction(torch_pow(torch_sub(in[0], in[1]), 2), args->reduction);
+    Tensor *input = in[0], *target = in[1];
+    /* BEGIN EXERCISE 4.1: the MSE forward */
+    Tensor *squared_error = torch_pow(torch_sub(input, target), 2);
+    return apply_loss_reduction(squared_error, args->reduction);
+    /* END EXERCISE 4.1 */
 }
 
 /* libtorch's mse_loss_backward: grad_input = (input - target) * norm * grad, where norm is 2,

@@ -62,6 +62,7 @@ int main(int argc, char **argv) {
     for (int t = 1; t <= opt.epochs; t++) {
         torch_scope_begin(); /* this epoch's tensors are released at torch_scope_end */
 
+        /* BEGIN EXERCISE 4.8: the training loop of stage 4 (forward pass and loss) */
         /* ### -------- Forward pass -------- */
 
         Tensor *y_pred = nn_forward(model, x);
@@ -69,10 +70,12 @@ int main(int argc, char **argv) {
         /* ### -------- compute loss -------- */
 
         Tensor *loss = nnf_mse_loss(y_pred, y, train_reduction(&opt, "sum"));
+        /* END EXERCISE 4.8 */
 
         /* if (t %% 10 == 0) cat("Epoch: ", t, "   Loss: ", loss$item(), "\n") */
         train_report(&run, t, torch_item(loss));
 
+        /* BEGIN EXERCISE 4.8: the training loop of stage 4 (backward pass and update) */
         /* ### -------- Backpropagation -------- */
 
         /* Still need to zero out the gradients before the backward pass, only this time,
@@ -86,6 +89,7 @@ int main(int argc, char **argv) {
 
         /* use the optimizer to update model parameters */
         optim_step(optimizer);
+        /* END EXERCISE 4.8 */
 
         torch_scope_end();
     }

@@ -26,6 +26,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fixtures import FixtureWriter  # noqa: E402
 from gen_train_fixtures import stage1 as stage1_losses  # noqa: E402
 
+# 3.5: nn_linear(d_in, 4) after manual_seed(35) for these fan_in values: with each, a bound
+# computed in float instead of double draws at least one other weight or bias.
+KAIMING_FAN_INS = [4, 6, 7, 13, 100]
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
@@ -96,6 +100,52 @@ def linear_with(weight, bias):
         lin.weight.copy_(weight)
         lin.bias.copy_(bias)
     return lin
+
+
+class TwoLayerNet(torch.nn.Module):
+    """Exercise 3.6's module: chapter 2's network, its parameters drawn in chapter 2's order."""
+
+    def __init__(self, d_in, d_hidden, d_out):
+        super().__init__()
+        self.w1 = torch.nn.Parameter(torch.randn(d_in, d_hidden))
+        self.w2 = torch.nn.Parameter(torch.randn(d_hidden, d_out))
+        self.b1 = torch.nn.Parameter(torch.zeros(1, d_hidden))
+        self.b2 = torch.nn.Parameter(torch.zeros(1, d_out))
+
+    def forward(self, x):
+        return x.mm(self.w1).add(self.b1).clamp(min=0).mm(self.w2).add(self.b2)
+
+
+class WithBias(torch.nn.Module):
+    """The graded tests' with_bias module: one parameter p, then named children."""
+
+    def __init__(self, size, children=()):
+        super().__init__()
+        self.p = torch.nn.Parameter(torch.zeros(size))
+        for name, child in children:
+            self.add_module(name, child)
+
+
+def parameter_names(fx, key, module):
+    """names(model$parameters) as one line, and each parameter's numel, in torch's order."""
+    named = list(module.named_parameters())
+    fx.text(f"{key}_names", " ".join(n for n, _ in named))
+    fx.tensor(f"{key}_numels", torch.tensor([p.numel() for _, p in named]))
+
+
+def two_layer_net_case(fx, key, seed, d_in, d_hidden, d_out, n):
+    """A TwoLayerNet drawn after manual_seed(seed), x (n, d_in) drawn after it, the output and
+    the gradients of sum(out^2)."""
+    torch.manual_seed(seed)
+    net = TwoLayerNet(d_in, d_hidden, d_out)
+    x = torch.randn(n, d_in)
+    out = net(x)
+    (out ** 2).sum().backward()
+    fx.tensor(f"{key}_x", x)
+    fx.tensor(f"{key}_out", out)
+    for name, p in net.named_parameters():
+        fx.tensor(f"{key}_{name}", p)
+        fx.tensor(f"{key}_grad_{name}", p.grad)
 
 
 # ---- the visible cases ----------------------------------------------------------------------
@@ -189,6 +239,32 @@ def visible(fx):
     for name, t in [("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2), ("x", x), ("out", model(x))]:
         fx.tensor(f"ex3_2_{name}", t)
 
+    # 3.4 names(model$parameters) of a tree: own parameter first, then each child's
+    parameter_names(fx, "ex3_4_tree", WithBias(3, [
+        ("body", torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(),
+                                     torch.nn.Linear(4, 2))),
+        ("head", WithBias(2))]))
+
+    # 3.5 the Kaiming bound in double: fan_in values whose bound computed in float draws other
+    # weights (tests/graded/test_graded_stage3.c)
+    for d_in in KAIMING_FAN_INS:
+        torch.manual_seed(35)
+        lin = torch.nn.Linear(d_in, 4)
+        fx.tensor(f"ex3_5_w{d_in}", lin.weight)
+        fx.tensor(f"ex3_5_b{d_in}", lin.bias)
+
+    # 3.6 chapter 2's network as a module
+    two_layer_net_case(fx, "ex3_6", 36, 3, 5, 2, 4)
+
+    # 4.1 the MSE forward, reduction "none": a matrix, a 3-d input, a 0-dim one
+    torch.manual_seed(410)
+    F = torch.nn.functional
+    for name, shape in [("m", (4, 3)), ("c", (2, 3, 4)), ("s", ())]:
+        inp, tgt = torch.randn(shape), torch.randn(shape)
+        fx.tensor(f"ex4_1_{name}_input", inp)
+        fx.tensor(f"ex4_1_{name}_target", tgt)
+        fx.tensor(f"ex4_1_{name}_out", F.mse_loss(inp, tgt, reduction="none"))
+
     # 4.2 mse_loss with each reduction
     torch.manual_seed(41)
     inp, tgt = torch.randn(4, 3), torch.randn(4, 3)
@@ -202,6 +278,17 @@ def visible(fx):
         _, (g, _) = grads_of(lambda i, t: torch.nn.functional.mse_loss(i, t, reduction=red),
                              inp, tgt)
         fx.tensor(f"ex4_3_grad_{red}", g)
+    # ... and with an incoming gradient other than 1: r (4, 3) for "none", -2.5 otherwise
+    r = torch.randn(4, 3)
+    fx.tensor("ex4_3_r", r)
+    _, (g, gt) = grads_of(lambda i, t: torch.nn.functional.mse_loss(i, t, reduction="none"),
+                          inp, tgt, gradient=r)
+    fx.tensor("ex4_3_grad_none_r", g)
+    fx.tensor("ex4_3_grad_target_none_r", gt)
+    for red in ["mean", "sum"]:
+        _, (g, _) = grads_of(lambda i, t: torch.nn.functional.mse_loss(i, t, reduction=red),
+                             inp, tgt, gradient=torch.tensor(-2.5))
+        fx.tensor(f"ex4_3_grad_{red}_g", g)
 
     # 4.6 log_softmax over dim 1, and logits large enough to overflow exp
     x = torch.randn(4, 5)
@@ -210,6 +297,10 @@ def visible(fx):
     fx.tensor("ex4_6_out", torch.log_softmax(x, 1))
     fx.tensor("ex4_6_big", big)
     fx.tensor("ex4_6_big_out", torch.log_softmax(big, 1))
+    y = torch.randn(2, 3, 4)
+    fx.tensor("ex4_6_y", y)
+    for dim in range(3):
+        fx.tensor(f"ex4_6_y_dim{dim}", torch.log_softmax(y, dim))
 
     # 4.7 nll_loss of log-probabilities (5, 4) with each reduction
     logp = torch.log_softmax(torch.randn(5, 4), 1)
@@ -218,6 +309,8 @@ def visible(fx):
     fx.tensor("ex4_7_target", target)
     for red in ["none", "mean", "sum"]:
         fx.tensor(f"ex4_7_nll_{red}", torch.nn.functional.nll_loss(logp, target, reduction=red))
+        fx.tensor(f"ex4_7_ignore3_{red}",
+                  torch.nn.functional.nll_loss(logp, target, ignore_index=3, reduction=red))
 
     # 4.4 and 4.5: 5 steps on sum((p - t)^2)
     p0, tgt = torch.randn(3, 4), torch.randn(3, 4)
@@ -225,7 +318,13 @@ def visible(fx):
     fx.tensor("ex4_opt_target", tgt)
     fx.tensor("ex4_4_sgd", trajectory(lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9),
                                       p0, tgt, 5))
+    fx.tensor("ex4_4_sgd_dampening", trajectory(
+        lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9, dampening=0.3, weight_decay=0.2),
+        p0, tgt, 6))
     fx.tensor("ex4_5_adam", trajectory(lambda ps: torch.optim.Adam(ps, lr=0.05), p0, tgt, 5))
+    fx.tensor("ex4_5_adam_weight_decay", trajectory(
+        lambda ps: torch.optim.Adam(ps, lr=0.05, betas=(0.8, 0.99), weight_decay=0.3),
+        p0, tgt, 6))
 
 
 # ---- the hidden cases -----------------------------------------------------------------------
@@ -320,6 +419,27 @@ def hidden(fx):
                                 linear_with(w2, b2))
     for name, t in [("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2), ("x", x), ("out", model(x))]:
         fx.tensor(f"ex3_2_{name}", t)
+
+    # 3.4 a deeper tree: nested sequentials, a module with no parameter of its own
+    parameter_names(fx, "ex3_4_deep", WithBias(2, [
+        ("a", torch.nn.Sequential(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU()),
+                                  torch.nn.Linear(3, 1))),
+        ("b", torch.nn.Sequential(torch.nn.ReLU())),
+        ("c", WithBias(1, [("d", WithBias(4))]))]))
+
+    # 3.6 other sizes and seed; a single unit everywhere
+    two_layer_net_case(fx, "ex3_6_other", 360, 4, 7, 3, 6)
+    two_layer_net_case(fx, "ex3_6_unit", 361, 1, 1, 1, 1)
+
+    # 4.1 the MSE forward: a row vector, 5-d, equal inputs, values whose square is large
+    torch.manual_seed(411)
+    for name, (inp, tgt) in [("row", (torch.randn(1, 7), torch.randn(1, 7))),
+                             ("five", (torch.randn(2, 1, 3, 1, 2), torch.randn(2, 1, 3, 1, 2))),
+                             ("same", (torch.full((3,), 0.75), torch.full((3,), 0.75))),
+                             ("large", (torch.randn(5) * 1e15, torch.randn(5) * 1e15))]:
+        fx.tensor(f"ex4_1_{name}_input", inp)
+        fx.tensor(f"ex4_1_{name}_target", tgt)
+        fx.tensor(f"ex4_1_{name}_out", torch.nn.functional.mse_loss(inp, tgt, reduction="none"))
 
     # 4.2 the other losses' reductions: l1_loss, kl_div (batchmean too), on 0-dim inputs
     torch.manual_seed(410)
