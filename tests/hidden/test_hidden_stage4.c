@@ -1,21 +1,46 @@
 /*
  * test_hidden_stage4.c: the hidden tests of chapter 4's exercises (instructors only).
  *
+ *   ex4_1  the MSE forward on a row, a 5-d input, equal inputs and values whose square is large
  *   ex4_2  l1_loss and kl_div (batchmean too) with each reduction; a 0-dim mse_loss
  *   ex4_3  reduction "none" with a given gradient; the target's gradient
  *   ex4_6  log_softmax over dim 0, over the middle dim of a 3-d input, with -inf logits
  *   ex4_7  ignore_index; every row ignored ("mean" is NaN, as in torch); cross_entropy
  *   ex4_4  SGD: dampening, nesterov, weight decay with momentum; 20 steps each
  *   ex4_5  Adam: other betas and eps, amsgrad, weight decay; 30 steps each
+ *   ex4_8  the chapter's program with seed 42 against PyTorch's losses
  *
- * Golden values: tests/hidden/hidden.txt (tools/gen_grading_fixtures.py).
+ * Golden values: tests/hidden/hidden.txt (tools/gen_grading_fixtures.py) and
+ * tests/fixtures/stage4_train.txt.
  */
 #include "autograd.h"
+#include "ct_tutorial.h"
 #include "graded.h"
 #include "losses.h"
 #include "optim.h"
 
+#ifndef STAGE4_TRAIN
+#error "STAGE4_TRAIN must be defined by the build"
+#endif
+
 #define HIDDEN_FIXTURES "../hidden/hidden.txt"
+
+/* ---- 4.1 ----------------------------------------------------------------------------------- */
+
+START_TEST(test_mse_forward_more_shapes) {
+    Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
+    const char *cases[] = {"row", "five", "same", "large"};
+    for (int i = 0; i < 4; i++) {
+        char input[32], target[32], out[32];
+        snprintf(input, sizeof input, "ex4_1_%s_input", cases[i]);
+        snprintf(target, sizeof target, "ex4_1_%s_target", cases[i]);
+        snprintf(out, sizeof out, "ex4_1_%s_out", cases[i]);
+        CT_ASSERT_CLOSE(nnf_mse_loss(fixture_tensor(fx, input), fixture_tensor(fx, target), "none"),
+                        fixture_tensor(fx, out), 1e-6, 0);
+    }
+    fixtures_free(fx);
+}
+END_TEST
 
 /* ---- 4.2 ----------------------------------------------------------------------------------- */
 
@@ -205,9 +230,27 @@ START_TEST(test_adam_variants) {
 }
 END_TEST
 
+/* ---- 4.8 ----------------------------------------------------------------------------------- */
+
+START_TEST(test_stage4_seed42) {
+    double loss[50];
+    ct_program_losses(STAGE4_TRAIN, "--seed 42 --epochs 50 --every 0", "hidden_stage4_seed42.csv",
+                      loss, 50);
+    Fixtures *fx = fixtures_load("stage4_train.txt");
+    float want[200];
+    torch_to_array(fixture_tensor(fx, "adam_seed42_loss"), want);
+    ct_assert_near_pytorch(loss, want, 50, 1e-4, 42);
+    fixtures_free(fx);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("hidden_stage4");
-    TCase *tc = graded_tcase("ex4_2");
+    TCase *tc = graded_tcase("ex4_1");
+    tcase_add_test(tc, test_mse_forward_more_shapes);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex4_2");
     tcase_add_test(tc, test_other_losses_reductions);
     suite_add_tcase(s, tc);
 
@@ -231,6 +274,10 @@ static Suite *suite(void) {
 
     tc = graded_tcase("ex4_5");
     tcase_add_test(tc, test_adam_variants);
+    suite_add_tcase(s, tc);
+
+    tc = graded_tcase("ex4_8");
+    tcase_add_test(tc, test_stage4_seed42);
     suite_add_tcase(s, tc);
     return s;
 }
