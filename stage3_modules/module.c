@@ -93,17 +93,17 @@ static void check_full_name(int length) {
 /* Depth first: a module's own parameters, then each child's, named "child.param". */
 static void collect(Module *m, const char *prefix, ParameterList *out) {
     /* BEGIN EXERCISE 3.4: nn_parameters, the traversal */
-    for (int i = 0; i < m->n_parameters; i++) {
-        check_full_name(
-            snprintf(out->names[out->count], NN_NAME_LEN, "%s%s", prefix, m->parameter_names[i]));
-        out->items[out->count++] = m->parameters[i];
+    for (int param = 0; param < m->n_parameters; param++) {
+        check_full_name(snprintf(out->names[out->count], NN_NAME_LEN, "%s%s", prefix,
+                                 m->parameter_names[param]));
+        out->items[out->count++] = m->parameters[param];
     }
-    for (int i = 0; i < m->n_children; i++) {
+    for (int child = 0; child < m->n_children; child++) {
         char child_prefix[NN_NAME_LEN];
-        check_full_name(
-            snprintf(child_prefix, sizeof child_prefix, "%s%s.", prefix, m->child_names[i]));
-        module_check("nn_parameters", m->children[i]);
-        collect(m->children[i], child_prefix, out);
+        check_full_name(snprintf(child_prefix, sizeof child_prefix, "%s%s.", prefix,
+                                 m->child_names[child]));
+        module_check("nn_parameters", m->children[child]);
+        collect(m->children[child], child_prefix, out);
     }
     /* END EXERCISE 3.4 */
 }
