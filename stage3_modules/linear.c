@@ -76,8 +76,9 @@ Module *nn_linear_from(Tensor *weight, Tensor *bias) {
     char ws[96], bs[96];
     if (weight->shape.ndim != 2 || bias->shape.ndim != 1 ||
         bias->shape.size[0] != weight->shape.size[0])
-        torch_error("nn_linear_from", "expected weight (out_features, in_features) and bias "
-                                      "(out_features), got %s and %s",
+        torch_error("nn_linear_from",
+                    "expected weight (out_features, in_features) and bias "
+                    "(out_features), got %s and %s",
                     shape_str(weight->shape, ws, sizeof ws), shape_str(bias->shape, bs, sizeof bs));
     torch_no_grad_begin(); /* copies, not recorded: the layer's own leaves */
     Tensor *w = torch_clone(weight), *b = torch_clone(bias);

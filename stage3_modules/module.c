@@ -100,8 +100,8 @@ static void collect(Module *m, const char *prefix, ParameterList *out) {
     }
     for (int child = 0; child < m->n_children; child++) {
         char child_prefix[NN_NAME_LEN];
-        check_full_name(snprintf(child_prefix, sizeof child_prefix, "%s%s.", prefix,
-                                 m->child_names[child]));
+        check_full_name(
+            snprintf(child_prefix, sizeof child_prefix, "%s%s.", prefix, m->child_names[child]));
         module_check("nn_parameters", m->children[child]);
         collect(m->children[child], child_prefix, out);
     }

@@ -36,8 +36,9 @@ static Tensor *two_layer_net_forward(Module *self, Tensor *x) {
 
 Module *nn_two_layer_net(int64_t d_in, int64_t d_hidden, int64_t d_out) {
     if (d_in < 0 || d_hidden < 0 || d_out < 0)
-        torch_error("nn_two_layer_net", "Trying to create tensor with negative dimension: "
-                                        "d_in %lld, d_hidden %lld, d_out %lld",
+        torch_error("nn_two_layer_net",
+                    "Trying to create tensor with negative dimension: "
+                    "d_in %lld, d_hidden %lld, d_out %lld",
                     (long long)d_in, (long long)d_hidden, (long long)d_out);
     TwoLayerNet *net = calloc(1, sizeof *net);
     if (!net) torch_error("nn_two_layer_net", "out of memory");

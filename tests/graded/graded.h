@@ -43,6 +43,15 @@ static inline const char *graded_shape(Shape s, char *buf, size_t len) {
                       graded_shape((got), g_, sizeof g_), graded_shape((want), w_, sizeof w_)); \
     } while (0)
 
+/* Checks PyTorch's values within a tolerance that any correct order of operations meets, and
+ * says so when it fails: where a chapter does not teach the order, the concept is graded,
+ * not the last bits. */
+#define GRADED_ASSERT_CLOSE(actual, expected, rtol, atol)                                      \
+    ct_assert_close((actual), (expected), (rtol), (atol),                                     \
+                    #actual " (PyTorch's value within a tolerance any correct order of "      \
+                            "operations meets)",                                              \
+                    __FILE__, __LINE__)
+
 /* Exercise 1.3's sum_lanes itself, through sum_reference: x (contiguous float32) summed (or
  * averaged) along dim, or over every element for dim -1, into a tensor of want's shape,
  * checked against want bit for bit. In a fast build (-Dkernels=fast) torch_sum and the others

@@ -82,7 +82,7 @@ START_TEST(test_linear_forward) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
     Module *l = linear_from(fx, "ex3_1_weight", "ex3_1_bias");
     Tensor *out = nn_forward(l, fixture_tensor(fx, "ex3_1_x")); /* (5, 4) -> (5, 3) */
-    CT_ASSERT_CLOSE(out, fixture_tensor(fx, "ex3_1_out"), RTOL, ATOL);
+    GRADED_ASSERT_CLOSE(out, fixture_tensor(fx, "ex3_1_out"), RTOL, ATOL);
     ck_assert_msg(torch_grad_fn(out) != NULL, "the output has no grad_fn");
     ck_assert_str_eq(grad_fn_name(torch_grad_fn(out)), "AddmmBackward0");
     nn_free(l);
@@ -100,9 +100,10 @@ static void linear_outside_scope(void *ctx) {
     torch_backward(loss); /* stops if the forward released what AddmmBackward0 holds */
     /* d sum(x W^T + b) / dW = the column sums of x, for every row; / db = n */
     Tensor *col_sums = torch_sum_dim(x, 0, true);
-    CT_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "weight")),
-                    torch_expand(col_sums, SHAPE(3, 4)), RTOL, ATOL);
-    CT_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "bias")), torch_full(SHAPE(3), 5), RTOL, ATOL);
+    GRADED_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "weight")),
+                        torch_expand(col_sums, SHAPE(3, 4)), RTOL, ATOL);
+    GRADED_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "bias")), torch_full(SHAPE(3), 5), RTOL,
+                        ATOL);
     torch_free(col_sums);
 
     torch_no_grad_begin();
@@ -110,7 +111,8 @@ static void linear_outside_scope(void *ctx) {
     Tensor *plain = nn_forward(l, x);
     torch_free(plain);
     torch_no_grad_end();
-    ck_assert_msg(live_tensors() == before, "outside any scope, nn_forward under no_grad left "
+    ck_assert_msg(live_tensors() == before,
+                  "outside any scope, nn_forward under no_grad left "
                   "%lld tensors alive besides its output: nothing would ever release them",
                   (long long)(live_tensors() - before));
     torch_free(loss);
@@ -134,8 +136,8 @@ START_TEST(test_sequential_order) {
     Tensor *x = torch_tensor(SHAPE(4), (float[]){-4, -1, 0, 2});
     CT_ASSERT_BITS_EQ(nn_forward(m, x), torch_tensor(SHAPE(4), (float[]){-3, -3, -2, 0}));
     Module *one = nn_sequential(shift(0.5f));
-    CT_ASSERT_BITS_EQ(nn_forward(one, x), torch_tensor(SHAPE(4), (float[]){-3.5f, -0.5f, 0.5f,
-                                                                           2.5f}));
+    CT_ASSERT_BITS_EQ(nn_forward(one, x),
+                      torch_tensor(SHAPE(4), (float[]){-3.5f, -0.5f, 0.5f, 2.5f}));
     nn_free(m);
     nn_free(one);
 }
@@ -150,7 +152,7 @@ static Module *chapter_like_model(Fixtures *fx) {
 static void sequential_gradients(Fixtures *fx, Tensor **grads) {
     Module *m = chapter_like_model(fx);
     Tensor *out = nn_forward(m, fixture_tensor(fx, "ex3_2_x"));
-    CT_ASSERT_CLOSE(out, fixture_tensor(fx, "ex3_2_out"), RTOL, ATOL);
+    GRADED_ASSERT_CLOSE(out, fixture_tensor(fx, "ex3_2_out"), RTOL, ATOL);
     torch_backward(torch_sum(torch_pow(out, 2)));
     /* the two linear layers' parameters, found without nn_parameters (3.4 comes after) */
     for (int i = 0; i < 4; i++) {
@@ -184,9 +186,11 @@ START_TEST(test_sequential_outside_any_scope) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
     SequentialCase outside = {.fx = fx};
     ct_outside_any_scope(sequential_outside_scope, &outside);
-    ck_assert_msg(outside.left_behind == 0, "outside any scope, nn_forward(nn_sequential(...)) "
+    ck_assert_msg(outside.left_behind == 0,
+                  "outside any scope, nn_forward(nn_sequential(...)) "
                   "under no_grad left %lld intermediate tensors alive: nothing would ever "
-                  "release them", (long long)outside.left_behind);
+                  "release them",
+                  (long long)outside.left_behind);
     Tensor *inside[4];
     sequential_gradients(fx, inside);
     for (int i = 0; i < 4; i++) {
@@ -211,8 +215,7 @@ START_TEST(test_zero_grad_tree) {
     for (int i = 0; i < 2; i++) CT_ASSERT_BITS_EQ(torch_grad(params[i]), torch_ones(SHAPE(3)));
     nn_zero_grad(outer);
     for (int i = 0; i < 2; i++) {
-        ck_assert_msg(torch_grad(params[i]) != NULL, "%s's grad was removed, not zeroed",
-                      names[i]);
+        ck_assert_msg(torch_grad(params[i]) != NULL, "%s's grad was removed, not zeroed", names[i]);
         CT_ASSERT_BITS_EQ(torch_grad(params[i]), torch_zeros(SHAPE(3)));
     }
     nn_free(outer);
@@ -238,14 +241,14 @@ START_TEST(test_parameters_tree) {
     Module *first = nn_linear_from(torch_zeros(SHAPE(4, 3)), torch_zeros(SHAPE(4)));
     Module *second = nn_linear_from(torch_zeros(SHAPE(2, 4)), torch_zeros(SHAPE(2)));
     Module *head = with_bias(torch_zeros(SHAPE(2)), NULL, NULL, NULL, NULL);
-    Module *root = with_bias(torch_zeros(SHAPE(3)), "body",
-                             nn_sequential(first, nn_relu(), second), "head", head);
+    Module *root = with_bias(torch_zeros(SHAPE(3)), "body", nn_sequential(first, nn_relu(), second),
+                             "head", head);
     ParameterList params = nn_parameters(root);
     assert_names(params, fixture_text(fx, "ex3_4_tree_names"));
     Tensor *numels = fixture_tensor(fx, "ex3_4_tree_numels");
     ck_assert_int_eq(params.count, torch_numel(numels));
-    Tensor *want[] = {nn_get_parameter(root, "p"), nn_get_parameter(first, "weight"),
-                      nn_get_parameter(first, "bias"), nn_get_parameter(second, "weight"),
+    Tensor *want[] = {nn_get_parameter(root, "p"),      nn_get_parameter(first, "weight"),
+                      nn_get_parameter(first, "bias"),  nn_get_parameter(second, "weight"),
                       nn_get_parameter(second, "bias"), nn_get_parameter(head, "p")};
     for (int i = 0; i < params.count; i++) {
         ck_assert_msg(params.items[i] == want[i], "%s: the list must hold the parameter itself",
@@ -278,7 +281,8 @@ static const int64_t kaiming_fan_ins[] = {4, 6, 7, 13, 100}; /* the generator's 
  * other bits than PyTorch's, or the test below would not tell the two apart. */
 static bool float_bound_draws_the_same(Fixtures *fx, int64_t fan_in) {
     float a = sqrtf(5.0f), gain = sqrtf(2.0f / (1.0f + a * a));
-    float bound = sqrtf(3.0f) * (gain / sqrtf((float)fan_in)), bias_bound = 1.0f / sqrtf((float)fan_in);
+    float bound = sqrtf(3.0f) * (gain / sqrtf((float)fan_in)),
+          bias_bound = 1.0f / sqrtf((float)fan_in);
     torch_manual_seed(35);
     Tensor *w = torch_empty(SHAPE(4, fan_in)), *b = torch_empty(SHAPE(4));
     torch_uniform_(w, -bound, bound);
@@ -330,13 +334,13 @@ START_TEST(test_two_layer_net) {
     }
     CT_ASSERT_BITS_EQ(x, fixture_tensor(fx, "ex3_6_x"));
     Tensor *out = nn_forward(net, x);
-    CT_ASSERT_CLOSE(out, fixture_tensor(fx, "ex3_6_out"), RTOL, ATOL);
+    GRADED_ASSERT_CLOSE(out, fixture_tensor(fx, "ex3_6_out"), RTOL, ATOL);
     torch_backward(torch_sum(torch_pow(out, 2)));
     for (int i = 0; i < params.count; i++) {
         char name[64];
         snprintf(name, sizeof name, "ex3_6_grad_%s", params.names[i]);
         ck_assert_msg(torch_grad(params.items[i]) != NULL, "%s has no grad", params.names[i]);
-        CT_ASSERT_CLOSE(torch_grad(params.items[i]), fixture_tensor(fx, name), RTOL, ATOL);
+        GRADED_ASSERT_CLOSE(torch_grad(params.items[i]), fixture_tensor(fx, name), RTOL, ATOL);
     }
     nn_free(net);
     fixtures_free(fx);

@@ -38,7 +38,7 @@ START_TEST(test_mse_forward) {
         snprintf(target, sizeof target, "ex4_1_%s_target", cases[i]);
         snprintf(out, sizeof out, "ex4_1_%s_out", cases[i]);
         Tensor *loss = nnf_mse_loss(fixture_tensor(fx, input), fixture_tensor(fx, target), "none");
-        CT_ASSERT_CLOSE(loss, fixture_tensor(fx, out), 1e-6, 0);
+        GRADED_ASSERT_CLOSE(loss, fixture_tensor(fx, out), 1e-6, 0);
     }
     Tensor *input = torch_requires_grad_(fixture_tensor(fx, "ex4_1_m_input"), true);
     Tensor *loss = nnf_mse_loss(input, fixture_tensor(fx, "ex4_1_m_target"), "none");
@@ -57,12 +57,12 @@ START_TEST(test_mse_reductions) {
     for (int i = 0; i < 3; i++) {
         char name[64];
         snprintf(name, sizeof name, "ex4_2_mse_%s", reductions[i]);
-        CT_ASSERT_CLOSE(nnf_mse_loss(input, target, reductions[i]), fixture_tensor(fx, name),
-                        1e-6, 1e-7);
+        GRADED_ASSERT_CLOSE(nnf_mse_loss(input, target, reductions[i]), fixture_tensor(fx, name),
+                            1e-6, 1e-7);
     }
     /* R's default is "mean" */
-    CT_ASSERT_CLOSE(nnf_mse_loss(input, target, NULL), fixture_tensor(fx, "ex4_2_mse_mean"), 1e-6,
-                    1e-7);
+    GRADED_ASSERT_CLOSE(nnf_mse_loss(input, target, NULL), fixture_tensor(fx, "ex4_2_mse_mean"),
+                        1e-6, 1e-7);
     fixtures_free(fx);
 }
 END_TEST
@@ -76,7 +76,7 @@ START_TEST(test_mse_backward) {
         char name[64];
         snprintf(name, sizeof name, "ex4_3_grad_%s", reductions[i]);
         ck_assert_msg(torch_grad(input) != NULL, "no gradient for the input (%s)", reductions[i]);
-        CT_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, name), 1e-6, 1e-7);
+        GRADED_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, name), 1e-6, 1e-7);
     }
     fixtures_free(fx);
 }
@@ -89,9 +89,9 @@ START_TEST(test_mse_backward_given_gradient) {
     Tensor *input = torch_requires_grad_(fixture_tensor(fx, "ex4_2_input"), true);
     Tensor *target = torch_requires_grad_(fixture_tensor(fx, "ex4_2_target"), true);
     torch_backward_with(nnf_mse_loss(input, target, "none"), fixture_tensor(fx, "ex4_3_r"), false);
-    CT_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, "ex4_3_grad_none_r"), 1e-6, 1e-7);
-    CT_ASSERT_CLOSE(torch_grad(target), fixture_tensor(fx, "ex4_3_grad_target_none_r"), 1e-6,
-                    1e-7);
+    GRADED_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, "ex4_3_grad_none_r"), 1e-6, 1e-7);
+    GRADED_ASSERT_CLOSE(torch_grad(target), fixture_tensor(fx, "ex4_3_grad_target_none_r"), 1e-6,
+                        1e-7);
     const char *reductions[] = {"mean", "sum"};
     for (int i = 0; i < 2; i++) {
         Tensor *in = torch_requires_grad_(fixture_tensor(fx, "ex4_2_input"), true);
@@ -99,7 +99,7 @@ START_TEST(test_mse_backward_given_gradient) {
         torch_backward_with(loss, torch_scalar(-2.5f), false);
         char name[64];
         snprintf(name, sizeof name, "ex4_3_grad_%s_g", reductions[i]);
-        CT_ASSERT_CLOSE(torch_grad(in), fixture_tensor(fx, name), 1e-6, 1e-7);
+        GRADED_ASSERT_CLOSE(torch_grad(in), fixture_tensor(fx, name), 1e-6, 1e-7);
     }
     fixtures_free(fx);
 }
@@ -111,9 +111,9 @@ static void mse_outside_scope(void *ctx) {
     Tensor *input = torch_requires_grad_(fixture_tensor(fx, "ex4_2_input"), true);
     Tensor *target = fixture_tensor(fx, "ex4_2_target");
     Tensor *loss = nnf_mse_loss(input, target, "sum");
-    CT_ASSERT_CLOSE(loss, fixture_tensor(fx, "ex4_2_mse_sum"), 1e-6, 1e-7);
+    GRADED_ASSERT_CLOSE(loss, fixture_tensor(fx, "ex4_2_mse_sum"), 1e-6, 1e-7);
     torch_backward(loss); /* stops if a tensor the node saved was released */
-    CT_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, "ex4_3_grad_sum"), 1e-6, 1e-7);
+    GRADED_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, "ex4_3_grad_sum"), 1e-6, 1e-7);
     torch_free(loss);
     torch_free(target);
     torch_free(input);
@@ -130,18 +130,18 @@ END_TEST
 
 START_TEST(test_log_softmax) {
     Fixtures *fx = fixtures_load(GRADED_FIXTURES);
-    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_x"), 1),
-                    fixture_tensor(fx, "ex4_6_out"), 1e-6, 1e-6);
+    GRADED_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_x"), 1),
+                        fixture_tensor(fx, "ex4_6_out"), 1e-6, 1e-6);
     /* exp(1000) overflows a float: the max must come out first */
-    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_big"), 1),
-                    fixture_tensor(fx, "ex4_6_big_out"), 1e-6, 1e-6);
+    GRADED_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_big"), 1),
+                        fixture_tensor(fx, "ex4_6_big_out"), 1e-6, 1e-6);
     /* every dim of a 3-d input, each also by its negative number */
     Tensor *y = fixture_tensor(fx, "ex4_6_y");
     for (int dim = 0; dim < 3; dim++) {
         char name[32];
         snprintf(name, sizeof name, "ex4_6_y_dim%d", dim);
-        CT_ASSERT_CLOSE(nnf_log_softmax(y, dim), fixture_tensor(fx, name), 1e-6, 1e-6);
-        CT_ASSERT_CLOSE(nnf_log_softmax(y, dim - 3), fixture_tensor(fx, name), 1e-6, 1e-6);
+        GRADED_ASSERT_CLOSE(nnf_log_softmax(y, dim), fixture_tensor(fx, name), 1e-6, 1e-6);
+        GRADED_ASSERT_CLOSE(nnf_log_softmax(y, dim - 3), fixture_tensor(fx, name), 1e-6, 1e-6);
     }
     fixtures_free(fx);
 }
@@ -154,12 +154,12 @@ START_TEST(test_nll_reductions) {
     for (int i = 0; i < 3; i++) {
         char name[64];
         snprintf(name, sizeof name, "ex4_7_nll_%s", reductions[i]);
-        CT_ASSERT_CLOSE(nnf_nll_loss(logp, target, reductions[i]), fixture_tensor(fx, name), 1e-6,
-                        1e-7);
+        GRADED_ASSERT_CLOSE(nnf_nll_loss(logp, target, reductions[i]), fixture_tensor(fx, name),
+                            1e-6, 1e-7);
         /* rows whose target is 3 count for nothing, and "mean" divides by the rows kept */
         snprintf(name, sizeof name, "ex4_7_ignore3_%s", reductions[i]);
-        CT_ASSERT_CLOSE(nnf_nll_loss_ignore_index(logp, target, 3, reductions[i]),
-                        fixture_tensor(fx, name), 1e-6, 1e-7);
+        GRADED_ASSERT_CLOSE(nnf_nll_loss_ignore_index(logp, target, 3, reductions[i]),
+                            fixture_tensor(fx, name), 1e-6, 1e-7);
     }
     fixtures_free(fx);
 }
@@ -206,8 +206,7 @@ static void follow_outside_scope(void *ctx) {
     torch_free(p);
 }
 
-static void follow(Fixtures *fx, Optimizer *(*make)(Tensor *p), const char *trajectory,
-                   int steps) {
+static void follow(Fixtures *fx, Optimizer *(*make)(Tensor *p), const char *trajectory, int steps) {
     Run run = {fx, make, trajectory, steps};
     ct_outside_any_scope(follow_outside_scope, &run);
 }
@@ -267,7 +266,8 @@ END_TEST
  * as the stage's own tests allow (tests/stages/test_stage4.c). */
 START_TEST(test_stage4_follows_pytorch) {
     double loss[50];
-    ct_program_losses(STAGE4_TRAIN, "--seed 1 --epochs 50 --every 0", "graded_stage4_seed1.csv", loss, 50);
+    ct_program_losses(STAGE4_TRAIN, "--seed 1 --epochs 50 --every 0", "graded_stage4_seed1.csv",
+                      loss, 50);
     Fixtures *fx = fixtures_load("stage4_train.txt");
     float want[200];
     torch_to_array(fixture_tensor(fx, "adam_seed1_loss"), want);
@@ -284,7 +284,8 @@ static Suite *suite(void) {
     } cases[] = {
         {"ex4_1", {test_mse_forward}},
         {"ex4_2", {test_mse_reductions}},
-        {"ex4_3", {test_mse_backward, test_mse_backward_given_gradient, test_mse_outside_any_scope}},
+        {"ex4_3",
+         {test_mse_backward, test_mse_backward_given_gradient, test_mse_outside_any_scope}},
         {"ex4_4", {test_sgd_momentum}},
         {"ex4_5", {test_adam}},
         {"ex4_6", {test_log_softmax}},

@@ -55,11 +55,11 @@ START_TEST(test_linear_gradients) {
     Module *l = linear_with(fx, "ex3_1_weight", "ex3_1_bias");
     Tensor *x = torch_requires_grad_(fixture_tensor(fx, "ex3_1_x"), true);
     torch_backward_with(nn_forward(l, x), fixture_tensor(fx, "ex3_1_r"), false);
-    CT_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "weight")),
-                    fixture_tensor(fx, "ex3_1_grad_weight"), 1e-5, 1e-6);
-    CT_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "bias")), fixture_tensor(fx, "ex3_1_grad_bias"),
-                    1e-5, 1e-6);
-    CT_ASSERT_CLOSE(torch_grad(x), fixture_tensor(fx, "ex3_1_grad_x"), 1e-5, 1e-6);
+    GRADED_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "weight")),
+                        fixture_tensor(fx, "ex3_1_grad_weight"), 1e-5, 1e-6);
+    GRADED_ASSERT_CLOSE(torch_grad(nn_get_parameter(l, "bias")),
+                        fixture_tensor(fx, "ex3_1_grad_bias"), 1e-5, 1e-6);
+    GRADED_ASSERT_CLOSE(torch_grad(x), fixture_tensor(fx, "ex3_1_grad_x"), 1e-5, 1e-6);
     nn_free(l);
     fixtures_free(fx);
 }
@@ -78,11 +78,10 @@ END_TEST
 
 START_TEST(test_nested_sequential) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    Module *m = nn_sequential(
-        nn_sequential(linear_with(fx, "ex3_2_w1", "ex3_2_b1"), nn_relu()),
-        linear_with(fx, "ex3_2_w2", "ex3_2_b2"));
-    CT_ASSERT_CLOSE(nn_forward(m, fixture_tensor(fx, "ex3_2_x")), fixture_tensor(fx, "ex3_2_out"),
-                    1e-5, 1e-6);
+    Module *m = nn_sequential(nn_sequential(linear_with(fx, "ex3_2_w1", "ex3_2_b1"), nn_relu()),
+                              linear_with(fx, "ex3_2_w2", "ex3_2_b2"));
+    GRADED_ASSERT_CLOSE(nn_forward(m, fixture_tensor(fx, "ex3_2_x")),
+                        fixture_tensor(fx, "ex3_2_out"), 1e-5, 1e-6);
     nn_free(m);
     fixtures_free(fx);
 }
@@ -160,9 +159,9 @@ START_TEST(test_parameters_deep_tree) {
     ck_assert_str_eq(got, fixture_text(fx, "ex3_4_deep_names"));
     Tensor *numels = fixture_tensor(fx, "ex3_4_deep_numels");
     ck_assert_int_eq(params.count, torch_numel(numels));
-    Tensor *want[] = {nn_get_parameter(root, "p"),       nn_get_parameter(first, "weight"),
-                      nn_get_parameter(first, "bias"),   nn_get_parameter(second, "weight"),
-                      nn_get_parameter(second, "bias"),  nn_get_parameter(c, "p"),
+    Tensor *want[] = {nn_get_parameter(root, "p"),      nn_get_parameter(first, "weight"),
+                      nn_get_parameter(first, "bias"),  nn_get_parameter(second, "weight"),
+                      nn_get_parameter(second, "bias"), nn_get_parameter(c, "p"),
                       nn_get_parameter(d, "p")};
     for (int i = 0; i < params.count; i++) {
         ck_assert_msg(params.items[i] == want[i], "%s is not the parameter itself",
@@ -194,11 +193,11 @@ static void check_two_layer_net(Fixtures *fx, const char *key, uint64_t seed, in
     }
     Tensor *out = nn_forward(net, x);
     snprintf(name, sizeof name, "%s_out", key);
-    CT_ASSERT_CLOSE(out, fixture_tensor(fx, name), 1e-5, 1e-6);
+    GRADED_ASSERT_CLOSE(out, fixture_tensor(fx, name), 1e-5, 1e-6);
     torch_backward(torch_sum(torch_pow(out, 2)));
     for (int i = 0; i < 4; i++) {
         snprintf(name, sizeof name, "%s_grad_%s", key, params.names[i]);
-        CT_ASSERT_CLOSE(torch_grad(params.items[i]), fixture_tensor(fx, name), 1e-5, 1e-6);
+        GRADED_ASSERT_CLOSE(torch_grad(params.items[i]), fixture_tensor(fx, name), 1e-5, 1e-6);
     }
     nn_free(net);
 }

@@ -35,8 +35,9 @@ START_TEST(test_mse_forward_more_shapes) {
         snprintf(input, sizeof input, "ex4_1_%s_input", cases[i]);
         snprintf(target, sizeof target, "ex4_1_%s_target", cases[i]);
         snprintf(out, sizeof out, "ex4_1_%s_out", cases[i]);
-        CT_ASSERT_CLOSE(nnf_mse_loss(fixture_tensor(fx, input), fixture_tensor(fx, target), "none"),
-                        fixture_tensor(fx, out), 1e-6, 0);
+        GRADED_ASSERT_CLOSE(
+            nnf_mse_loss(fixture_tensor(fx, input), fixture_tensor(fx, target), "none"),
+            fixture_tensor(fx, out), 1e-6, 0);
     }
     fixtures_free(fx);
 }
@@ -52,15 +53,16 @@ START_TEST(test_other_losses_reductions) {
     for (int i = 0; i < 3; i++) {
         char name[64];
         snprintf(name, sizeof name, "ex4_2_l1_%s", reductions[i]);
-        CT_ASSERT_CLOSE(nnf_l1_loss(input, target, reductions[i]), fixture_tensor(fx, name), 1e-6,
-                        1e-7);
+        GRADED_ASSERT_CLOSE(nnf_l1_loss(input, target, reductions[i]), fixture_tensor(fx, name),
+                            1e-6, 1e-7);
         snprintf(name, sizeof name, "ex4_2_kl_%s", reductions[i]);
-        CT_ASSERT_CLOSE(nnf_kl_div(logq, p, reductions[i]), fixture_tensor(fx, name), 1e-5, 1e-7);
+        GRADED_ASSERT_CLOSE(nnf_kl_div(logq, p, reductions[i]), fixture_tensor(fx, name), 1e-5,
+                            1e-7);
     }
-    CT_ASSERT_CLOSE(nnf_kl_div(logq, p, "batchmean"), fixture_tensor(fx, "ex4_2_kl_batchmean"),
-                    1e-5, 1e-7);
-    CT_ASSERT_CLOSE(nnf_mse_loss(torch_scalar(1.5f), torch_scalar(-0.25f), "mean"),
-                    fixture_tensor(fx, "ex4_2_mse0_mean"), 1e-6, 0);
+    GRADED_ASSERT_CLOSE(nnf_kl_div(logq, p, "batchmean"), fixture_tensor(fx, "ex4_2_kl_batchmean"),
+                        1e-5, 1e-7);
+    GRADED_ASSERT_CLOSE(nnf_mse_loss(torch_scalar(1.5f), torch_scalar(-0.25f), "mean"),
+                        fixture_tensor(fx, "ex4_2_mse0_mean"), 1e-6, 0);
     fixtures_free(fx);
 }
 END_TEST
@@ -72,13 +74,16 @@ START_TEST(test_mse_backward_none_and_target) {
     Tensor *input = torch_requires_grad_(fixture_tensor(fx, "ex4_3_input"), true);
     Tensor *target = torch_requires_grad_(fixture_tensor(fx, "ex4_3_target"), true);
     torch_backward_with(nnf_mse_loss(input, target, "none"), fixture_tensor(fx, "ex4_3_r"), false);
-    CT_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, "ex4_3_grad_input_none"), 1e-6, 1e-7);
-    CT_ASSERT_CLOSE(torch_grad(target), fixture_tensor(fx, "ex4_3_grad_target_none"), 1e-6, 1e-7);
+    GRADED_ASSERT_CLOSE(torch_grad(input), fixture_tensor(fx, "ex4_3_grad_input_none"), 1e-6, 1e-7);
+    GRADED_ASSERT_CLOSE(torch_grad(target), fixture_tensor(fx, "ex4_3_grad_target_none"), 1e-6,
+                        1e-7);
     Tensor *input2 = torch_requires_grad_(fixture_tensor(fx, "ex4_3_input"), true);
     Tensor *target2 = torch_requires_grad_(fixture_tensor(fx, "ex4_3_target"), true);
     torch_backward(nnf_mse_loss(input2, target2, "mean"));
-    CT_ASSERT_CLOSE(torch_grad(input2), fixture_tensor(fx, "ex4_3_grad_input_mean"), 1e-6, 1e-7);
-    CT_ASSERT_CLOSE(torch_grad(target2), fixture_tensor(fx, "ex4_3_grad_target_mean"), 1e-6, 1e-7);
+    GRADED_ASSERT_CLOSE(torch_grad(input2), fixture_tensor(fx, "ex4_3_grad_input_mean"), 1e-6,
+                        1e-7);
+    GRADED_ASSERT_CLOSE(torch_grad(target2), fixture_tensor(fx, "ex4_3_grad_target_mean"), 1e-6,
+                        1e-7);
     /* a target that does not require grad gets none */
     Tensor *input3 = torch_requires_grad_(fixture_tensor(fx, "ex4_3_input"), true);
     Tensor *target3 = fixture_tensor(fx, "ex4_3_target");
@@ -92,12 +97,12 @@ END_TEST
 
 START_TEST(test_log_softmax_dims) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
-    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_x"), 0),
-                    fixture_tensor(fx, "ex4_6_x_dim0"), 1e-6, 1e-6);
-    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_y"), 1),
-                    fixture_tensor(fx, "ex4_6_y_dim1"), 1e-6, 1e-6);
-    CT_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_y"), -2),
-                    fixture_tensor(fx, "ex4_6_y_dim1"), 1e-6, 1e-6);
+    GRADED_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_x"), 0),
+                        fixture_tensor(fx, "ex4_6_x_dim0"), 1e-6, 1e-6);
+    GRADED_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_y"), 1),
+                        fixture_tensor(fx, "ex4_6_y_dim1"), 1e-6, 1e-6);
+    GRADED_ASSERT_CLOSE(nnf_log_softmax(fixture_tensor(fx, "ex4_6_y"), -2),
+                        fixture_tensor(fx, "ex4_6_y_dim1"), 1e-6, 1e-6);
     fixtures_free(fx);
 }
 END_TEST
@@ -130,8 +135,8 @@ START_TEST(test_nll_ignore_index) {
     for (int i = 0; i < 3; i++) {
         char name[64];
         snprintf(name, sizeof name, "ex4_7_ignore1_%s", reductions[i]);
-        CT_ASSERT_CLOSE(nnf_nll_loss_ignore_index(logp, target, 1, reductions[i]),
-                        fixture_tensor(fx, name), 1e-6, 1e-7);
+        GRADED_ASSERT_CLOSE(nnf_nll_loss_ignore_index(logp, target, 1, reductions[i]),
+                            fixture_tensor(fx, name), 1e-6, 1e-7);
     }
     /* every row ignored: the mean divides 0 by 0 */
     Tensor *all = torch_tensor_i64(SHAPE(4), (int64_t[]){1, 1, 1, 1});
@@ -145,9 +150,9 @@ START_TEST(test_cross_entropy) {
     Fixtures *fx = fixtures_load(HIDDEN_FIXTURES);
     Tensor *logits = torch_requires_grad_(fixture_tensor(fx, "ex4_7_logits"), true);
     Tensor *loss = nnf_cross_entropy(logits, fixture_tensor(fx, "ex4_7_target"), "mean");
-    CT_ASSERT_CLOSE(loss, fixture_tensor(fx, "ex4_7_ce"), 1e-6, 1e-7);
+    GRADED_ASSERT_CLOSE(loss, fixture_tensor(fx, "ex4_7_ce"), 1e-6, 1e-7);
     torch_backward(loss);
-    CT_ASSERT_CLOSE(torch_grad(logits), fixture_tensor(fx, "ex4_7_ce_grad"), 1e-5, 1e-7);
+    GRADED_ASSERT_CLOSE(torch_grad(logits), fixture_tensor(fx, "ex4_7_ce_grad"), 1e-5, 1e-7);
     fixtures_free(fx);
 }
 END_TEST
