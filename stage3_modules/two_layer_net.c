@@ -34,12 +34,17 @@ static Tensor *two_layer_net_forward(Module *self, Tensor *x) {
     /* END EXERCISE 3.6 */
 }
 
-Module *nn_two_layer_net(int64_t d_in, int64_t d_hidden, int64_t d_out) {
-    if (d_in < 0 || d_hidden < 0 || d_out < 0)
+/* libtorch's message for a weight (rows, cols) with a negative size. */
+static void check_sizes(int64_t rows, int64_t cols) {
+    if (rows < 0 || cols < 0)
         torch_error("nn_two_layer_net",
-                    "Trying to create tensor with negative dimension: "
-                    "d_in %lld, d_hidden %lld, d_out %lld",
-                    (long long)d_in, (long long)d_hidden, (long long)d_out);
+                    "Trying to create tensor with negative dimension %lld: [%lld, %lld]",
+                    (long long)(rows < 0 ? rows : cols), (long long)rows, (long long)cols);
+}
+
+Module *nn_two_layer_net(int64_t d_in, int64_t d_hidden, int64_t d_out) {
+    check_sizes(d_in, d_hidden); /* w1, then w2: the order torch makes them in */
+    check_sizes(d_hidden, d_out);
     TwoLayerNet *net = calloc(1, sizeof *net);
     if (!net) torch_error("nn_two_layer_net", "out of memory");
     nn_module_init(&net->module, "two_layer_net", two_layer_net_forward);
