@@ -92,18 +92,20 @@ static void check_full_name(int length) {
 
 /* Depth first: a module's own parameters, then each child's, named "child.param". */
 static void collect(Module *m, const char *prefix, ParameterList *out) {
-    for (int i = 0; i < m->n_parameters; i++) {
-        check_full_name(
-            snprintf(out->names[out->count], NN_NAME_LEN, "%s%s", prefix, m->parameter_names[i]));
-        out->items[out->count++] = m->parameters[i];
+    /* BEGIN EXERCISE 3.4: nn_parameters, the traversal */
+    for (int param = 0; param < m->n_parameters; param++) {
+        check_full_name(snprintf(out->names[out->count], NN_NAME_LEN, "%s%s", prefix,
+                                 m->parameter_names[param]));
+        out->items[out->count++] = m->parameters[param];
     }
-    for (int i = 0; i < m->n_children; i++) {
+    for (int child = 0; child < m->n_children; child++) {
         char child_prefix[NN_NAME_LEN];
         check_full_name(
-            snprintf(child_prefix, sizeof child_prefix, "%s%s.", prefix, m->child_names[i]));
-        module_check("nn_parameters", m->children[i]);
-        collect(m->children[i], child_prefix, out);
+            snprintf(child_prefix, sizeof child_prefix, "%s%s.", prefix, m->child_names[child]));
+        module_check("nn_parameters", m->children[child]);
+        collect(m->children[child], child_prefix, out);
     }
+    /* END EXERCISE 3.4 */
 }
 
 static void forget_collected(Module *m) {
@@ -147,13 +149,13 @@ void nn_zero_grad(Module *self) {
     /* A gradient is not part of any graph, even if someone asked it for gradients: it is
      * zeroed unrecorded, as PyTorch's zero_grad detaches it first. */
     torch_no_grad_begin();
-    /* BEGIN EXERCISE 3.4: zero_grad, down the tree */
+    /* BEGIN EXERCISE 3.3: zero_grad, down the tree */
     for (int i = 0; i < self->n_parameters; i++) {
         Tensor *g = torch_grad(self->parameters[i]);
         if (g) torch_zero_(g);
     }
     for (int i = 0; i < self->n_children; i++) nn_zero_grad(self->children[i]);
-    /* END EXERCISE 3.4 */
+    /* END EXERCISE 3.3 */
     torch_no_grad_end();
 }
 

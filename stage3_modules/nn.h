@@ -78,7 +78,15 @@ void nn_free(Module *self);
 /* y = x W^T + b, with W (out_features, in_features) and b (out_features), initialized as
  * libtorch does: kaiming-uniform W then uniform b, both within 1/sqrt(in_features). */
 Module *nn_linear(int64_t in_features, int64_t out_features);
+/* A linear layer whose weight (out_features, in_features) and bias (out_features) are copies
+ * of the given ones, as torch's nn.Linear after weight.copy_() and bias.copy_(): no random
+ * draw. For loading known weights, and for tests of the forward alone. */
+Module *nn_linear_from(Tensor *weight, Tensor *bias);
 Module *nn_relu(void);
+/* Chapter 2's network as a module: parameters w1 (d_in, d_hidden), w2 (d_hidden, d_out) drawn
+ * from torch_randn, b1 (1, d_hidden), b2 (1, d_out) zeros, in that order; forward
+ * relu(x w1 + b1) w2 + b2. */
+Module *nn_two_layer_net(int64_t d_in, int64_t d_hidden, int64_t d_out);
 /* R: nn_sequential(m1, m2, ...): each module's output is the next one's input. The
  * children are named "0", "1", ...
  * Note: C does not fix the order in which the items of an initializer list are evaluated.

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 static Tensor *sequential_forward(Module *self, Tensor *x) {
-    /* BEGIN EXERCISE 3.3: nn_sequential's forward */
+    /* BEGIN EXERCISE 3.2: nn_sequential's forward */
     Tensor *input = x;
     for (int i = 0; i < self->n_children; i++) {
         Tensor *next = nn_forward(self->children[i], x);
@@ -16,7 +16,7 @@ static Tensor *sequential_forward(Module *self, Tensor *x) {
         x = next;
     }
     return x;
-    /* END EXERCISE 3.3 */
+    /* END EXERCISE 3.2 */
 }
 
 Module *nn_sequential_of(Module **modules) {

@@ -55,25 +55,32 @@ int main(int argc, char **argv) {
 
         /* ### -------- Forward pass -------- */
 
+        /* BEGIN EXERCISE 3.7: the training loop of stage 3 (forward pass) */
         Tensor *y_pred = nn_forward(model, x);
+        /* END EXERCISE 3.7 */
 
         /* ### -------- compute loss -------- */
 
+        /* BEGIN EXERCISE 3.7: the training loop of stage 3 (loss) */
         Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
+        /* END EXERCISE 3.7 */
 
         /* if (t %% 10 == 0) cat("Epoch: ", t, "   Loss: ", loss$item(), "\n") */
         train_report(&run, t, torch_item(loss));
 
         /* ### -------- Backpropagation -------- */
 
+        /* BEGIN EXERCISE 3.7: the training loop of stage 3 (zero_grad and backward) */
         /* Zero the gradients before running the backward pass. */
         nn_zero_grad(model);
 
         /* compute gradient of the loss w.r.t. all learnable parameters of the model */
         torch_backward(loss);
+        /* END EXERCISE 3.7 */
 
         /* ### -------- Update weights -------- */
 
+        /* BEGIN EXERCISE 3.7: the training loop of stage 3 (update) */
         /* Wrap in with_no_grad() because this is a part we DON'T want to record for
          * automatic gradient computation. Update each parameter by its `grad` */
         with_no_grad({
@@ -82,6 +89,7 @@ int main(int argc, char **argv) {
                 torch_sub_(params.items[i], torch_mul_scalar(torch_grad(params.items[i]),
                                                              learning_rate));
         });
+        /* END EXERCISE 3.7 */
 
         torch_scope_end();
     }

@@ -33,6 +33,7 @@ void adam_reference(const AdamElements *e) {
     float *p = e->p, *m = e->m, *v = e->v, *v_max = e->v_max;
     for (int64_t k = 0; k < e->n; k++) {
         float g = e->g[k];
+        /* BEGIN EXERCISE 4.5: Adam's full update (the moments and the step) */
         if (e->weight_decay != 0) g = fmaf(p[k], e->weight_decay, g); /* grad.add(p, alpha=wd) */
         m[k] = fmaf(g, e->one_minus_b1, m[k] * e->b1);     /* m.mul_(b1).add_(g, alpha=1-b1) */
         v[k] = fmaf(e->one_minus_b2 * g, g, v[k] * e->b2); /* v.mul_(b2).addcmul_(g, g, 1-b2) */
@@ -40,6 +41,7 @@ void adam_reference(const AdamElements *e) {
         if (v_max) second = v_max[k] = maximum(v_max[k], v[k]);
         float denom = sqrtf(second) / e->bc2_sqrt + e->eps; /* (v.sqrt() / bc2_sqrt).add_(eps) */
         p[k] = p[k] + (e->minus_step_size * m[k]) / denom;  /* p.addcdiv_(m, denom, -step_size) */
+        /* END EXERCISE 4.5 */
     }
 }
 
@@ -69,12 +71,12 @@ static void adam_update(ParamGroup *group, int i, Tensor *grad) {
 
     double beta1 = o->betas[0], beta2 = o->betas[1];
     double step_size, bias_correction2_sqrt; /* lr / (1 - beta1^t) and sqrt(1 - beta2^t) */
-    /* BEGIN EXERCISE 4.6: Adam's bias correction */
+    /* BEGIN EXERCISE 4.5: Adam's full update (the bias corrections) */
     double bias_correction1 = 1 - pow(beta1, (double)state->step);
     double bias_correction2 = 1 - pow(beta2, (double)state->step);
     step_size = o->lr / bias_correction1;
     bias_correction2_sqrt = sqrt(bias_correction2);
-    /* END EXERCISE 4.6 */
+    /* END EXERCISE 4.5 */
 
     float weight_decay = (float)o->weight_decay, eps = (float)o->eps;
     float b1 = (float)beta1, one_minus_b1 = (float)(1 - beta1);

@@ -22,14 +22,16 @@ Reduction reduction_parse(const char *op, const char *reduction, bool batchmean_
     torch_error(op, "%s is not a valid value for reduction", reduction);
 }
 
+/* loss (*) -> () for "mean" and "sum", loss itself for "none". */
 Tensor *apply_loss_reduction(Tensor *loss, Reduction reduction) {
-    /* BEGIN EXERCISE 4.1: a loss's reduction */
+    if (reduction == REDUCTION_NONE) return loss; /* nothing to reduce */
+    /* BEGIN EXERCISE 4.2: a loss's reduction */
     switch (reduction) {
     case REDUCTION_MEAN: return torch_mean(loss);
     case REDUCTION_SUM: return torch_sum(loss);
     default: return loss;
     }
-    /* END EXERCISE 4.1 */
+    /* END EXERCISE 4.2 */
 }
 
 /* ---- input checks ------------------------------------------------------------------------ */
@@ -58,21 +60,25 @@ static Tensor *mse_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     const LossArgs *args = ctx->args;
     autograd_save_for_backward(ctx, in[0]);
     autograd_save_for_backward(ctx, in[1]);
-    return apply_loss_reduction(torch_pow(torch_sub(in[0], in[1]), 2), args->reduction);
+    Tensor *input = in[0], *target = in[1];
+    /* BEGIN EXERCISE 4.1: the MSE forward */
+    Tensor *squared_error = torch_pow(torch_sub(input, target), 2);
+    return apply_loss_reduction(squared_error, args->reduction);
+    /* END EXERCISE 4.1 */
 }
 
 /* libtorch's mse_loss_backward: grad_input = (input - target) * norm * grad, where norm is 2,
  * or 2 / numel for "mean"; the target's gradient is minus that. With grad 1 this is chapter
  * 3's PowBackward0 result (input - target) * 2, bit for bit. */
 static void mse_backward(AutogradContext *ctx, Tensor *grad, Tensor **grad_inputs) {
-    /* BEGIN EXERCISE 4.2: the backward of mse_loss */
+    /* BEGIN EXERCISE 4.3: the backward of mse_loss */
     Tensor *input = ctx->saved[0], *target = ctx->saved[1];
     const LossArgs *args = ctx->args;
     double norm = args->reduction == REDUCTION_MEAN ? 2.0 / (double)torch_numel(input) : 2.0;
     Tensor *grad_input = torch_mul(torch_mul_scalar(torch_sub(input, target), (float)norm), grad);
     grad_inputs[0] = grad_input;
     grad_inputs[1] = torch_requires_grad(target) ? torch_neg(grad_input) : NULL;
-    /* END EXERCISE 4.2 */
+    /* END EXERCISE 4.3 */
 }
 
 static const AutogradFunction mse_loss_function = {

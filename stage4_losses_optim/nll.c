@@ -36,7 +36,7 @@ static Tensor *log_softmax_forward(AutogradContext *ctx, Tensor **in, int n_inpu
     const float *xv = tensor_f32(x);
     float *ov = tensor_f32(out);
     AroundDim a = around_dim(x->shape, args->dim);
-    /* BEGIN EXERCISE 4.3: log_softmax, without overflow */
+    /* BEGIN EXERCISE 4.6: log_softmax, without overflow */
     for (int64_t o = 0; o < a.outer; o++)
         for (int64_t i = 0; i < a.inner; i++) {
             const float *row = xv + o * a.size * a.inner + i;
@@ -50,7 +50,7 @@ static Tensor *log_softmax_forward(AutogradContext *ctx, Tensor **in, int n_inpu
             for (int64_t k = 0; k < a.size; k++)
                 out_row[k * a.inner] = (row[k * a.inner] - max) - log_sum;
         }
-    /* END EXERCISE 4.3 */
+    /* END EXERCISE 4.6 */
     if (x != in[0]) torch_free(x);
     autograd_save_for_backward(ctx, out);
     return out;
@@ -112,14 +112,14 @@ static Tensor *nll_forward(AutogradContext *ctx, Tensor **in, int n_inputs) {
     int64_t n = input->shape.size[0], n_classes = input->shape.size[1];
     Tensor *losses = torch_zeros(SHAPE(n));
     int64_t kept = 0;
-    /* BEGIN EXERCISE 4.4: nll_loss, row by row */
+    /* BEGIN EXERCISE 4.7: nll_loss, row by row */
     for (int64_t i = 0; i < n; i++) {
         int64_t t = tensor_i64(target)[i];
         if (t == args->ignore_index) continue;
         tensor_f32(losses)[i] = -tensor_f32(input)[i * n_classes + t];
         kept++;
     }
-    /* END EXERCISE 4.4 */
+    /* END EXERCISE 4.7 */
     if (input != in[0]) torch_free(input);
     if (target != in[1]) torch_free(target);
     Tensor *total_weight = torch_scalar((float)kept);

@@ -59,7 +59,7 @@ static void sgd_update(ParamGroup *group, int i, Tensor *grad) {
         float weight_decay = (float)o->weight_decay;
         for (int64_t k = 0; k < n; k++) d_p[k] = fmaf(p[k], weight_decay, d_p[k]);
     }
-    /* BEGIN EXERCISE 4.5: SGD's momentum */
+    /* BEGIN EXERCISE 4.4: SGD's momentum */
     if (o->momentum != 0) {
         float momentum = (float)o->momentum, keep_new = (float)(1 - o->dampening);
         if (state->momentum_buffer == NULL) { /* buf = torch.clone(d_p) */
@@ -75,7 +75,7 @@ static void sgd_update(ParamGroup *group, int i, Tensor *grad) {
             memcpy(d_p, buf, sizeof(float) * (size_t)n);
         }
     }
-    /* END EXERCISE 4.5 */
+    /* END EXERCISE 4.4 */
     /* p = p - lr * d_p, as chapter 3's torch_sub_(p, torch_mul_scalar(grad, lr)) */
     torch_before_inplace("optim_step", param); /* bumps p's version for autograd's checks */
     sgd_step(p, d_p, (float)o->lr, n);

@@ -64,28 +64,36 @@ int main(int argc, char **argv) {
 
         /* ### -------- Forward pass -------- */
 
+        /* BEGIN EXERCISE 4.8: the training loop of stage 4 (forward pass) */
         Tensor *y_pred = nn_forward(model, x);
+        /* END EXERCISE 4.8 */
 
         /* ### -------- compute loss -------- */
 
+        /* BEGIN EXERCISE 4.8: the training loop of stage 4 (loss) */
         Tensor *loss = nnf_mse_loss(y_pred, y, train_reduction(&opt, "sum"));
+        /* END EXERCISE 4.8 */
 
         /* if (t %% 10 == 0) cat("Epoch: ", t, "   Loss: ", loss$item(), "\n") */
         train_report(&run, t, torch_item(loss));
 
         /* ### -------- Backpropagation -------- */
 
+        /* BEGIN EXERCISE 4.8: the training loop of stage 4 (zero_grad and backward) */
         /* Still need to zero out the gradients before the backward pass, only this time,
          * on the optimizer object */
         optim_zero_grad(optimizer);
 
         /* gradients are still computed on the loss tensor (no change here) */
         torch_backward(loss);
+        /* END EXERCISE 4.8 */
 
         /* ### -------- Update weights -------- */
 
+        /* BEGIN EXERCISE 4.8: the training loop of stage 4 (update) */
         /* use the optimizer to update model parameters */
         optim_step(optimizer);
+        /* END EXERCISE 4.8 */
 
         torch_scope_end();
     }

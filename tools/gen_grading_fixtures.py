@@ -27,6 +27,10 @@ from fixtures import FixtureWriter  # noqa: E402
 from gen_train_fixtures import stage1 as stage1_losses  # noqa: E402
 from torch_mirror import D_HIDDEN, D_IN, D_OUT, EPOCHS, N, make_data  # noqa: E402
 
+# 3.5: nn_linear(d_in, 4) after manual_seed(35) for these fan_in values: with each, a bound
+# computed in float instead of double draws at least one other weight or bias.
+KAIMING_FAN_INS = [4, 6, 7, 13, 100]
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
@@ -126,6 +130,52 @@ def stage2(seed, n=N, d_in=D_IN, hidden=D_HIDDEN, epochs=EPOCHS, learning_rate=1
             for p in (w1, w2, b1, b2):
                 p.grad.zero_()
     return torch.tensor(losses, dtype=torch.float32)
+
+
+class TwoLayerNet(torch.nn.Module):
+    """Exercise 3.6's module: chapter 2's network, its parameters drawn in chapter 2's order."""
+
+    def __init__(self, d_in, d_hidden, d_out):
+        super().__init__()
+        self.w1 = torch.nn.Parameter(torch.randn(d_in, d_hidden))
+        self.w2 = torch.nn.Parameter(torch.randn(d_hidden, d_out))
+        self.b1 = torch.nn.Parameter(torch.zeros(1, d_hidden))
+        self.b2 = torch.nn.Parameter(torch.zeros(1, d_out))
+
+    def forward(self, x):
+        return x.mm(self.w1).add(self.b1).clamp(min=0).mm(self.w2).add(self.b2)
+
+
+class WithBias(torch.nn.Module):
+    """The graded tests' with_bias module: one parameter p, then named children."""
+
+    def __init__(self, size, children=()):
+        super().__init__()
+        self.p = torch.nn.Parameter(torch.zeros(size))
+        for name, child in children:
+            self.add_module(name, child)
+
+
+def parameter_names(fx, key, module):
+    """names(model$parameters) as one line, and each parameter's numel, in torch's order."""
+    named = list(module.named_parameters())
+    fx.text(f"{key}_names", " ".join(n for n, _ in named))
+    fx.tensor(f"{key}_numels", torch.tensor([p.numel() for _, p in named]))
+
+
+def two_layer_net_case(fx, key, seed, d_in, d_hidden, d_out, n):
+    """A TwoLayerNet drawn after manual_seed(seed), x (n, d_in) drawn after it, the output and
+    the gradients of sum(out^2)."""
+    torch.manual_seed(seed)
+    net = TwoLayerNet(d_in, d_hidden, d_out)
+    x = torch.randn(n, d_in)
+    out = net(x)
+    (out ** 2).sum().backward()
+    fx.tensor(f"{key}_x", x)
+    fx.tensor(f"{key}_out", out)
+    for name, p in net.named_parameters():
+        fx.tensor(f"{key}_{name}", p)
+        fx.tensor(f"{key}_grad_{name}", p.grad)
 
 
 # ---- the visible cases ----------------------------------------------------------------------
@@ -249,62 +299,111 @@ def visible(fx):
     # 2.8 chapter 2's loop, seed 1, in PyTorch (autograd)
     fx.tensor("ex2_8_seed1_loss", stage2(seed=1))
 
-    # 3.1 nn_linear(3, 32) after torch_manual_seed(1)
+    # 3.5 nn_linear(3, 32) after torch_manual_seed(1)
     torch.manual_seed(1)
     lin = torch.nn.Linear(3, 32)
-    fx.tensor("ex3_1_weight", lin.weight)
-    fx.tensor("ex3_1_bias", lin.bias)
+    fx.tensor("ex3_5_weight", lin.weight)
+    fx.tensor("ex3_5_bias", lin.bias)
 
-    # 3.2 a linear layer with given weights applied to x (5, 4)
+    # 3.1 a linear layer with given weights applied to x (5, 4)
     torch.manual_seed(32)
     w, bias, x = torch.randn(3, 4), torch.randn(3), torch.randn(5, 4)
     for name, t in [("weight", w), ("bias", bias), ("x", x), ("out", linear_with(w, bias)(x))]:
-        fx.tensor(f"ex3_2_{name}", t)
+        fx.tensor(f"ex3_1_{name}", t)
 
-    # 3.3 nn_sequential(linear(3, 4), relu, linear(4, 2)) with given weights, on x (6, 3)
+    # 3.2 nn_sequential(linear(3, 4), relu, linear(4, 2)) with given weights, on x (6, 3)
     w1, b1, w2, b2 = torch.randn(4, 3), torch.randn(4), torch.randn(2, 4), torch.randn(2)
     x = torch.randn(6, 3)
     model = torch.nn.Sequential(linear_with(w1, b1), torch.nn.ReLU(), linear_with(w2, b2))
     for name, t in [("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2), ("x", x), ("out", model(x))]:
-        fx.tensor(f"ex3_3_{name}", t)
+        fx.tensor(f"ex3_2_{name}", t)
 
-    # 4.1 mse_loss with each reduction
+    # 3.4 names(model$parameters) of a tree: own parameter first, then each child's
+    parameter_names(fx, "ex3_4_tree", WithBias(3, [
+        ("body", torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(),
+                                     torch.nn.Linear(4, 2))),
+        ("head", WithBias(2))]))
+
+    # 3.5 the Kaiming bound in double: fan_in values whose bound computed in float draws other
+    # weights (tests/graded/test_graded_stage3.c)
+    for d_in in KAIMING_FAN_INS:
+        torch.manual_seed(35)
+        lin = torch.nn.Linear(d_in, 4)
+        fx.tensor(f"ex3_5_w{d_in}", lin.weight)
+        fx.tensor(f"ex3_5_b{d_in}", lin.bias)
+
+    # 3.6 chapter 2's network as a module
+    two_layer_net_case(fx, "ex3_6", 36, 3, 5, 2, 4)
+
+    # 4.1 the MSE forward, reduction "none": a matrix, a 3-d input, a 0-dim one
+    torch.manual_seed(410)
+    F = torch.nn.functional
+    for name, shape in [("m", (4, 3)), ("c", (2, 3, 4)), ("s", ())]:
+        inp, tgt = torch.randn(shape), torch.randn(shape)
+        fx.tensor(f"ex4_1_{name}_input", inp)
+        fx.tensor(f"ex4_1_{name}_target", tgt)
+        fx.tensor(f"ex4_1_{name}_out", F.mse_loss(inp, tgt, reduction="none"))
+
+    # 4.2 mse_loss with each reduction
     torch.manual_seed(41)
     inp, tgt = torch.randn(4, 3), torch.randn(4, 3)
-    fx.tensor("ex4_1_input", inp)
-    fx.tensor("ex4_1_target", tgt)
+    fx.tensor("ex4_2_input", inp)
+    fx.tensor("ex4_2_target", tgt)
     for red in ["none", "mean", "sum"]:
-        fx.tensor(f"ex4_1_mse_{red}", torch.nn.functional.mse_loss(inp, tgt, reduction=red))
+        fx.tensor(f"ex4_2_mse_{red}", torch.nn.functional.mse_loss(inp, tgt, reduction=red))
 
-    # 4.2 mse_loss's gradient, "mean" and "sum"
+    # 4.3 mse_loss's gradient, "mean" and "sum"
     for red in ["mean", "sum"]:
         _, (g, _) = grads_of(lambda i, t: torch.nn.functional.mse_loss(i, t, reduction=red),
                              inp, tgt)
-        fx.tensor(f"ex4_2_grad_{red}", g)
+        fx.tensor(f"ex4_3_grad_{red}", g)
+    # ... and with an incoming gradient other than 1: r (4, 3) for "none", -2.5 otherwise
+    r = torch.randn(4, 3)
+    fx.tensor("ex4_3_r", r)
+    _, (g, gt) = grads_of(lambda i, t: torch.nn.functional.mse_loss(i, t, reduction="none"),
+                          inp, tgt, gradient=r)
+    fx.tensor("ex4_3_grad_none_r", g)
+    fx.tensor("ex4_3_grad_target_none_r", gt)
+    for red in ["mean", "sum"]:
+        _, (g, _) = grads_of(lambda i, t: torch.nn.functional.mse_loss(i, t, reduction=red),
+                             inp, tgt, gradient=torch.tensor(-2.5))
+        fx.tensor(f"ex4_3_grad_{red}_g", g)
 
-    # 4.3 log_softmax over dim 1, and logits large enough to overflow exp
+    # 4.6 log_softmax over dim 1, and logits large enough to overflow exp
     x = torch.randn(4, 5)
     big = torch.tensor([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])
-    fx.tensor("ex4_3_x", x)
-    fx.tensor("ex4_3_out", torch.log_softmax(x, 1))
-    fx.tensor("ex4_3_big", big)
-    fx.tensor("ex4_3_big_out", torch.log_softmax(big, 1))
+    fx.tensor("ex4_6_x", x)
+    fx.tensor("ex4_6_out", torch.log_softmax(x, 1))
+    fx.tensor("ex4_6_big", big)
+    fx.tensor("ex4_6_big_out", torch.log_softmax(big, 1))
+    y = torch.randn(2, 3, 4)
+    fx.tensor("ex4_6_y", y)
+    for dim in range(3):
+        fx.tensor(f"ex4_6_y_dim{dim}", torch.log_softmax(y, dim))
 
-    # 4.4 nll_loss of log-probabilities (5, 4) with each reduction
+    # 4.7 nll_loss of log-probabilities (5, 4) with each reduction
     logp = torch.log_softmax(torch.randn(5, 4), 1)
     target = torch.tensor([3, 0, 1, 1, 2])
-    fx.tensor("ex4_4_logp", logp)
-    fx.tensor("ex4_4_target", target)
+    fx.tensor("ex4_7_logp", logp)
+    fx.tensor("ex4_7_target", target)
     for red in ["none", "mean", "sum"]:
-        fx.tensor(f"ex4_4_nll_{red}", torch.nn.functional.nll_loss(logp, target, reduction=red))
+        fx.tensor(f"ex4_7_nll_{red}", torch.nn.functional.nll_loss(logp, target, reduction=red))
+        fx.tensor(f"ex4_7_ignore3_{red}",
+                  torch.nn.functional.nll_loss(logp, target, ignore_index=3, reduction=red))
 
-    # 4.5 and 4.6: 5 steps on sum((p - t)^2)
+    # 4.4 and 4.5: 5 steps on sum((p - t)^2)
     p0, tgt = torch.randn(3, 4), torch.randn(3, 4)
     fx.tensor("ex4_opt_p0", p0)
     fx.tensor("ex4_opt_target", tgt)
-    fx.tensor("ex4_5_sgd", trajectory(lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9),
+    fx.tensor("ex4_4_sgd", trajectory(lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9),
                                       p0, tgt, 5))
-    fx.tensor("ex4_6_adam", trajectory(lambda ps: torch.optim.Adam(ps, lr=0.05), p0, tgt, 5))
+    fx.tensor("ex4_4_sgd_dampening", trajectory(
+        lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9, dampening=0.3, weight_decay=0.2),
+        p0, tgt, 6))
+    fx.tensor("ex4_5_adam", trajectory(lambda ps: torch.optim.Adam(ps, lr=0.05), p0, tgt, 5))
+    fx.tensor("ex4_5_adam_weight_decay", trajectory(
+        lambda ps: torch.optim.Adam(ps, lr=0.05, betas=(0.8, 0.99), weight_decay=0.3),
+        p0, tgt, 6))
 
 
 # ---- the hidden cases -----------------------------------------------------------------------
@@ -411,15 +510,15 @@ def hidden(fx):
     # 2.8 chapter 2's loop with other sizes and seed
     fx.tensor("ex2_8_seed5_loss", stage2(seed=5, n=30, d_in=3, hidden=6, epochs=40))
 
-    # 3.1 other sizes, and the random stream after them
+    # 3.5 other sizes, and the random stream after them
     torch.manual_seed(5)
     l1, l2 = torch.nn.Linear(1, 1), torch.nn.Linear(7, 5)
     after = torch.randn(3)
     for name, t in [("w11", l1.weight), ("b11", l1.bias), ("w75", l2.weight), ("b75", l2.bias),
                     ("after", after)]:
-        fx.tensor(f"ex3_1_{name}", t)
+        fx.tensor(f"ex3_5_{name}", t)
 
-    # 3.2 gradients through a linear layer: backward with gradient r
+    # 3.1 gradients through a linear layer: backward with gradient r
     torch.manual_seed(320)
     w, bias, x, r = torch.randn(3, 4), torch.randn(3), torch.randn(5, 4), torch.randn(5, 3)
     lin = linear_with(w, bias)
@@ -427,82 +526,103 @@ def hidden(fx):
     lin(xl).backward(r)
     for name, t in [("weight", w), ("bias", bias), ("x", x), ("r", r), ("grad_weight",
                     lin.weight.grad), ("grad_bias", lin.bias.grad), ("grad_x", xl.grad)]:
-        fx.tensor(f"ex3_2_{name}", t)
+        fx.tensor(f"ex3_1_{name}", t)
 
-    # 3.3 nested: sequential(sequential(linear(2, 3), relu), linear(3, 1))
+    # 3.2 nested: sequential(sequential(linear(2, 3), relu), linear(3, 1))
     w1, b1, w2, b2 = torch.randn(3, 2), torch.randn(3), torch.randn(1, 3), torch.randn(1)
     x = torch.randn(4, 2)
     model = torch.nn.Sequential(torch.nn.Sequential(linear_with(w1, b1), torch.nn.ReLU()),
                                 linear_with(w2, b2))
     for name, t in [("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2), ("x", x), ("out", model(x))]:
-        fx.tensor(f"ex3_3_{name}", t)
+        fx.tensor(f"ex3_2_{name}", t)
 
-    # 4.1 the other losses' reductions: l1_loss, kl_div (batchmean too), on 0-dim inputs
+    # 3.4 a deeper tree: nested sequentials, a module with no parameter of its own
+    parameter_names(fx, "ex3_4_deep", WithBias(2, [
+        ("a", torch.nn.Sequential(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU()),
+                                  torch.nn.Linear(3, 1))),
+        ("b", torch.nn.Sequential(torch.nn.ReLU())),
+        ("c", WithBias(1, [("d", WithBias(4))]))]))
+
+    # 3.6 other sizes and seed; a single unit everywhere
+    two_layer_net_case(fx, "ex3_6_other", 360, 4, 7, 3, 6)
+    two_layer_net_case(fx, "ex3_6_unit", 361, 1, 1, 1, 1)
+
+    # 4.1 the MSE forward: a row vector, 5-d, equal inputs, values whose square is large
+    torch.manual_seed(411)
+    for name, (inp, tgt) in [("row", (torch.randn(1, 7), torch.randn(1, 7))),
+                             ("five", (torch.randn(2, 1, 3, 1, 2), torch.randn(2, 1, 3, 1, 2))),
+                             ("same", (torch.full((3,), 0.75), torch.full((3,), 0.75))),
+                             ("large", (torch.randn(5) * 1e15, torch.randn(5) * 1e15))]:
+        fx.tensor(f"ex4_1_{name}_input", inp)
+        fx.tensor(f"ex4_1_{name}_target", tgt)
+        fx.tensor(f"ex4_1_{name}_out", torch.nn.functional.mse_loss(inp, tgt, reduction="none"))
+
+    # 4.2 the other losses' reductions: l1_loss, kl_div (batchmean too), on 0-dim inputs
     torch.manual_seed(410)
     inp, tgt = torch.randn(3, 5), torch.randn(3, 5)
     logq, p = torch.log_softmax(torch.randn(3, 5), 1), torch.softmax(torch.randn(3, 5), 1)
-    fx.tensor("ex4_1_input", inp)
-    fx.tensor("ex4_1_target", tgt)
-    fx.tensor("ex4_1_logq", logq)
-    fx.tensor("ex4_1_p", p)
+    fx.tensor("ex4_2_input", inp)
+    fx.tensor("ex4_2_target", tgt)
+    fx.tensor("ex4_2_logq", logq)
+    fx.tensor("ex4_2_p", p)
     F = torch.nn.functional
     for red in ["none", "mean", "sum"]:
-        fx.tensor(f"ex4_1_l1_{red}", F.l1_loss(inp, tgt, reduction=red))
-        fx.tensor(f"ex4_1_kl_{red}", F.kl_div(logq, p, reduction=red))
-    fx.tensor("ex4_1_kl_batchmean", F.kl_div(logq, p, reduction="batchmean"))
+        fx.tensor(f"ex4_2_l1_{red}", F.l1_loss(inp, tgt, reduction=red))
+        fx.tensor(f"ex4_2_kl_{red}", F.kl_div(logq, p, reduction=red))
+    fx.tensor("ex4_2_kl_batchmean", F.kl_div(logq, p, reduction="batchmean"))
     s0, t0 = torch.tensor(1.5), torch.tensor(-0.25)
-    fx.tensor("ex4_1_mse0_mean", F.mse_loss(s0, t0))
+    fx.tensor("ex4_2_mse0_mean", F.mse_loss(s0, t0))
 
-    # 4.2 mse_loss with reduction "none" and gradient r; the target's gradient too
+    # 4.3 mse_loss with reduction "none" and gradient r; the target's gradient too
     inp, tgt, r = torch.randn(2, 3), torch.randn(2, 3), torch.randn(2, 3)
     _, (gi, gt) = grads_of(lambda i, t: F.mse_loss(i, t, reduction="none"), inp, tgt, gradient=r)
     _, (gi_mean, gt_mean) = grads_of(lambda i, t: F.mse_loss(i, t), inp, tgt)
     for name, t in [("input", inp), ("target", tgt), ("r", r), ("grad_input_none", gi),
                     ("grad_target_none", gt), ("grad_input_mean", gi_mean),
                     ("grad_target_mean", gt_mean)]:
-        fx.tensor(f"ex4_2_{name}", t)
+        fx.tensor(f"ex4_3_{name}", t)
 
-    # 4.3 log_softmax over dim 0, a 3-d input over dim 1, and -inf logits
+    # 4.6 log_softmax over dim 0, a 3-d input over dim 1, and -inf logits
     x = torch.randn(3, 4)
     y = torch.randn(2, 3, 4)
     z = torch.tensor([[float("-inf"), 0.0, 1.0], [2.0, float("-inf"), -3.0]])
     for name, t in [("x", x), ("x_dim0", torch.log_softmax(x, 0)), ("y", y),
                     ("y_dim1", torch.log_softmax(y, 1)), ("z", z),
                     ("z_out", torch.log_softmax(z, 1))]:
-        fx.tensor(f"ex4_3_{name}", t)
+        fx.tensor(f"ex4_6_{name}", t)
 
-    # 4.4 ignore_index, every row ignored, and cross_entropy's value and gradient
+    # 4.7 ignore_index, every row ignored, and cross_entropy's value and gradient
     logp = torch.log_softmax(torch.randn(4, 3), 1)
     target = torch.tensor([2, 1, 0, 1])
-    fx.tensor("ex4_4_logp", logp)
-    fx.tensor("ex4_4_target", target)
+    fx.tensor("ex4_7_logp", logp)
+    fx.tensor("ex4_7_target", target)
     for red in ["none", "mean", "sum"]:
-        fx.tensor(f"ex4_4_ignore1_{red}",
+        fx.tensor(f"ex4_7_ignore1_{red}",
                   F.nll_loss(logp, target, ignore_index=1, reduction=red))
     logits = torch.randn(4, 3)
     v, (g, ) = grads_of(lambda x: F.cross_entropy(x, target), logits)
-    fx.tensor("ex4_4_logits", logits)
-    fx.tensor("ex4_4_ce", v)
-    fx.tensor("ex4_4_ce_grad", g)
+    fx.tensor("ex4_7_logits", logits)
+    fx.tensor("ex4_7_ce", v)
+    fx.tensor("ex4_7_ce_grad", g)
 
-    # 4.5 SGD: dampening, nesterov, weight decay with momentum; 20 steps each
+    # 4.4 SGD: dampening, nesterov, weight decay with momentum; 20 steps each
     p0, tgt = torch.randn(2, 3), torch.randn(2, 3)
     fx.tensor("ex4_opt_p0", p0)
     fx.tensor("ex4_opt_target", tgt)
     SGD, Adam = torch.optim.SGD, torch.optim.Adam
-    fx.tensor("ex4_5_dampening", trajectory(
+    fx.tensor("ex4_4_dampening", trajectory(
         lambda ps: SGD(ps, lr=0.02, momentum=0.8, dampening=0.5), p0, tgt, 20))
-    fx.tensor("ex4_5_nesterov", trajectory(
+    fx.tensor("ex4_4_nesterov", trajectory(
         lambda ps: SGD(ps, lr=0.02, momentum=0.7, nesterov=True), p0, tgt, 20))
-    fx.tensor("ex4_5_weight_decay", trajectory(
+    fx.tensor("ex4_4_weight_decay", trajectory(
         lambda ps: SGD(ps, lr=0.02, momentum=0.9, weight_decay=0.1), p0, tgt, 20))
 
-    # 4.6 Adam: other betas and eps, amsgrad, weight decay; 30 steps each
-    fx.tensor("ex4_6_betas", trajectory(
+    # 4.5 Adam: other betas and eps, amsgrad, weight decay; 30 steps each
+    fx.tensor("ex4_5_betas", trajectory(
         lambda ps: Adam(ps, lr=0.1, betas=(0.5, 0.6), eps=1e-3), p0, tgt, 30))
-    fx.tensor("ex4_6_amsgrad", trajectory(
+    fx.tensor("ex4_5_amsgrad", trajectory(
         lambda ps: Adam(ps, lr=0.1, amsgrad=True), p0, tgt, 30))
-    fx.tensor("ex4_6_weight_decay", trajectory(
+    fx.tensor("ex4_5_weight_decay", trajectory(
         lambda ps: Adam(ps, lr=0.1, weight_decay=0.5), p0, tgt, 30))
 
 

@@ -377,6 +377,11 @@ static bool listed(const char *const *names, int n, const char *name) {
 static bool chapter_may_change(const ChapterChange *c, const Source *src, int i) {
     const char *place = src->place[i], *t = trimmed(src->line[i]);
     if (*t == '\0') return true;
+    /* an exercise's marker lines name their chapter's exercise, so they differ in every stage
+     * (the words are apart here, so that this line is no marker itself) */
+    if ((strncmp(t, "/* BEGIN ", 9) == 0 || strncmp(t, "/* END ", 7) == 0) &&
+        strncmp(t + (t[3] == 'B' ? 9 : 7), "EXERCISE ", 9) == 0)
+        return true;
     if (strncmp(place, "include ", 8) == 0) return listed(c->includes, 4, place + 8);
     if (strcmp(place, "closing") == 0) return listed(c->closing, 2, t);
     return listed(c->sections, 6, place);

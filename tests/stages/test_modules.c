@@ -634,6 +634,35 @@ START_TEST(test_error_shape_mismatch) {
 }
 END_TEST
 
+/* nn_linear_from takes weight (out, in) and bias (out), float, with the sizes agreeing. */
+START_TEST(test_error_linear_from) {
+    Tensor *w = torch_zeros(SHAPE(2, 3)), *b = torch_zeros(SHAPE(2));
+    CT_EXPECT_ERROR("nn_linear_from: expected weight (out_features, in_features) and bias "
+                    "(out_features), got [2, 3] and [3]",
+                    nn_linear_from(w, torch_zeros(SHAPE(3))));
+    CT_EXPECT_ERROR("nn_linear_from: expected weight (out_features, in_features) and bias "
+                    "(out_features), got [6] and [2]",
+                    nn_linear_from(torch_zeros(SHAPE(6)), b));
+    CT_EXPECT_ERROR("nn_linear_from: expected scalar type Float but found Long",
+                    nn_linear_from(torch_empty_dtype(SHAPE(2, 3), TORCH_INT64), b));
+    /* the layer holds copies: changing w afterwards changes nothing */
+    Module *l = nn_linear_from(w, b);
+    torch_fill_(w, 1);
+    CT_ASSERT_BITS_EQ(nn_get_parameter(l, "weight"), torch_zeros(SHAPE(2, 3)));
+    ck_assert(torch_requires_grad(nn_get_parameter(l, "weight")));
+    nn_free(l);
+}
+END_TEST
+
+/* nn_two_layer_net: libtorch's message for the first weight with a negative size. */
+START_TEST(test_error_two_layer_net_negative) {
+    CT_EXPECT_ERROR("nn_two_layer_net: Trying to create tensor with negative dimension -1: [-1, 4]",
+                    nn_two_layer_net(-1, 4, 1));
+    CT_EXPECT_ERROR("nn_two_layer_net: Trying to create tensor with negative dimension -2: [4, -2]",
+                    nn_two_layer_net(4, 4, -2));
+}
+END_TEST
+
 START_TEST(test_error_input_not_2d) {
     Module *model = chapter_model();
     CT_EXPECT_ERROR("nn_linear: expected a 2-d input (batch, 3 features), got [3]",
@@ -879,6 +908,8 @@ static Suite *suite(void) {
     /* 7. custom modules */
     tcase_add_test(tc, test_custom_module_matches_pytorch);
     tcase_add_test(tc, test_custom_module_freed);
+    tcase_add_test(tc, test_error_linear_from);
+    tcase_add_test(tc, test_error_two_layer_net_negative);
     tcase_add_test(tc, test_custom_modules_nest);
     /* 8. errors */
     tcase_add_test(tc, test_error_shape_mismatch);

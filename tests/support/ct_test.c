@@ -22,7 +22,7 @@ static void ct_setup(void) {
 }
 
 static void ct_teardown(void) {
-    torch_scope_end();
+    if (torch_scope_depth() > 0) torch_scope_end(); /* none if ct_outside_any_scope failed */
     torch_set_error_handler(NULL);
 }
 
@@ -53,6 +53,15 @@ TCase *ct_tcase(const char *name) {
     TCase *tc = tcase_create(name);
     tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
     return tc;
+}
+
+void ct_outside_any_scope(void (*fn)(void *), void *ctx) {
+    ck_assert_msg(torch_scope_depth() == 1,
+                  "ct_outside_any_scope: expected the test's own scope alone, found %d open",
+                  torch_scope_depth());
+    torch_scope_end();
+    fn(ctx);
+    torch_scope_begin();
 }
 
 void ct_add_exit_test(TCase *tc, const TTest *test, int status) {

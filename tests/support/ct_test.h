@@ -7,7 +7,8 @@
  *   int main(void) { return ct_run(my_suite()); }
  *
  * Each test runs inside a scope (ct_setup/ct_teardown, added by ct_tcase), so tensors made in
- * a test are released at its end, as in a training epoch. An error the test does not catch
+ * a test are released at its end, as in a training epoch (ct_outside_any_scope runs a part of a
+ * test with none open, as a learner's own program runs). An error the test does not catch
  * (torch_error) fails the test with its message, "Error in exercise 1.2: not implemented yet:
  * ..." in a student copy, instead of ending the test's process.
  */
@@ -65,6 +66,13 @@ void ct_assert_close(Tensor *actual, Tensor *expected, double rtol, double atol,
             ck_assert_str_eq(torch_last_error(), (expected));                                  \
         }                                                                                      \
     } while (0)
+
+/* Runs fn(ctx) with no scope open, as a learner's own program runs at its top level: there
+ * a tensor's ->scope is 0 and nothing is released unless the code releases it, so a forward
+ * that frees what a graph still holds, or keeps what nobody will free, shows. The test's own
+ * scope (ct_tcase's) ends first, releasing what the test made so far, and a new one opens
+ * after. Tensors fn makes live until torch_free. */
+void ct_outside_any_scope(void (*fn)(void *), void *ctx);
 
 /* Runs the statements with stdout captured; returns the text (malloc'ed, caller frees). */
 char *ct_capture_stdout(void (*fn)(void *), void *ctx);

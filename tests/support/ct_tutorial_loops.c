@@ -48,6 +48,11 @@ void ct_stage2_loop(Tensor *x, Tensor *y, Tensor *w1, Tensor *w2, Tensor *b1, Te
     }
 }
 
+/* p = p - learning_rate * grad, the product rounded first, as stage 3's update computes it. */
+static void sub_scaled_grad_(Tensor *p, float learning_rate) {
+    torch_sub_(p, torch_mul_scalar(torch_grad(p), learning_rate));
+}
+
 void ct_stage3_loop(Tensor *x, Tensor *y, Module *model, int epochs, float *losses) {
     float learning_rate = 1e-4f;
     for (int t = 1; t <= epochs; t++) {
@@ -59,9 +64,7 @@ void ct_stage3_loop(Tensor *x, Tensor *y, Module *model, int epochs, float *loss
         torch_backward(loss);
         with_no_grad({
             ParameterList params = nn_parameters(model);
-            for (int i = 0; i < params.count; i++)
-                torch_sub_(params.items[i],
-                           torch_mul_scalar(torch_grad(params.items[i]), learning_rate));
+            for (int i = 0; i < params.count; i++) sub_scaled_grad_(params.items[i], learning_rate);
         });
         torch_scope_end();
     }
