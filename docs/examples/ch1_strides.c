@@ -5,12 +5,15 @@
 
 #include "example.h"
 
-/* Prints "name: size (3, 4), stride (4, 1), offset 0" for a 1-d or 2-d tensor. */
+/* Prints "name  size (3, 4), stride (4, 1), offset 0": R's x$size(), x$stride() and
+ * x$storage_offset(). */
 static void show(const char *name, Tensor *t) {
     printf("%-8s size (", name);
-    for (int d = 0; d < torch_dim(t); d++) printf("%s%lld", d ? ", " : "", (long long)torch_size(t, d));
+    for (int d = 0; d < torch_dim(t); d++)
+        printf("%s%lld", d ? ", " : "", (long long)torch_size(t, d));
     printf("), stride (");
-    for (int d = 0; d < torch_dim(t); d++) printf("%s%lld", d ? ", " : "", (long long)torch_stride(t, d));
+    for (int d = 0; d < torch_dim(t); d++)
+        printf("%s%lld", d ? ", " : "", (long long)torch_stride(t, d));
     printf("), offset %lld\n", (long long)torch_storage_offset(t));
 }
 
@@ -84,7 +87,7 @@ int main(void) {
     show("xc", xc);
     printf("xc shares x's storage: %s\n", torch_data_ptr(xc) == torch_data_ptr(x) ? "yes" : "no");
 
-    /* R: xc$view(12) -- now a view works (xt$view(12) is an error, section 4) */
+    /* R: xc$view(12) -- now a view works (xt$view(12) is the error shown above) */
     torch_print(torch_view(xc, SHAPE(12)));
 
     /* R: x$contiguous() -- already contiguous: the same tensor comes back, no copy */
