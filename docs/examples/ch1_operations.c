@@ -16,7 +16,8 @@ static void dot_grid(const char *id, const char *title, Tensor *t) {
     for (int64_t i = 0; i < rows; i++) {
         printf("    <tr>");
         for (int64_t j = 0; j < cols; j++) {
-            bool reused = (torch_stride(t, 0) == 0 && i > 0) || (torch_stride(t, 1) == 0 && j > 0);
+            bool reused = (torch_stride(t, 0) == 0 && i > 0) ||
+                          (torch_stride(t, 1) == 0 && j > 0);
             printf(reused ? "<td><font color=\"#8c959f\">%g</font></td>" : "<td>%g</td>",
                    values[i * cols + j]);
         }
@@ -80,7 +81,8 @@ int main(void) {
     Tensor *a = torch_tensor(SHAPE(3, 1), (float[]){10, 20, 30});
     Tensor *b = torch_tensor(SHAPE(1, 4), (float[]){1, 2, 3, 4});
     printf("digraph broadcasting {\n  rankdir=LR; nodesep=0.3; ranksep=0.45;\n"
-           "  node [shape=plaintext, fontname=\"sans-serif\", fontsize=11, fontcolor=\"#1f2328\"];\n"
+           "  node [shape=plaintext, fontname=\"sans-serif\", fontsize=11,"
+           " fontcolor=\"#1f2328\"];\n"
            "  edge [color=\"#0b5cad\", arrowsize=0.7, fontname=\"sans-serif\", fontsize=10,"
            " fontcolor=\"#59636e\"];\n");
     dot_grid("a", "a", a);
@@ -93,7 +95,8 @@ int main(void) {
            " as 1).\\lResult: (3, 4). Grey: reused through\\la stride of 0, never copied.\\l\","
            " fontcolor=\"#59636e\"];\n");
     printf("  a -> ea [label=\"stride 0\"]; b -> eb [label=\"stride 0\"];\n"
-           "  ea -> sum; eb -> sum;\n  { rank=same; a; b; }\n  { rank=same; ea; eb; }\n  { rank=same; sum; rule; }\n}\n");
+           "  ea -> sum; eb -> sum;\n  { rank=same; a; b; }\n  { rank=same; ea; eb; }\n"
+           "  { rank=same; sum; rule; }\n}\n");
 
     torch_scope_end();
     return 0;

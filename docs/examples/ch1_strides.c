@@ -23,8 +23,9 @@ static void dot_view(const char *id, const char *title, Tensor *t) {
     const float *data = torch_data_ptr(t);
     int64_t rows = torch_dim(t) == 2 ? torch_size(t, 0) : 1, cols = torch_size(t, -1);
     int64_t s0 = torch_dim(t) == 2 ? torch_stride(t, 0) : 0, s1 = torch_stride(t, -1);
-    printf("  %s [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n"
-           "    <tr><td colspan=\"%lld\" bgcolor=\"#f6f8fa\"><b>%s</b>", id, (long long)cols, title);
+    printf("  %s [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\" "
+           "cellpadding=\"4\">\n    <tr><td colspan=\"%lld\" bgcolor=\"#f6f8fa\"><b>%s</b>",
+           id, (long long)cols, title);
     if (strcmp(id, "storage") != 0) {
         printf("<br/>stride (");
         if (torch_dim(t) == 2) printf("%lld, ", (long long)s0);
@@ -85,7 +86,8 @@ int main(void) {
     /* R: xc <- xt$contiguous() -- a copy laid out in xt's own row order, new strides */
     Tensor *xc = torch_contiguous(xt);
     show("xc", xc);
-    printf("xc shares x's storage: %s\n", torch_data_ptr(xc) == torch_data_ptr(x) ? "yes" : "no");
+    bool shares = torch_data_ptr(xc) == torch_data_ptr(x);
+    printf("xc shares x's storage: %s\n", shares ? "yes" : "no");
 
     /* R: xc$view(12) -- now a view works (xt$view(12) is the error shown above) */
     torch_print(torch_view(xc, SHAPE(12)));
@@ -96,7 +98,8 @@ int main(void) {
 
     part("figure");
     printf("digraph strides {\n  nodesep=0.3; ranksep=0.6;\n"
-           "  node [shape=plaintext, fontname=\"sans-serif\", fontsize=11, fontcolor=\"#1f2328\"];\n"
+           "  node [shape=plaintext, fontname=\"sans-serif\", fontsize=11,"
+           " fontcolor=\"#1f2328\"];\n"
            "  edge [color=\"#0b5cad\", arrowsize=0.7];\n");
     dot_view("storage", "the storage: 12 floats, [index]", torch_view(x, SHAPE(12)));
     dot_view("x", "x: 3 x 4", x);
