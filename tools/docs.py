@@ -1280,7 +1280,9 @@ def run(write, tap, programs):
                     continue
                 programs.run(src, args)
             except DocsError as e:
-                problems.append(f"{command}: {e}")
+                stub = re.search(r"exercise (\d+\.\d+): not implemented yet", str(e))
+                problems.append(f"{command}: stops at exercise {stub.group(1)}: not implemented yet"
+                                if stub else f"{command}: {e}")
         report.result(not problems, f"{path}: every command under Running the examples is a "
                       "built program that runs", "\n".join(problems))
 
