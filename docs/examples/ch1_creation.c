@@ -53,7 +53,8 @@ int main(void) {
     part("randint");
     /* docs:begin randint */
     /* R: torch_randint(low = 3, high = 7, size = c(2, 3)) -- whole numbers from 3 to 6:
-     * high itself is never drawn. The result is int64 (R shows CPULongType) */
+     * high itself is never drawn. ctorch, like PyTorch, gives int64; R torch gives floats
+     * unless you pass a dtype (the post prints CPUFloatType) */
     torch_manual_seed(1);
     torch_print(torch_randint(3, 7, SHAPE(2, 3)));
     /* docs:end randint */

@@ -48,7 +48,7 @@ int main(void) {
 
     part("ellipsis");
     /* docs:begin ellipsis */
-    /* R: t3 <- torch_randint(-7, 7, size = c(2, 2, 2)) -- int64 here */
+    /* R: t3 <- torch_randint(-7, 7, size = c(2, 2, 2)) -- int64 here, floats in R */
     torch_manual_seed(1);
     Tensor *t3 = torch_randint(-7, 7, SHAPE(2, 2, 2));
 
@@ -62,13 +62,13 @@ int main(void) {
 
     part("new-axis");
     /* docs:begin new-axis */
-    /* R: t[NULL, ] -- NULL inserts a new axis of size 1 there: (2, 3) becomes (1, 2, 3).
-     * C: torch_unsqueeze, with the new axis's position */
+    /* R: t[, NULL] (or t[, newaxis]) -- a new axis of size 1 second: (2, 3) becomes
+     * (2, 1, 3). C: torch_unsqueeze, given the new axis's position */
     char buf[64];
-    printf("%s\n", shape_str(torch_shape(torch_unsqueeze(t, 0)), buf, sizeof buf));
-
-    /* R: t[, NULL] -- a new axis second: (2, 1, 3) */
     printf("%s\n", shape_str(torch_shape(torch_unsqueeze(t, 1)), buf, sizeof buf));
+
+    /* R: t$unsqueeze(1) -- the same, in front: (1, 2, 3) */
+    printf("%s\n", shape_str(torch_shape(torch_unsqueeze(t, 0)), buf, sizeof buf));
     /* docs:end new-axis */
 
     part("view-shares");
