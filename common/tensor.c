@@ -46,6 +46,21 @@ int64_t torch_size(const Tensor *t, int dim) {
     return t->shape.size[dim_wrap("torch_size", dim, t->shape.ndim)];
 }
 
+int64_t torch_stride(const Tensor *t, int dim) {
+    tensor_check("torch_stride", t);
+    return t->stride[dim_wrap("torch_stride", dim, t->shape.ndim)];
+}
+
+int64_t torch_storage_offset(const Tensor *t) {
+    tensor_check("torch_storage_offset", t);
+    return t->offset;
+}
+
+const void *torch_data_ptr(const Tensor *t) {
+    tensor_check("torch_data_ptr", t);
+    return t->storage->data;
+}
+
 Shape torch_shape(const Tensor *t) {
     tensor_check("torch_shape", t);
     return t->shape;

@@ -75,6 +75,10 @@ int64_t torch_size(const Tensor *t, int dim);     /* R: x$size(dim + 1); negativ
 Shape torch_shape(const Tensor *t);               /* R: x$shape */
 Dtype torch_dtype(const Tensor *t);
 bool torch_is_contiguous(const Tensor *t);
+int64_t torch_stride(const Tensor *t, int dim);   /* R: x$stride()[dim + 1]; in elements */
+int64_t torch_storage_offset(const Tensor *t);    /* R: x$storage_offset(); in elements */
+const void *torch_data_ptr(const Tensor *t);      /* R: x$storage()$data_ptr(): where the
+                                                     storage starts, shared by every view */
 bool shape_equal(Shape a, Shape b);
 int64_t shape_numel(Shape s);
 /* Writes "100x3" (libtorch's matrix style) or "[100, 3]" into buf; returns buf. */

@@ -24,14 +24,28 @@ through) and shows its standard output, or only the part after its "==> PART" li
 docs/examples/example.h). Programs are found from --example SRC=EXE pairs (the meson test
 passes every one) or in --build DIR (build/docs/NAME, build/STAGE/train).
 
+Two more blocks make each chapter's frame, generated so that they cannot go stale:
+    <!-- run: chapter -->        how to build, and one command per program the chapter shows
+    <!-- end run -->             (its docs/examples programs, and the others its outputs run);
+                                 --check also runs each listed command's program
+    <!-- exercises: K -->        chapter K's exercises, linked, with points (tests/grading/
+    <!-- end exercises -->       manifest.txt, read by tools/grade.py), difficulty, time and
+                                 what each teaches (tools/exercises.py sections())
+
 Besides the chapters, it writes and checks:
   docs/diffs/stageA-to-stageB.md    each pair of neighbouring stages: summary and unified diff
   docs/img/autograd-graph.dot       chapter 2's network graph (docs/examples/ch2_graph.c)
-  docs/img/losses/stageK.csv        each stage program's losses with its default flags
-  docs/img/*.png + docs/img/MANIFEST  the pictures drawn from those (Graphviz, gnuplot); the
-                                    manifest records the sha256 of each picture and of the files
-                                    it was drawn from, so the check knows a picture is current
-                                    without needing Graphviz or gnuplot itself
+  docs/img/strides.dot, broadcasting.dot  chapter 1's figures (the "figure" parts of
+                                    docs/examples/ch1_strides.c and ch1_operations.c)
+  docs/img/losses/stageK.csv        each stage program's losses with its default flags, and
+                                    stage4-sgd.csv: stage 4's with --optim sgd
+  docs/img/*.svg, losses.png + docs/img/MANIFEST  the pictures drawn from those (Graphviz;
+                                    gnuplot with tools/losses.gp and docs/img/sgd-vs-adam.gp);
+                                    the manifest records the sha256 of each picture and of the
+                                    files it was drawn from, so the check knows a picture is
+                                    current without needing Graphviz or gnuplot itself; where
+                                    they are installed, --check also draws each SVG again and
+                                    compares it, and every picture must be shown by a page
 and checks that every C name in the C column of docs/r-to-c.md exists in a header, that
 every program in docs/examples is shown somewhere, and that every link and every repository
 path named in the pages (README.md, docs/**/*.md) and in the sources' comments leads to a
@@ -78,11 +92,23 @@ STAGE_TITLES = {  # what each stage adds, for headings and summaries
 }
 GRAPH_SOURCE = "docs/examples/ch2_graph.c#dot"
 GRAPH_DOT = "docs/img/autograd-graph.dot"
-GRAPH_PNG = "docs/img/autograd-graph.png"
 LOSSES_DIR = "docs/img/losses"
 LOSSES_PNG = "docs/img/losses.png"
 LOSSES_GP = "tools/losses.gp"
 MANIFEST = "docs/img/MANIFEST"
+# The chapters' figures, drawn as SVG by the build's tools (--write) and checked (--check):
+# each from a file a program printed (DOT) or from the stage programs' losses (gnuplot).
+GRAPH_SVG = "docs/img/graph.svg"                       # chapter 2: the autograd graph
+STRIDES_SOURCE = "docs/examples/ch1_strides.c#figure"
+STRIDES_DOT = "docs/img/strides.dot"
+STRIDES_SVG = "docs/img/strides.svg"                   # chapter 1: four views of one storage
+BROADCAST_SOURCE = "docs/examples/ch1_operations.c#figure"
+BROADCAST_DOT = "docs/img/broadcasting.dot"
+BROADCAST_SVG = "docs/img/broadcasting.svg"            # chapter 1: (3, 1) + (1, 4)
+SGD_ARGS = ("--optim", "sgd")                          # stage 4 with SGD (lr 1e-4)
+SGD_CSV = "docs/img/losses/stage4-sgd.csv"
+SGD_ADAM_GP = "docs/img/sgd-vs-adam.gp"
+SGD_ADAM_SVG = "docs/img/sgd-vs-adam.svg"              # chapter 4: SGD against Adam
 R_TO_C = "docs/r-to-c.md"
 
 
@@ -500,15 +526,114 @@ def neighbours():
 
 # ---- the markdown blocks --------------------------------------------------------------------
 
-BLOCK_RE = re.compile(r"^<!-- (snippet|output|diff-summary): (.*?) -->\n(.*?)^<!-- end \1 -->$",
-                      re.M | re.S)
+BLOCK_RE = re.compile(r"^<!-- (snippet|output|diff-summary|run|exercises): (.*?) -->\n(.*?)"
+                      r"^<!-- end \1 -->$", re.M | re.S)
+BUILD_COMMANDS = "meson setup build    # once\nninja -C build"
 
 
 def fence(lang, body):
     return f"```{lang}\n{body}\n```\n"
 
 
-def render_block(kind, spec, programs):
+def chapter_programs(text):
+    """[(source, args)] of the programs a chapter shows, in order of first appearance: every
+    docs/examples program its snippets or outputs name (run without arguments), and every
+    other program its outputs run (with the outputs' arguments)."""
+    found = []
+    for m in BLOCK_RE.finditer(text):
+        kind, spec = m.group(1), m.group(2).strip()
+        if kind not in ("snippet", "output"):
+            continue
+        words = shlex.split(spec)
+        src = words[0].partition("#")[0]
+        if src.startswith("docs/examples/"):
+            entry = (src, ())
+        elif kind == "output":
+            entry = (src, tuple(words[1:]))
+        else:
+            continue
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
+def program_command(src, args=()):
+    """The command that runs the program built from src, from the repository's root."""
+    stem = os.path.splitext(os.path.basename(src))[0]
+    where = "docs" if src.startswith("docs/examples/") else os.path.dirname(src)
+    return " ".join(["build/" + where + "/" + stem] + [shlex.quote(a) for a in args])
+
+
+def wrap(text, indent=""):
+    """A paragraph (or a list item: indent its continuation lines) at the pages' width."""
+    return textwrap.fill(text, 96, subsequent_indent=indent, break_on_hyphens=False,
+                         break_long_words=False)
+
+
+def run_block(text):
+    """What a '<!-- run: chapter -->' block shows: how to build, and one command per program
+    the chapter shows (chapter_programs), so that the list cannot go stale."""
+    commands = [program_command(src, args) for src, args in chapter_programs(text)]
+    if not commands:
+        raise DocsError("run block: the chapter shows no program")
+    return (wrap("Build once, from the repository's root (`./course train` and `./course test` "
+                 "build too):") + "\n\n" + fence("sh", BUILD_COMMANDS) + "\n" +
+            wrap("Then run any of this chapter's programs; each prints what the chapter shows "
+                 "below its code (a `==> name` line starts each part):") + "\n\n" +
+            fence("sh", "\n".join(commands)) + "\n" +
+            wrap("In a student copy (`./course student`), a program that reaches an exercise "
+                 "you have not written yet stops there and names it: `Error in exercise N.M: "
+                 "not implemented yet: see docs/exercises.md#exercise-NM`. It runs in full once "
+                 "that exercise is done (`./course check N.M`).") + "\n")
+
+
+def exercise_points():
+    """{exercise id: (visible points, hidden points)} from tests/grading/manifest.txt, read
+    by tools/grade.py."""
+    import grade
+    points = {}
+    for e in grade.read_manifest(os.path.join(ROOT, "tests", "grading", "manifest.txt")):
+        visible, hidden = points.get(e.id, (0, 0))
+        points[e.id] = ((visible + e.points, hidden) if e.visibility == "visible" else
+                        (visible, hidden + e.points))
+    return points
+
+
+def exercises_block(chapter):
+    """What a '<!-- exercises: K -->' block shows: chapter K's exercises, as docs/exercises.md
+    describes them (tools/exercises.py sections()), with their points from the manifest."""
+    try:
+        found = [s for s in exercises.sections(ROOT) if s["id"].split(".")[0] == chapter]
+    except exercises.ExerciseError as e:
+        raise DocsError(str(e))
+    if not found:
+        raise DocsError(f"exercises block: docs/exercises.md has no exercise {chapter}.N")
+    points = exercise_points()
+    lines = []
+    for s in found:
+        if s["id"] not in points:
+            raise DocsError(f"exercises block: exercise {s['id']} has no line in "
+                            "tests/grading/manifest.txt")
+        visible, hidden = points[s["id"]]
+        total = visible + hidden
+        worth = (f"{total:g} points ({visible:g} visible, {hidden:g} hidden)" if hidden else
+                 f"{total:g} points")
+        lines.append(wrap(f"- [Exercise {s['id']}: {s['title']}](exercises.md#"
+                          f"{exercises.anchor(s['id'])}): {worth}; {s['difficulty']}, about "
+                          f"{s['minutes']} minutes. Teaches: {s['teaches'].rstrip('.')}.", "  "))
+    total = sum(sum(points[s["id"]]) for s in found)
+    return (wrap("Each is written in the library itself, between its markers. `./course check "
+                 "ID` builds, runs its visible tests and shows the first failure; `./course "
+                 f"hint ID` gives a hint. {len(found)} exercises, {total:g} points in all (the "
+                 "hidden tests are the instructors', run at grading):") + "\n\n" +
+            "\n".join(lines) + "\n")
+
+
+def render_block(kind, spec, programs, text=""):
+    if kind == "run":
+        return run_block(text)
+    if kind == "exercises":
+        return exercises_block(spec)
     if kind == "snippet":
         return fence("c", snippet(spec))
     if kind == "output":
@@ -534,8 +659,10 @@ def render_markdown(path, programs, shown, outputs="fill"):
                 if outputs == "run":
                     programs.output(spec)
                 body = m.group(3)
+            elif kind == "exercises" and outputs != "fill":
+                body = m.group(3)  # a student copy's manifest has lost the hidden points
             else:
-                body = render_block(kind, spec, programs)
+                body = render_block(kind, spec, programs, text)
         except DocsError as e:
             errors.append(str(e))
             body = m.group(3)
@@ -562,11 +689,18 @@ def generated_files(programs):
         files.append((f"docs/diffs/stage{a}-to-stage{b}.md", lambda a=a, b=b: diff_markdown(a, b),
                       False))
     files.append((GRAPH_DOT, lambda: programs.output(GRAPH_SOURCE) + "\n", True))
+    files.append((STRIDES_DOT, lambda: programs.output(STRIDES_SOURCE) + "\n", True))
+    files.append((BROADCAST_DOT, lambda: programs.output(BROADCAST_SOURCE) + "\n", True))
     for k, d in stages().items():
         def losses(d=d):
             programs.run(f"{d}/train.c", [], want_csv=True)
             return programs.csv[(f"{d}/train.c", ())]
         files.append((f"{LOSSES_DIR}/stage{k}.csv", losses, True))
+        if k == 4:
+            def sgd_losses(d=d):
+                programs.run(f"{d}/train.c", list(SGD_ARGS), want_csv=True)
+                return programs.csv[(f"{d}/train.c", SGD_ARGS)]
+            files.append((SGD_CSV, sgd_losses, True))
     return files
 
 
@@ -577,23 +711,63 @@ def sha(data):
 def pictures():
     """{picture: [input files]}, and how to draw each (a function of a temp dir)."""
     csvs = [f"{LOSSES_DIR}/stage{k}.csv" for k in stages()]
-    return {
-        GRAPH_PNG: [GRAPH_DOT],
+    found = {
+        GRAPH_SVG: [GRAPH_DOT],
+        STRIDES_SVG: [STRIDES_DOT],
+        BROADCAST_SVG: [BROADCAST_DOT],
         LOSSES_PNG: csvs + [LOSSES_GP],
     }
+    if 4 in stages():
+        found[SGD_ADAM_SVG] = [f"{LOSSES_DIR}/stage4.csv", SGD_CSV, SGD_ADAM_GP]
+    return found
 
 
-def draw(picture):
-    """Draws one picture from the files already written. Returns an error text or None."""
-    out = os.path.join(ROOT, picture)
-    if picture == GRAPH_PNG:
+DOT_PICTURES = {GRAPH_SVG: GRAPH_DOT, STRIDES_SVG: STRIDES_DOT,
+                BROADCAST_SVG: BROADCAST_DOT}
+
+
+def normalize_svg(text):
+    """An SVG without the lines that name the drawing tool's version."""
+    text = re.sub(r"<!-- Generated by .*?-->", "", text, flags=re.S)
+    return re.sub(r"<desc>Produced by GNUPLOT.*?</desc>", "", text, flags=re.S)
+
+
+def redrawn_differs(picture):
+    """For an SVG: draws it again into a temporary file and compares (tool versions aside).
+    Returns a problem, or None (also when the tool is missing: the manifest still checks)."""
+    if not picture.endswith(".svg") or not shutil.which(
+            "dot" if picture in DOT_PICTURES else "gnuplot"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, os.path.basename(picture))
+        problem = draw(picture, out)
+        if problem:
+            return problem
+        with open(out, encoding="utf-8") as f:
+            new = normalize_svg(f.read())
+    if new != normalize_svg(read(picture)):
+        return (f"drawn again from its inputs, {picture} differs from the committed one "
+                "(./course docs redraws it)")
+    return None
+
+
+def draw(picture, out=None):
+    """Draws one picture from the files already written (into out, default the picture
+    itself). Returns an error text or None."""
+    out = out or os.path.join(ROOT, picture)
+    if picture in DOT_PICTURES:
         if not shutil.which("dot"):
             return "Graphviz is not installed (apt-get install graphviz)"
-        subprocess.run(["dot", "-Tpng", "-Gdpi=110", os.path.join(ROOT, GRAPH_DOT), "-o", out],
+        subprocess.run(["dot", "-Tsvg", os.path.join(ROOT, DOT_PICTURES[picture]), "-o", out],
                        check=True)
         return None
     if not shutil.which("gnuplot"):
         return "gnuplot is not installed (apt-get install gnuplot-nox)"
+    if picture == SGD_ADAM_SVG:
+        subprocess.run(["gnuplot", "-e", f"adam='{os.path.join(ROOT, LOSSES_DIR, 'stage4.csv')}'; "
+                        f"sgd='{os.path.join(ROOT, SGD_CSV)}'; out='{out}'",
+                        os.path.join(ROOT, SGD_ADAM_GP)], check=True, stdout=subprocess.DEVNULL)
+        return None
     with tempfile.TemporaryDirectory() as tmp:
         for k in stages():
             shutil.copy(os.path.join(ROOT, LOSSES_DIR, f"stage{k}.csv"), tmp)
@@ -602,6 +776,15 @@ def draw(picture):
                         os.path.join(ROOT, LOSSES_GP)], check=True, stdout=subprocess.DEVNULL)
         shutil.copy(os.path.join(tmp, "losses.png"), out)
     return None
+
+
+def pictures_not_shown(pics):
+    """The pictures (paths from the root, in docs/img/) that no page of docs/ shows, as an
+    image ![...](img/x.svg) or an <img src="img/x.svg">."""
+    texts = [without_code(read(p)) for p in markdown_files()]
+    shown = lambda rel: any(re.search(r"(?:\]\(\s*|<img\b[^>]*\bsrc=\")" + re.escape(rel) +
+                                      r"[)\"\s]", t) for t in texts)
+    return [pic for pic in pics if not shown(os.path.relpath(pic, "docs"))]
 
 
 def read_manifest():
@@ -1080,6 +1263,29 @@ def run(write, tap, programs):
         report.result(write or new == old, f"{path}: {n} {matched}",
                       "" if new == old else show_diff(path, old, new))
 
+    # 1b. every command a chapter's "Running the examples" block lists is a built program
+    # that runs (the block itself is compared above, so it lists exactly what the chapter
+    # shows); --write runs nothing it need not (a student copy's runs no program at all)
+    for path in ([] if write else markdown_files()):
+        text = read(path)
+        if not re.search(r"^<!-- run: ", text, re.M):
+            continue
+        problems = []
+        for src, args in chapter_programs(text):
+            command = program_command(src, args)
+            try:
+                exe = os.path.abspath(programs.exe(src)).replace(os.sep, "/")
+                if not exe.endswith("/" + command.split()[0].partition("/")[2]):
+                    problems.append(f"{command}: the build makes this program as {exe}")
+                    continue
+                programs.run(src, args)
+            except DocsError as e:
+                stub = re.search(r"exercise (\d+\.\d+): not implemented yet", str(e))
+                problems.append(f"{command}: stops at exercise {stub.group(1)}: not implemented yet"
+                                if stub else f"{command}: {e}")
+        report.result(not problems, f"{path}: every command under Running the examples is a "
+                      "built program that runs", "\n".join(problems))
+
     # 2. every example program is shown somewhere
     examples = sorted(f"docs/examples/{f}" for f in os.listdir(os.path.join(ROOT, "docs/examples"))
                       if f.endswith(".c"))
@@ -1123,6 +1329,9 @@ def run(write, tap, programs):
                 write_manifest(manifest)
                 print(f"drew {pic}")
                 current = True
+        if current and not write:
+            problem = redrawn_differs(pic)
+            current = problem is None
         if current:
             report.result(True, f"{pic} was drawn from the current {', '.join(inputs)}")
         else:
@@ -1130,6 +1339,13 @@ def run(write, tap, programs):
                               "its inputs changed since it was drawn" if entry[1] != want else
                               "the picture was changed by hand")
             report.result(False, f"{pic} was drawn from the current {', '.join(inputs)}", why)
+
+    # 4b. every picture is shown by a page of docs/
+    unshown = pictures_not_shown(pictures())
+    for pic in pictures():
+        rel = os.path.relpath(pic, "docs")
+        report.result(pic not in unshown, f"{pic} is shown by a page of docs/ (as {rel})",
+                      "no page shows it: add ![what it shows](" + rel + ") where it belongs")
 
     # 5. the R-to-C map names only what exists
     if not os.path.isfile(os.path.join(ROOT, R_TO_C)):

@@ -50,6 +50,15 @@ int main(void) {
     torch_print(torch_eye(3));
     /* docs:end sequences */
 
+    part("randint");
+    /* docs:begin randint */
+    /* R: torch_randint(low = 3, high = 7, size = c(2, 3)) -- whole numbers from 3 to 6:
+     * high itself is never drawn. ctorch, like PyTorch, gives int64; R torch gives floats
+     * unless you pass a dtype (the post prints CPUFloatType) */
+    torch_manual_seed(1);
+    torch_print(torch_randint(3, 7, SHAPE(2, 3)));
+    /* docs:end randint */
+
     torch_scope_end();
     return 0;
 }

@@ -46,6 +46,31 @@ int main(void) {
     torch_print(torch_narrow(t, 1, 0, 1));
     /* docs:end drop */
 
+    part("ellipsis");
+    /* docs:begin ellipsis */
+    /* R: t3 <- torch_randint(-7, 7, size = c(2, 2, 2)) -- int64 here, floats in R */
+    torch_manual_seed(1);
+    Tensor *t3 = torch_randint(-7, 7, SHAPE(2, 2, 2));
+
+    /* R: t3[.., 1] -- ".." stands for every dimension before the last one. C names the
+     * dimension instead: -1 is the last, whatever the number of dimensions */
+    torch_print(torch_select(t3, -1, 0));
+
+    /* R: t3[2, ..] -- the first dimension, and everything after it untouched */
+    torch_print(torch_select(t3, 0, 1));
+    /* docs:end ellipsis */
+
+    part("new-axis");
+    /* docs:begin new-axis */
+    /* R: t[, NULL] (or t[, newaxis]) -- a new axis of size 1 second: (2, 3) becomes
+     * (2, 1, 3). C: torch_unsqueeze, given the new axis's position */
+    char buf[64];
+    printf("%s\n", shape_str(torch_shape(torch_unsqueeze(t, 1)), buf, sizeof buf));
+
+    /* R: t$unsqueeze(1) -- the same, in front: (1, 2, 3) */
+    printf("%s\n", shape_str(torch_shape(torch_unsqueeze(t, 0)), buf, sizeof buf));
+    /* docs:end new-axis */
+
     part("view-shares");
     /* docs:begin view-shares */
     /* An index is a view: no copy, the same storage. Writing through it changes t. */

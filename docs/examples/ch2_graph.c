@@ -1,5 +1,5 @@
 /* Chapter 2: the graph autograd records for one forward pass of the chapter's network,
- * written in Graphviz's language (tools/docs.py renders it as docs/img/autograd-graph.png). */
+ * written in Graphviz's language (tools/docs.py renders it as docs/img/graph.svg). */
 #include "autograd.h"
 #include "example.h"
 

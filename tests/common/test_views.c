@@ -279,6 +279,24 @@ START_TEST(test_views_share_storage) {
 }
 END_TEST
 
+/* The accessors chapter 1 shows: R's x$stride(), x$storage_offset(), x$storage()$data_ptr(). */
+START_TEST(test_stride_accessors) {
+    Tensor *x = torch_zeros(SHAPE(3, 4));
+    ck_assert_int_eq(torch_stride(x, 0), 4);
+    ck_assert_int_eq(torch_stride(x, -1), 1);
+    Tensor *t = torch_t(x), *row = torch_select(x, 0, 2), *v = torch_view(x, SHAPE(2, 6));
+    ck_assert_int_eq(torch_stride(t, 0), 1);
+    ck_assert_int_eq(torch_stride(t, 1), 4);
+    ck_assert_int_eq(torch_storage_offset(row), 8);
+    ck_assert_int_eq(torch_stride(v, 0), 6);
+    ck_assert_ptr_eq(torch_data_ptr(row), torch_data_ptr(x));
+    ck_assert_ptr_eq(torch_data_ptr(v), torch_data_ptr(t));
+    ck_assert_ptr_ne(torch_data_ptr(torch_clone(x)), torch_data_ptr(x));
+    CT_EXPECT_ERROR("torch_stride: Dimension out of range (expected to be in range of "
+                    "[-2, 1], but got 2)", torch_stride(x, 2));
+}
+END_TEST
+
 /* ---- copy_ ---------------------------------------------------------------------------------- */
 
 START_TEST(test_copy_broadcast_and_convert) {
@@ -661,6 +679,7 @@ static Suite *suite(void) {
     tc = ct_tcase("writes");
     tcase_add_test(tc, test_write_through_views);
     tcase_add_test(tc, test_views_share_storage);
+    tcase_add_test(tc, test_stride_accessors);
     tcase_add_test(tc, test_copy_broadcast_and_convert);
     tcase_add_test(tc, test_copy_overlaps_allowed);
     suite_add_tcase(s, tc);
