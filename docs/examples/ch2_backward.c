@@ -30,7 +30,9 @@ static void spy_backward(AutogradContext *ctx, Tensor *grad_output, Tensor **gra
 }
 
 static const AutogradFunction spy_fn = {
-    .name = "SpyBackward", .forward = spy_forward, .backward = spy_backward,
+    .name = "SpyBackward",
+    .forward = spy_forward,
+    .backward = spy_backward,
     .args_size = sizeof(SpyArgs),
 };
 
@@ -58,9 +60,9 @@ int main(void) {
     /* docs:begin two-paths */
     /* R: x <- torch_tensor(c(1, 2), requires_grad = TRUE) */
     Tensor *x = torch_requires_grad_(torch_tensor(SHAPE(2), (float[]){1, 2}), true);
-    Tensor *a = spy(torch_mul_scalar(x, 2), "a");    /* a = 2x       = 2, 4  */
-    Tensor *b = spy(torch_add_scalar(a, 1), "b");    /* b = a + 1    = 3, 5  */
-    Tensor *c = spy(torch_mul_scalar(a, 3), "c");    /* c = 3a       = 6, 12 */
+    Tensor *a = spy(torch_mul_scalar(x, 2), "a");         /* a = 2x       = 2, 4  */
+    Tensor *b = spy(torch_add_scalar(a, 1), "b");         /* b = a + 1    = 3, 5  */
+    Tensor *c = spy(torch_mul_scalar(a, 3), "c");         /* c = 3a       = 6, 12 */
     Tensor *out = spy(torch_sum(torch_mul(b, c)), "out"); /* sum(b * c) = 18 + 60 */
     torch_backward(out);
     show("x$grad", torch_grad(x));
