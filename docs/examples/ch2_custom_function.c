@@ -78,6 +78,28 @@ static const AutogradFunction my_leaky_relu = {
 };
 /* docs:end leaky-relu */
 
+/* docs:begin gradcheck-functions */
+/* A leaky ReLU whose backward forgot the slope: 1 everywhere, a plausible-looking mistake. */
+static void wrong_leaky_relu_backward(AutogradContext *ctx, Tensor *grad_output,
+                                      Tensor **grad_inputs) {
+    (void)ctx;
+    grad_inputs[0] = grad_output;
+}
+
+static const AutogradFunction wrong_leaky_relu = {
+    .name = "WrongLeakyReluBackward",
+    .forward = my_leaky_relu_forward,
+    .backward = wrong_leaky_relu_backward,
+    .args_size = sizeof(LeakyReluArgs),
+};
+
+/* What torch_gradcheck calls: the function under test, on its inputs (ctx: which one). */
+static Tensor *apply_function(Tensor **inputs, int n_inputs, void *ctx) {
+    const AutogradFunction *fn = ctx;
+    return autograd_function_apply(fn, inputs, n_inputs, &(LeakyReluArgs){.negative_slope = 0.1f});
+}
+/* docs:end gradcheck-functions */
+
 int main(void) {
     torch_scope_begin();
 
@@ -104,6 +126,20 @@ int main(void) {
     torch_backward(torch_sum(y2));
     torch_print(torch_grad(x2));
     /* docs:end use-args */
+
+    part("gradcheck");
+    /* docs:begin gradcheck */
+    /* backward against finite differences, at inputs away from the kink at 0: eps 1e-3,
+     * tolerances atol 1e-3 and rtol 1e-3 */
+    Tensor *x3 = torch_requires_grad_(torch_tensor(SHAPE(4), (float[]){-1, 0.5f, 2, -3}), true);
+    char report[256];
+    const AutogradFunction *candidates[] = {&my_leaky_relu, &wrong_leaky_relu};
+    for (int k = 0; k < 2; k++) {
+        bool ok = torch_gradcheck(apply_function, &x3, 1, (void *)candidates[k], 1e-3, 1e-3, 1e-3,
+                                  report, sizeof report);
+        printf("%s: %s%s\n", candidates[k]->name, ok ? "passes" : "fails: ", report);
+    }
+    /* docs:end gradcheck */
 
     torch_scope_end();
     return 0;

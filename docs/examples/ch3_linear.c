@@ -42,6 +42,23 @@ int main(void) {
     torch_print(torch_grad(nn_get_parameter(l, "bias")));
     /* docs:end backward */
 
+    part("backward-with");
+    /* docs:begin backward-with */
+    /* R: l$zero_grad(); out <- l(data)
+     *    out$backward(gradient = torch_ones(10, 1)) -- a gradient for each of the 10 outputs */
+    nn_zero_grad(l);
+    out = nn_forward(l, data); /* the first backward freed out's graph: record it again */
+    torch_backward_with(out, torch_ones(SHAPE(10, 1)), false);
+    torch_print(torch_grad(nn_get_parameter(l, "weight")));
+    torch_print(torch_grad(nn_get_parameter(l, "bias")));
+
+    /* R: the same with gradient = torch_full(c(10, 1), 0.1): the gradients of out$mean() */
+    nn_zero_grad(l);
+    out = nn_forward(l, data);
+    torch_backward_with(out, torch_full(SHAPE(10, 1), 0.1f), false);
+    torch_print(torch_grad(nn_get_parameter(l, "bias")));
+    /* docs:end backward-with */
+
     torch_scope_end();
     nn_free(l); /* a module lives until freed, with its parameters and their grads */
     return 0;
