@@ -31,6 +31,9 @@ Two more blocks make each chapter's frame, generated so that they cannot go stal
     <!-- exercises: K -->        chapter K's exercises, linked, with points (tests/grading/
     <!-- end exercises -->       manifest.txt, read by tools/grade.py), difficulty, time and
                                  what each teaches (tools/exercises.py sections())
+And one for docs/instructors.md:
+    <!-- schedule: weeks -->     a week per chapter: its exercises, their difficulties, the
+    <!-- end schedule -->        exercises' time estimates added up, and their points
 
 Besides the chapters, it writes and checks:
   docs/diffs/stageA-to-stageB.md    each pair of neighbouring stages: summary and unified diff
@@ -526,7 +529,7 @@ def neighbours():
 
 # ---- the markdown blocks --------------------------------------------------------------------
 
-BLOCK_RE = re.compile(r"^<!-- (snippet|output|diff-summary|run|exercises): (.*?) -->\n(.*?)"
+BLOCK_RE = re.compile(r"^<!-- (snippet|output|diff-summary|run|exercises|schedule): (.*?) -->\n(.*?)"
                       r"^<!-- end \1 -->$", re.M | re.S)
 BUILD_COMMANDS = "meson setup build    # once\nninja -C build"
 
@@ -629,11 +632,42 @@ def exercises_block(chapter):
             "\n".join(lines) + "\n")
 
 
+def schedule_block():
+    """What a '<!-- schedule: weeks -->' block shows: one row per chapter, from the exercises'
+    sections (tools/exercises.py sections()) and the manifest's points."""
+    try:
+        found = exercises.sections(ROOT)
+    except exercises.ExerciseError as e:
+        raise DocsError(str(e))
+    points = exercise_points()
+    rows = ["| week | chapter | exercises | easy / moderate / hard | exercise time | points "
+            "(hidden) |", "|---|---|---|---|---|---|"]
+    for k in sorted({s["id"].split(".")[0] for s in found}, key=int):
+        mine = [s for s in found if s["id"].split(".")[0] == k]
+        count = {d: sum(s["difficulty"] == d for s in mine) for d in exercises.DIFFICULTIES}
+        minutes = sum(s["minutes"] for s in mine)
+        visible = sum(points.get(s["id"], (0, 0))[0] for s in mine)
+        hidden = sum(points.get(s["id"], (0, 0))[1] for s in mine)
+        page, title = CHAPTERS.get(k, (f"chapter{k}.md", f"chapter {k}"))
+        rows.append(f"| {k} | [{title}]({page}) | "
+                    f"{mine[0]['id']} to {mine[-1]['id']} | "
+                    f"{' / '.join(str(count[d]) for d in exercises.DIFFICULTIES)} | "
+                    f"about {minutes / 60:.1f} hours | {visible:g} (+{hidden:g}) |")
+    return "\n".join(rows) + "\n"
+
+
+CHAPTERS = {"1": ("chapter1-tensors.md", "Tensors"), "2": ("chapter2-autograd.md", "Autograd"),
+            "3": ("chapter3-modules.md", "Modules"),
+            "4": ("chapter4-losses-optim.md", "Losses and optimizers")}
+
+
 def render_block(kind, spec, programs, text=""):
     if kind == "run":
         return run_block(text)
     if kind == "exercises":
         return exercises_block(spec)
+    if kind == "schedule":
+        return schedule_block()
     if kind == "snippet":
         return fence("c", snippet(spec))
     if kind == "output":
