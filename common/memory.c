@@ -170,6 +170,7 @@ static void storage_release(Storage *s) {
 /* scopes[0] lists the tensors that live until freed; scopes[d] those of the scope at depth d. */
 static Tensor *scopes[MAX_SCOPES + 1];
 static int depth;
+static uint64_t tensors_made; /* every tensor's serial: the count made before it */
 
 int torch_scope_depth(void) { return depth; }
 
@@ -197,10 +198,27 @@ static void tensor_release(Tensor *t) {
     header_put(t);
 }
 
+/* ---- rolling back after an error (error.c) ------------------------------------------------- */
+
+static TorchMark scopes_save(void) { return (TorchMark){.depth = depth, .made = tensors_made}; }
+
+/* Closes the scopes opened since mark, and releases the tensors the scope open then made
+ * since. Tensors that live until freed are the program's: an error never releases them. */
+static void scopes_unwind_to(TorchMark mark) {
+    while (depth > mark.depth) torch_scope_end();
+    if (depth == 0 || depth < mark.depth) return;
+    /* A scope's list is in order of making, newest at the head (only torch_keep moves a
+     * tensor, and only to the lifetime that is never rolled back). */
+    while (scopes[depth] && scopes[depth]->serial >= mark.made) tensor_release(scopes[depth]);
+}
+
+static const TorchTracked scopes_tracked = {scopes_save, scopes_unwind_to};
+
 void torch_scope_begin(void) {
     if (depth == MAX_SCOPES)
         torch_error("torch_scope_begin", "too many nested scopes (at most %d); is a "
                                          "torch_scope_end() missing?", MAX_SCOPES);
+    if (depth == 0) torch_track(&scopes_tracked); /* cheap, and a program opens one early */
     scopes[++depth] = NULL;
 }
 
@@ -248,6 +266,7 @@ static inline Tensor *header_new(const Shape *shape, Dtype dtype, Storage *stora
     t->offset = 0;
     t->storage = storage;
     t->autograd = NULL;
+    t->serial = tensors_made++;
     list_add(t, depth);
     stats.live_tensors++;
     return t;

@@ -17,8 +17,8 @@ static void ct_fail_on_error(const char *message) {
 }
 
 static void ct_setup(void) {
-    torch_set_error_handler(ct_fail_on_error);
     torch_scope_begin();
+    torch_set_error_handler(ct_fail_on_error); /* after: an error rolls back to the test's scope */
 }
 
 static void ct_teardown(void) {
