@@ -121,6 +121,15 @@ typedef struct TorchMemoryStats {
 TorchMemoryStats torch_memory_stats(void);
 /* Frees every buffer cached for reuse (a long-lived process can call it between phases). */
 void torch_memory_trim(void);
+/* Poison mode, for learners and graders: a released tensor's buffer is filled at once with
+ * quiet NaN (float32), 0xDEADBEEFDEADBEEF (int64) or bytes 0xDE (bool), and held back from
+ * reuse for the next 64 MB of releases. A raw pointer kept past its tensor's release (a
+ * forgotten torch_keep) then reads NaN, never a newer tensor's plausible numbers, and using the
+ * released tensor itself still stops with "... was used after it was released". Costs a fill
+ * per release and the held-back memory. Off by default; the environment variable
+ * CTORCH_POISON=1 turns it on at start (tools/grade.py and ./course check set it), or call: */
+void torch_set_poison(bool on);
+bool torch_poison_enabled(void);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Creation                                                                                 */
