@@ -98,8 +98,9 @@ char *shape_str(Shape s, char *buf, size_t len);
  *         torch_scope_end();
  *     }
  *
- * Released headers are poisoned (and, in debug builds, their buffers too), so using a
- * released tensor stops with "... was used after it was released" instead of a crash.
+ * Released headers are poisoned (and, in debug builds and poison mode below, their buffers
+ * too), so using a released tensor stops with "... was used after it was released" instead of
+ * a crash. A caught error closes the scopes opened since its catch (error.h).
  */
 void torch_scope_begin(void);
 void torch_scope_end(void);
