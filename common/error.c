@@ -5,8 +5,8 @@
  * Rolling back is what libtorch's guards do as an exception passes them (NoGradGuard, the
  * autograd engine's) and what R torch does with on.exit. The state that has to come back is
  * of two kinds (internal.h):
- *   - what begin/end pairs open (scopes, with_no_grad), each tracked by the file that owns
- *     it: an error closes what was opened since the catch;
+ *   - depths that begin/end pairs open (scopes, with_no_grad), each tracked by the file that
+ *     owns it: an error closes what was opened since the catch;
  *   - operations in progress (a backward walk) that registered an undo: an error runs those
  *     registered since the catch, newest first, before the rest comes back.
  * A worker thread of a parallel kernel has a catch of its own (parallel.c), so that its error
@@ -35,27 +35,32 @@ static int n_tracked;
 static TorchUndo *undo_top;
 static int undo_count;
 
-/* What an error rolls back to. State tracked only after the catch was armed was all zeros. */
+/* What an error rolls back to. A depth tracked only after the catch was armed was 0 then. */
 typedef struct Checkpoint {
-    TorchMark mark[MAX_TRACKED];
+    int depth[MAX_TRACKED];
     int undo_count;
 } Checkpoint;
 static Checkpoint at_catch, at_handler;
+static bool restoring; /* an error while restoring (a library bug) must not restore again */
 
 static Checkpoint checkpoint_now(void) {
+    restoring = false;
     Checkpoint c = {.undo_count = undo_count};
-    for (int i = 0; i < n_tracked; i++) c.mark[i] = tracked[i]->save();
+    for (int i = 0; i < n_tracked; i++) c.depth[i] = tracked[i]->depth();
     return c;
 }
 
 /* Undoes the operations begun since c (newest first), then closes what was opened since c. */
 static void checkpoint_restore(const Checkpoint *c) {
+    if (restoring) return;
+    restoring = true;
     while (undo_count > c->undo_count) {
         TorchUndo *u = undo_top;
         torch_undo_pop(u);
         u->undo(u);
     }
-    for (int i = n_tracked - 1; i >= 0; i--) tracked[i]->unwind_to(c->mark[i]);
+    for (int i = n_tracked - 1; i >= 0; i--) tracked[i]->unwind_to(c->depth[i]);
+    restoring = false;
 }
 
 void torch_track(const TorchTracked *t) {

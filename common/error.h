@@ -20,8 +20,8 @@
  *
  * The guarantee: a caught error leaves ctorch as it was when the catch was armed, as if the
  * failing code had never run (libtorch's guards unwind so; R torch has on.exit):
- *   - scopes opened since are closed, their tensors released; scoped tensors made since in the
- *     scope open then are released too (tensors that live until freed stay: they are yours);
+ *   - scopes opened since are closed and their tensors released (the tensors of the scopes
+ *     open at the catch stay: you may hold them; they go when their scope ends);
  *   - with_no_grad scopes opened since end, so grad mode is what it was;
  *   - a backward that stops part-way leaves every grad as it was before the call;
  *   - optim_step checks everything before it changes anything: a step that stops on an error

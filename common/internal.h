@@ -129,19 +129,14 @@ Tensor *tensor_contiguous_raw(Tensor *t);
 
 /* ---- rolling back after an error (error.c; the guarantee is in error.h) ------------------- */
 
-/* State that begin/end pairs open and close (scopes, with_no_grad), tracked so that an error
- * brings it back to what it was when the catch was armed. save() describes the state now in
- * a TorchMark; unwind_to(mark) closes what was opened since (and does nothing for what was
- * already closed) and must not raise an error. */
-typedef struct TorchMark {
-    int depth;       /* how many are open */
-    uint64_t made;   /* scopes only: how many tensors were made so far */
-} TorchMark;
+/* A depth that begin/end pairs open and close (scopes, with_no_grad), tracked so that an error
+ * brings it back to what it was when the catch was armed: unwind_to(d) closes what was opened
+ * above depth d (it does nothing when the depth is d or less) and must not raise an error. */
 typedef struct TorchTracked {
-    TorchMark (*save)(void);
-    void (*unwind_to)(TorchMark mark);
+    int (*depth)(void);
+    void (*unwind_to)(int depth);
 } TorchTracked;
-/* Registers t (once; later calls do nothing). Before that, its mark counts as all zeros. */
+/* Registers t (once; later calls do nothing). Before that, its depth counts as 0. */
 void torch_track(const TorchTracked *t);
 
 /* An operation in progress that an error must undo (a backward walk writes gradients). The

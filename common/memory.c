@@ -247,7 +247,6 @@ static void storage_release(Storage *s, Dtype dtype) {
 /* scopes[0] lists the tensors that live until freed; scopes[d] those of the scope at depth d. */
 static Tensor *scopes[MAX_SCOPES + 1];
 static int depth;
-static uint64_t tensors_made; /* every tensor's serial: the count made before it */
 
 int torch_scope_depth(void) { return depth; }
 
@@ -277,19 +276,13 @@ static void tensor_release(Tensor *t) {
 
 /* ---- rolling back after an error (error.c) ------------------------------------------------- */
 
-static TorchMark scopes_save(void) { return (TorchMark){.depth = depth, .made = tensors_made}; }
-
-/* Closes the scopes opened since mark, and releases the tensors the scope open then made
- * since. Tensors that live until freed are the program's: an error never releases them. */
-static void scopes_unwind_to(TorchMark mark) {
-    while (depth > mark.depth) torch_scope_end();
-    if (depth == 0 || depth < mark.depth) return;
-    /* A scope's list is in order of making, newest at the head (only torch_keep moves a
-     * tensor, and only to the lifetime that is never rolled back). */
-    while (scopes[depth] && scopes[depth]->serial >= mark.made) tensor_release(scopes[depth]);
+/* Closes the scopes opened since the catch, releasing their tensors. The tensors of the scopes
+ * open then stay: the program may still hold them, and they go when their scope ends. */
+static void scopes_unwind_to(int to) {
+    while (depth > to) torch_scope_end();
 }
 
-static const TorchTracked scopes_tracked = {scopes_save, scopes_unwind_to};
+static const TorchTracked scopes_tracked = {torch_scope_depth, scopes_unwind_to};
 
 void torch_scope_begin(void) {
     if (depth == MAX_SCOPES)
@@ -343,7 +336,6 @@ static inline Tensor *header_new(const Shape *shape, Dtype dtype, Storage *stora
     t->offset = 0;
     t->storage = storage;
     t->autograd = NULL;
-    t->serial = tensors_made++;
     list_add(t, depth);
     stats.live_tensors++;
     return t;

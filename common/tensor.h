@@ -65,7 +65,6 @@ typedef struct Tensor {
     int64_t offset;                 /* in elements, from the start of the storage */
     Storage *storage;
     int scope;        /* depth of the scope that owns this tensor; 0 = lives until freed */
-    uint64_t serial;  /* the order of making: an error releases what its catch did not see */
     struct Tensor *scope_prev, *scope_next; /* the owning scope's list */
     struct AutogradMeta *autograd;  /* NULL unless stage 2 attached gradient state */
 } Tensor;

@@ -210,13 +210,13 @@ Tensor *torch_detach(Tensor *t) {
 
 /* with_no_grad scopes opened since an error's catch end with the error (error.c), as
  * libtorch's NoGradGuard ends when an exception passes it. */
-static TorchMark no_grad_save(void) { return (TorchMark){.depth = no_grad_depth}; }
-static void no_grad_unwind_to(TorchMark mark) {
-    if (no_grad_depth <= mark.depth) return;
-    no_grad_depth = mark.depth;
+static int no_grad_current_depth(void) { return no_grad_depth; }
+static void no_grad_unwind_to(int depth) {
+    if (no_grad_depth <= depth) return;
+    no_grad_depth = depth;
     grad_mode = no_grad_depth == 0;
 }
-static const TorchTracked no_grad_tracked = {no_grad_save, no_grad_unwind_to};
+static const TorchTracked no_grad_tracked = {no_grad_current_depth, no_grad_unwind_to};
 
 void torch_no_grad_begin(void) {
     if (no_grad_depth == 0) torch_track(&no_grad_tracked);

@@ -215,9 +215,10 @@ static __attribute__((noinline)) int64_t owned_alive(void) {
     return n;
 }
 
-/* Checks what a caught error left behind: a message, and the same scope depth, grad mode,
- * live tensors and live bytes as before the call (a statement that made long-lived tensors
- * before the failing call keeps those, as the program's). */
+/* Checks what a caught error left behind: a message, and the same scope depth, grad mode, and
+ * outside any scope the same live tensors and bytes as before the call (a statement that made
+ * long-lived tensors before the failing call keeps those, as the program's; inside a scope its
+ * earlier results stay until the scope ends). */
 static void after_error(int depth, bool grad, TorchMemoryStats live, int64_t owned) {
     const char *msg = torch_last_error();
     stop_at_stub(msg);
@@ -225,6 +226,7 @@ static void after_error(int depth, bool grad, TorchMemoryStats live, int64_t own
     if (strstr(msg, "invalid pointer")) fail("a valid or released pointer called invalid", msg);
     if (torch_scope_depth() != depth) fail("a caught error changed the scope depth", msg);
     if (torch_is_grad_enabled() != grad) fail("a caught error changed the grad mode", msg);
+    if (depth > 0) return;
     TorchMemoryStats now = torch_memory_stats();
     int64_t kept = owned_alive() - owned;
     if (now.live_tensors != live.live_tensors + kept ||

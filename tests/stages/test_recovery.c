@@ -78,13 +78,18 @@ START_TEST(test_error_inside_nested_scopes) {
 }
 END_TEST
 
-/* Scoped tensors made in the catch's own scope since the catch go too; older ones stay. */
-START_TEST(test_error_releases_what_the_catch_did_not_see) {
+/* The tensors of the scope open at the catch stay (the program may hold them, as the misuse
+ * catalogue does), and go when that scope ends. */
+static Tensor *made; /* static: written between setjmp and longjmp */
+
+START_TEST(test_tensors_of_the_open_scope_stay) {
     Tensor *a = matrix(1);
     State before = state_now();
-    CT_EXPECT_ERROR(MM_ERROR, Tensor *b = torch_exp(a); torch_mm(torch_neg(b), a));
+    torch_scope_begin();
+    CT_EXPECT_ERROR(MM_ERROR, made = torch_exp(a); torch_mm(made, a));
+    CT_ASSERT_BITS_EQ(made, torch_exp(a));
+    torch_scope_end();
     assert_state_eq(state_now(), before);
-    ck_assert_float_eq(torch_item(torch_sum(a)), torch_item(torch_sum(matrix(1))));
 }
 END_TEST
 
@@ -142,9 +147,11 @@ static const AutogradFunction square = {.name = "SquareBackward", .forward = squ
 /* loss = sum(square(x mm w)) + sum(w): the walk reaches sum(w), and writes w's grad, before
  * it runs square's backward. */
 static void custom_backward(Tensor *w, bool fail) {
+    torch_scope_begin();
     Tensor *h = torch_mm(matrix(1), w);
     Tensor *y = autograd_function_apply(&square, &h, 1, &(FailArgs){fail});
     torch_backward(torch_add(torch_sum(y), torch_sum(w)));
+    torch_scope_end();
 }
 
 START_TEST(test_error_inside_a_custom_backward) {
@@ -361,7 +368,7 @@ static Suite *suite(void) {
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_error_inside_a_scope);
     tcase_add_test(tc, test_error_inside_nested_scopes);
-    tcase_add_test(tc, test_error_releases_what_the_catch_did_not_see);
+    tcase_add_test(tc, test_tensors_of_the_open_scope_stay);
     tcase_add_test(tc, test_error_inside_with_no_grad);
     tcase_add_test(tc, test_error_inside_a_custom_backward);
     tcase_add_test(tc, test_failed_first_backward_leaves_no_grad);
