@@ -127,4 +127,35 @@ void tensor_copy_elements(Tensor *dst, const Tensor *src);
  * kernels that want flat loops. Not recorded for autograd. */
 Tensor *tensor_contiguous_raw(Tensor *t);
 
+/* ---- rolling back after an error (error.c; the guarantee is in error.h) ------------------- */
+
+/* A depth that begin/end pairs open and close (scopes, with_no_grad), tracked so that an error
+ * brings it back to what it was when the catch was armed: unwind_to(d) closes what was opened
+ * above depth d (it does nothing when the depth is d or less) and must not raise an error. */
+typedef struct TorchTracked {
+    int (*depth)(void);
+    void (*unwind_to)(int depth);
+} TorchTracked;
+/* Registers t (once; later calls do nothing). Before that, its depth counts as 0. */
+void torch_track(const TorchTracked *t);
+
+/* An operation in progress that an error must undo (a backward walk writes gradients). The
+ * operation embeds a TorchUndo in a struct of its own frame, pushes it before its first
+ * change and pops it when done; an error passing through calls undo(self) (after popping it),
+ * with every scope still open, and must not raise an error itself. */
+typedef struct TorchUndo {
+    void (*undo)(struct TorchUndo *self);
+    struct TorchUndo *below;
+} TorchUndo;
+void torch_undo_push(TorchUndo *u, void (*undo)(TorchUndo *self));
+void torch_undo_pop(TorchUndo *u);
+
+/* A parallel kernel's worker thread arms its own catch (NULL disarms; returns the previous
+ * one), so that an error found there jumps back to the worker's frame, rolls nothing back,
+ * and leaves its message in that thread's torch_last_error(). */
+jmp_buf *torch_catch_worker_errors(jmp_buf *target);
+/* Raises an error whose whole text ("op: message") is already made: a worker's, again on the
+ * calling thread. */
+_Noreturn void torch_error_again(const char *message);
+
 #endif

@@ -10,9 +10,13 @@
  *   - Storage records are recycled the same way;
  *   - data buffers are cached by exact byte size, because a training loop asks for the same
  *     sizes every epoch. Debug builds fill cached buffers with 0xFF (NaN) as poison.
+ * Poison mode (tensor.h; graded runs turn it on) fills a released buffer at once, by its
+ * tensor's dtype, and holds it in a quarantine before the cache may hand it out again, so that
+ * a raw pointer kept past torch_keep's reach reads NaN, not the numbers of a newer tensor.
  */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +25,7 @@
 #define CACHE_BUCKETS 1024
 #define CACHE_LIMIT_BYTES ((int64_t)512 << 20)
 #define BUFFER_ALIGN 64
+#define QUARANTINE_BYTES ((int64_t)64 << 20) /* poison mode: about many epochs' worth */
 
 static TorchMemoryStats stats;
 
@@ -105,7 +110,7 @@ static void *buffer_get(size_t nbytes) {
     return data;
 }
 
-static void buffer_put(void *data, size_t nbytes) {
+static void cache_put(void *data, size_t nbytes) {
     CacheEntry *e = spare_entries;
     if (stats.cached_bytes + (int64_t)nbytes > CACHE_LIMIT_BYTES || (!e && !(e = malloc(sizeof *e)))) {
         free(data);
@@ -122,7 +127,78 @@ static void buffer_put(void *data, size_t nbytes) {
     stats.cached_bytes += (int64_t)nbytes;
 }
 
+/* ---- poison mode ------------------------------------------------------------------------------ */
+
+static int poison = -1; /* -1: not decided yet, CTORCH_POISON decides on first use */
+
+void torch_set_poison(bool on) { poison = on; }
+
+bool torch_poison_enabled(void) {
+    if (poison < 0) {
+        const char *env = getenv("CTORCH_POISON");
+        poison = env && *env && strcmp(env, "0") != 0;
+    }
+    return poison;
+}
+
+/* Oldest first: a buffer leaves the quarantine (for the cache) after QUARANTINE_BYTES more. */
+static CacheEntry *quarantine_head, *quarantine_tail;
+static int64_t quarantine_bytes;
+
+/* Fills nbytes with what reads as unmistakably released: quiet NaN floats, int64s of
+ * 0xDEADBEEFDEADBEEF, bools of byte 0xDE (a value a bool never has: UBSan stops at it). */
+static void poison_fill(void *data, size_t nbytes, Dtype dtype) {
+    if (dtype == TORCH_FLOAT32) {
+        float *f = data;
+        for (size_t i = 0; i < nbytes / sizeof(float); i++) f[i] = NAN;
+    } else if (dtype == TORCH_INT64) {
+        int64_t *v = data;
+        for (size_t i = 0; i < nbytes / sizeof(int64_t); i++) v[i] = (int64_t)0xDEADBEEFDEADBEEFull;
+    } else {
+        memset(data, 0xDE, nbytes);
+    }
+}
+
+static void quarantine_put(void *data, size_t nbytes) {
+    CacheEntry *e = malloc(sizeof *e);
+    if (!e) {
+        cache_put(data, nbytes);
+        return;
+    }
+    *e = (CacheEntry){.nbytes = nbytes, .data = data};
+    if (quarantine_tail) quarantine_tail->next = e;
+    else quarantine_head = e;
+    quarantine_tail = e;
+    quarantine_bytes += (int64_t)nbytes;
+    while (quarantine_bytes > QUARANTINE_BYTES) {
+        CacheEntry *old = quarantine_head;
+        quarantine_head = old->next;
+        if (!quarantine_head) quarantine_tail = NULL;
+        quarantine_bytes -= (int64_t)old->nbytes;
+        cache_put(old->data, old->nbytes);
+        free(old);
+    }
+}
+
+/* A buffer no tensor uses any more: to the cache, or poisoned into the quarantine. */
+static void buffer_put(void *data, size_t nbytes, Dtype dtype) {
+    if (!torch_poison_enabled()) {
+        cache_put(data, nbytes);
+        return;
+    }
+    poison_fill(data, nbytes, dtype);
+    quarantine_put(data, nbytes);
+}
+
 void torch_memory_trim(void) {
+    while (quarantine_head) {
+        CacheEntry *e = quarantine_head;
+        quarantine_head = e->next;
+        free(e->data);
+        free(e);
+    }
+    quarantine_tail = NULL;
+    quarantine_bytes = 0;
     for (int b = 0; b < CACHE_BUCKETS; b++) {
         while (cache[b]) {
             CacheEntry *e = cache[b];
@@ -157,10 +233,11 @@ static Storage *storage_new(size_t nbytes) {
     return s;
 }
 
-static void storage_release(Storage *s) {
+/* dtype: the dtype of the tensors over s (views keep their base's), for poison mode. */
+static void storage_release(Storage *s, Dtype dtype) {
     if (--s->refcount > 0) return;
     stats.live_bytes -= (int64_t)s->nbytes;
-    buffer_put(s->data, s->nbytes);
+    buffer_put(s->data, s->nbytes, dtype);
     s->data = spare_storages;
     spare_storages = s;
 }
@@ -192,15 +269,26 @@ static void tensor_release(Tensor *t) {
     if (t->autograd && torch_autograd_hooks && torch_autograd_hooks->release)
         torch_autograd_hooks->release(t);
     list_remove(t);
-    storage_release(t->storage);
+    storage_release(t->storage, t->dtype);
     stats.live_tensors--;
     header_put(t);
 }
+
+/* ---- rolling back after an error (error.c) ------------------------------------------------- */
+
+/* Closes the scopes opened since the catch, releasing their tensors. The tensors of the scopes
+ * open then stay: the program may still hold them, and they go when their scope ends. */
+static void scopes_unwind_to(int to) {
+    while (depth > to) torch_scope_end();
+}
+
+static const TorchTracked scopes_tracked = {torch_scope_depth, scopes_unwind_to};
 
 void torch_scope_begin(void) {
     if (depth == MAX_SCOPES)
         torch_error("torch_scope_begin", "too many nested scopes (at most %d); is a "
                                          "torch_scope_end() missing?", MAX_SCOPES);
+    if (depth == 0) torch_track(&scopes_tracked); /* cheap, and a program opens one early */
     scopes[++depth] = NULL;
 }
 

@@ -101,8 +101,9 @@ char *shape_str(Shape s, char *buf, size_t len);
  *         torch_scope_end();
  *     }
  *
- * Released headers are poisoned (and, in debug builds, their buffers too), so using a
- * released tensor stops with "... was used after it was released" instead of a crash.
+ * Released headers are poisoned (and, in debug builds and poison mode below, their buffers
+ * too), so using a released tensor stops with "... was used after it was released" instead of
+ * a crash. A caught error closes the scopes opened since its catch (error.h).
  */
 void torch_scope_begin(void);
 void torch_scope_end(void);
@@ -124,6 +125,15 @@ typedef struct TorchMemoryStats {
 TorchMemoryStats torch_memory_stats(void);
 /* Frees every buffer cached for reuse (a long-lived process can call it between phases). */
 void torch_memory_trim(void);
+/* Poison mode, for learners and graders: a released tensor's buffer is filled at once with
+ * quiet NaN (float32), 0xDEADBEEFDEADBEEF (int64) or bytes 0xDE (bool), and held back from
+ * reuse for the next 64 MB of releases. A raw pointer kept past its tensor's release (a
+ * forgotten torch_keep) then reads NaN, never a newer tensor's plausible numbers, and using the
+ * released tensor itself still stops with "... was used after it was released". Costs a fill
+ * per release and the held-back memory. Off by default; the environment variable
+ * CTORCH_POISON=1 turns it on at start (tools/grade.py and ./course check set it), or call: */
+void torch_set_poison(bool on);
+bool torch_poison_enabled(void);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Creation                                                                                 */

@@ -4,12 +4,18 @@
  *   1. Sort the graph under the root topologically: a node comes after every node that uses
  *      its output.
  *   2. Check every node: the values its backward reads are still there, unchanged. This comes
- *      before any gradient is written, so a backward that stops on an error changes nothing.
+ *      before any gradient is computed, so a bad graph stops the backward at once.
  *   3. Walk the order in reverse: each node turns the gradient of its output into gradients
  *      of its inputs (derivatives.c), which are summed (+=) into the input's pending
  *      gradient, or, for a leaf, into its grad.
  * The walk runs in its own scope with grad mode off, so its temporaries vanish at the end
  * and nothing it computes is recorded.
+ *
+ * After the checks, the built-in formulas cannot fail on the checked values. A custom
+ * function's backward is the user's code, though, and may stop with an error half-way through
+ * the walk. So that such a backward leaves every grad as it was (error.h), a walk through a
+ * custom function first copies the grads it may write, and an error undoes the walk
+ * (walk_undo) with those copies. A walk through built-in functions only makes no copies.
  */
 #include "graph.h"
 
@@ -17,24 +23,22 @@
 
 static uint64_t walk_id; /* the sort in progress: a tensor whose visit is walk_id is sorted */
 
-/* The walk's order: tensors with a grad_fn. Each backward has its own (a custom function's
- * backward may run a backward of its own). */
 typedef struct TensorList {
     Tensor **items;
     int count, cap;
 } TensorList;
 
-/* Undoes a walk that stops on an error: forgets its pending gradients, frees its order, and
- * ends the no-grad mode and the scope backward_walk began. */
-static void walk_abandon(TensorList *order) {
-    for (int k = 0; k < order->count; k++) order->items[k]->autograd->pending = NULL;
-    free(order->items);
-    torch_no_grad_end();
-    torch_scope_end();
-}
+/* One backward walk. Each backward has its own (a custom function's backward may run a
+ * backward of its own). */
+typedef struct Walk {
+    TorchUndo undo;    /* first: walk_undo finds the Walk from it */
+    TensorList order;  /* the tensors with a grad_fn, in topological order */
+    TensorList graded; /* the tensors whose grad it may write (a custom function's walk) */
+} Walk;
 
-static _Noreturn void walk_error(TensorList *order, const char *message) {
-    walk_abandon(order);
+/* The walk's errors: error.c runs walk_undo on the way out, and ends the no-grad mode and
+ * the scope backward_walk began. */
+static _Noreturn void walk_error(const char *message) {
     torch_error("torch_backward", "%s", message);
 }
 
@@ -42,10 +46,34 @@ static void list_push(TensorList *l, Tensor *t) {
     if (l->count == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 64;
         Tensor **grown = realloc(l->items, sizeof(Tensor *) * (size_t)l->cap);
-        if (!grown) walk_error(l, "out of memory");
+        if (!grown) walk_error("out of memory");
         l->items = grown;
     }
     l->items[l->count++] = t;
+}
+
+static void walk_free(Walk *walk) {
+    free(walk->order.items);
+    free(walk->graded.items);
+}
+
+/* Undoes a walk that stopped on an error: forgets its pending gradients, and puts back each
+ * grad it copied (a grad it made is freed). */
+static void walk_undo(TorchUndo *undo) {
+    Walk *walk = (Walk *)undo;
+    for (int k = 0; k < walk->order.count; k++) walk->order.items[k]->autograd->pending = NULL;
+    for (int k = 0; k < walk->graded.count; k++) {
+        struct AutogradMeta *m = walk->graded.items[k]->autograd;
+        if (m->grad_before) { /* the same tensor as before (accumulate adds in place) */
+            tensor_copy_elements(m->grad, m->grad_before);
+            torch_free(m->grad_before);
+            m->grad_before = NULL;
+        } else if (m->grad) {
+            torch_free(m->grad);
+            m->grad = NULL;
+        }
+    }
+    walk_free(walk);
 }
 
 /* ---- 1. the order ------------------------------------------------------------------------ */
@@ -69,15 +97,11 @@ static void topological_sort(Tensor *t, TensorList *order) {
 /* ---- 2. the checks ----------------------------------------------------------------------- */
 
 /* A tensor the node reads must be alive (not released since the forward recorded it). */
-static void check_alive(TensorList *order, const Tensor *t) {
-    if (t->magic == TENSOR_ALIVE) return;
-    walk_abandon(order);
-    tensor_check("torch_backward", t); /* raises the error */
-}
+static void check_alive(const Tensor *t) { tensor_check("torch_backward", t); }
 
 /* libtorch's error for a tensor the backward reads that was changed in place after the forward
  * recorded it (every in-place op bumps its storage's version). */
-static void check_version(TensorList *order, Tensor *t, uint32_t recorded) {
+static void check_version(Tensor *t, uint32_t recorded) {
     if (t->storage->version == recorded) return;
     char message[800], shape[96], producer[160] = "";
     const GradFn *fn = t->autograd ? t->autograd->grad_fn : NULL;
@@ -89,25 +113,25 @@ static void check_version(TensorList *order, Tensor *t, uint32_t recorded) {
              "compute its gradient, with torch.autograd.set_detect_anomaly(True).",
              dtype_name(t->dtype), shape_str(t->shape, shape, sizeof shape), producer,
              t->storage->version, recorded);
-    walk_error(order, message);
+    walk_error(message);
 }
 
 /* Stops with libtorch's error unless node can run its backward (again): the values it reads
  * are there and unchanged. */
-static void check_node(TensorList *order, const GradFn *node) {
+static void check_node(const GradFn *node) {
     if (node->released && derivative_needs_saved(&node->op))
-        walk_error(order, "Trying to backward through the graph a second time (or directly "
+        walk_error("Trying to backward through the graph a second time (or directly "
                           "access saved tensors after they have already been freed). Saved "
                           "intermediate values of the graph are freed when you call "
                           ".backward() or autograd.grad(). Specify retain_graph=True if you "
                           "need to backward through the graph a second time or if you need "
                           "to access saved tensors after calling backward.");
-    for (int i = 0; i < node->op.n_in; i++) check_alive(order, node->op.in[i]);
+    for (int i = 0; i < node->op.n_in; i++) check_alive(node->op.in[i]);
     for (int i = 0; i < node->ctx.n_saved; i++) /* a custom function's saved tensors */
-        check_alive(order, node->ctx.saved[i]);
+        check_alive(node->ctx.saved[i]);
     if (node->op.extra) { /* the mask, condition or indices every such backward reads */
-        check_alive(order, node->op.extra);
-        check_version(order, node->op.extra, node->extra_version);
+        check_alive(node->op.extra);
+        check_version(node->op.extra, node->extra_version);
     }
     /* A changed tensor the backward reads is an error. Whether it reads one is asked only of
      * the changed ones, which are rare: each input (i >= 0) and the output (i = -1). */
@@ -115,7 +139,44 @@ static void check_node(TensorList *order, const GradFn *node) {
         Tensor *t = i < 0 ? node->op.out : node->op.in[i];
         uint32_t recorded = i < 0 ? node->out_version : node->saved_version[i];
         if (t->storage->version != recorded && derivative_reads(&node->op, i))
-            check_version(order, t, recorded);
+            check_version(t, recorded);
+    }
+}
+
+/* Copies t's grad (if any) for walk_undo: the walk may write it. */
+static void grad_copy(Walk *walk, Tensor *t) {
+    struct AutogradMeta *m = t->autograd;
+    m->grad_before = m->grad ? torch_keep(torch_clone(m->grad)) : NULL;
+    list_push(&walk->graded, t);
+}
+
+/* The grads a walk that runs a custom backward may write, copied: those of the leaves that
+ * require grad and of the tensors that retain theirs. */
+static void copy_grads_if_custom(Walk *walk) {
+    bool custom = false;
+    for (int k = 0; k < walk->order.count; k++)
+        custom |= walk->order.items[k]->autograd->grad_fn->op.kind == TORCH_OP_CUSTOM;
+    if (!custom) return;
+    for (int k = 0; k < walk->order.count; k++) {
+        Tensor *t = walk->order.items[k];
+        const GradFn *node = t->autograd->grad_fn;
+        if (t->autograd->retains_grad) grad_copy(walk, t);
+        for (int i = 0; i < node->op.n_in; i++) {
+            Tensor *in = node->op.in[i];
+            struct AutogradMeta *m = in->autograd;
+            if (!m || m->grad_fn || !m->requires_grad || m->visit == walk_id) continue;
+            m->visit = walk_id; /* a leaf, copied once */
+            grad_copy(walk, in);
+        }
+    }
+}
+
+/* The walk has finished: its copies are not needed. */
+static void free_grad_copies(Walk *walk) {
+    for (int k = 0; k < walk->graded.count; k++) {
+        struct AutogradMeta *m = walk->graded.items[k]->autograd;
+        torch_free(m->grad_before);
+        m->grad_before = NULL;
     }
 }
 
@@ -137,20 +198,19 @@ static void accumulate(Tensor *input, Tensor *g) {
 
 /* A node returned a gradient whose shape is not its input's (a custom backward can):
  * libtorch's error. */
-static _Noreturn void invalid_gradient(TensorList *order, const GradFn *node, int i,
-                                       const Tensor *grad) {
+static _Noreturn void invalid_gradient(const GradFn *node, int i, const Tensor *grad) {
     char message[400], got[96], want[96];
     snprintf(message, sizeof message,
              "Function %s returned an invalid gradient at index %d - got %s but expected shape "
              "compatible with %s",
              node->name, i, shape_str(grad->shape, got, sizeof got),
              shape_str(node->op.in[i]->shape, want, sizeof want));
-    walk_error(order, message);
+    walk_error(message);
 }
 
 /* t's node, given g, the sum of the gradients its consumers sent: sends each input that
  * requires grad its gradient. */
-static void node_backward(TensorList *order, Tensor *t, Tensor *g) {
+static void node_backward(Tensor *t, Tensor *g) {
     GradFn *node = t->autograd->grad_fn;
     Tensor *grad_inputs[3] = {NULL, NULL, NULL};
     derivative_apply(node, g, grad_inputs);
@@ -158,7 +218,7 @@ static void node_backward(TensorList *order, Tensor *t, Tensor *g) {
         Tensor *in = node->op.in[i];
         if (!grad_inputs[i] || !torch_requires_grad(in)) continue;
         if (!shape_equal_p(&grad_inputs[i]->shape, &in->shape))
-            invalid_gradient(order, node, i, grad_inputs[i]);
+            invalid_gradient(node, i, grad_inputs[i]);
         accumulate(in, grad_inputs[i]);
     }
 }
@@ -191,15 +251,17 @@ static void backward_walk(Tensor *root, Tensor *gradient, bool retain_graph) {
         return;
     }
 
-    TensorList order = {0};
+    Walk walk = {0};
+    torch_undo_push(&walk.undo, walk_undo);
     walk_id++;
-    topological_sort(root, &order);
-    for (int k = order.count - 1; k >= 0; k--) /* before any gradient is written */
-        check_node(&order, order.items[k]->autograd->grad_fn);
+    topological_sort(root, &walk.order);
+    for (int k = walk.order.count - 1; k >= 0; k--) /* before any gradient is computed */
+        check_node(walk.order.items[k]->autograd->grad_fn);
+    copy_grads_if_custom(&walk);
 
     root->autograd->pending = seed(root, gradient);
-    for (int k = order.count - 1; k >= 0; k--) {
-        Tensor *t = order.items[k];
+    for (int k = walk.order.count - 1; k >= 0; k--) {
+        Tensor *t = walk.order.items[k];
         struct AutogradMeta *m = t->autograd;
         Tensor *g = m->pending;
         m->pending = NULL;
@@ -208,10 +270,12 @@ static void backward_walk(Tensor *root, Tensor *gradient, bool retain_graph) {
             if (m->grad) torch_add_(m->grad, g);
             else m->grad = torch_keep(torch_clone(g));
         }
-        node_backward(&order, t, g);
+        node_backward(t, g);
         if (!retain_graph) m->grad_fn->released = true;
     }
-    free(order.items);
+    free_grad_copies(&walk);
+    torch_undo_pop(&walk.undo);
+    walk_free(&walk);
     torch_no_grad_end();
     torch_scope_end();
 }

@@ -208,7 +208,18 @@ Tensor *torch_detach(Tensor *t) {
     return tensor_view_of(t, t->shape, t->stride, t->offset);
 }
 
+/* with_no_grad scopes opened since an error's catch end with the error (error.c), as
+ * libtorch's NoGradGuard ends when an exception passes it. */
+static int no_grad_current_depth(void) { return no_grad_depth; }
+static void no_grad_unwind_to(int depth) {
+    if (no_grad_depth <= depth) return;
+    no_grad_depth = depth;
+    grad_mode = no_grad_depth == 0;
+}
+static const TorchTracked no_grad_tracked = {no_grad_current_depth, no_grad_unwind_to};
+
 void torch_no_grad_begin(void) {
+    if (no_grad_depth == 0) torch_track(&no_grad_tracked);
     no_grad_depth++;
     grad_mode = false;
 }

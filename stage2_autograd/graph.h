@@ -33,6 +33,7 @@ struct AutogradMeta {
     GradFn accumulate;  /* the AccumulateGrad node that next_functions shows for a leaf */
     /* during one backward walk */
     Tensor *pending;    /* the gradient summed so far */
+    Tensor *grad_before;/* a copy of its grad, for a walk that an error may undo */
     uint64_t visit;     /* the walk that last saw this tensor */
 };
 

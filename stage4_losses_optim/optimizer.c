@@ -173,12 +173,19 @@ void optim_zero_grad(Optimizer *optimizer) {
         }
 }
 
-/* torch's step: under no_grad, each group, each parameter with a gradient, one update. */
+/* torch's step: under no_grad, each group, each parameter with a gradient, one update.
+ * Every parameter and gradient is checked before anything changes, so that a step that stops
+ * on an error has changed nothing (error.h): after the checks, an update can only fail by
+ * running out of memory. */
 void optim_step(Optimizer *optimizer) {
     check_optimizer("optim_step", optimizer);
-    for (int g = 0; g < optimizer->n_groups; g++) /* checked before anything changes */
-        for (int i = 0; i < optimizer->groups[g]->n_params; i++)
-            tensor_check("optim_step", optimizer->groups[g]->params[i]);
+    for (int g = 0; g < optimizer->n_groups; g++)
+        for (int i = 0; i < optimizer->groups[g]->n_params; i++) {
+            Tensor *param = optimizer->groups[g]->params[i];
+            tensor_check("optim_step", param);
+            Tensor *grad = torch_grad(param);
+            if (grad) tensor_check_dtype("optim_step", grad, TORCH_FLOAT32);
+        }
     torch_scope_begin();
     torch_no_grad_begin();
     for (int g = 0; g < optimizer->n_groups; g++) {

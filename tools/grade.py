@@ -118,11 +118,13 @@ def stub_what_failed(build_dir, errors):
 
 
 def test_env(tcase, log=None):
-    """The environment of one run: Check's selection and forking ours, no valgrind wrapper;
+    """The environment of one run: Check's selection and forking ours, no valgrind wrapper,
+    poison mode on (common/tensor.h);
     log: a file for Check's own log, whose lines have each result's file and line."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("CK_") and k != "CT_PROGRAM_WRAPPER"}
     env["CK_RUN_CASE"] = tcase
+    env["CTORCH_POISON"] = "1"  # a forgotten torch_keep reads NaN, not plausible numbers
     if log:
         env["CK_LOG_FILE_NAME"] = log
     return env

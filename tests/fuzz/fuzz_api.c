@@ -8,8 +8,11 @@
  * no-grad) and one nn_linear module. Every call runs under torch_catch_errors, and must either
  *   - succeed, and then, for add (broadcasting), sum_dim, mm and transpose + contiguous, give
  *     exactly the bits of a naive reference computed here from the operands' values; or
- *   - stop with an error "op: message" that leaves the process as it was: the same scope
- *     depth, the same grad mode, and, for an in-place op, the same values and version.
+ *   - stop with an error "op: message" that leaves the process as it was (common/error.h):
+ *     the same scope depth, the same grad mode, the same live tensors and bytes, and, for an
+ *     in-place op, the same values and version. A failed matrix product is followed by more
+ *     work: the same bad call inside a scope and with_no_grad, then a good product that must
+ *     give the bits it gave before, then a backward through it.
  * A released tensor passed as an operand must be reported (never read), a NULL too. After each
  * input everything is released, and the memory counters must be back to zero: no tensor leaks.
  * Anything else (a crash, a sanitizer report, a wrong value, a leak) calls abort().
@@ -204,14 +207,31 @@ static void stop_at_stub(const char *msg) {
     }
 }
 
-/* Checks what a caught error left behind: a message, and the same scope depth and grad mode. */
-static void after_error(int depth, bool grad) {
+/* How many of the tensors this input owns (long-lived ones) are alive. Not inlined into the
+ * functions that call setjmp (TRY). */
+static __attribute__((noinline)) int64_t owned_alive(void) {
+    int64_t n = 0;
+    for (int i = 0; i < n_owned; i++) n += owned[i]->magic == TENSOR_ALIVE;
+    return n;
+}
+
+/* Checks what a caught error left behind: a message, and the same scope depth, grad mode, and
+ * outside any scope the same live tensors and bytes as before the call (a statement that made
+ * long-lived tensors before the failing call keeps those, as the program's; inside a scope its
+ * earlier results stay until the scope ends). */
+static void after_error(int depth, bool grad, TorchMemoryStats live, int64_t owned) {
     const char *msg = torch_last_error();
     stop_at_stub(msg);
     if (!strstr(msg, ": ") || strlen(msg) < 8) fail("an error without a message", msg);
     if (strstr(msg, "invalid pointer")) fail("a valid or released pointer called invalid", msg);
     if (torch_scope_depth() != depth) fail("a caught error changed the scope depth", msg);
     if (torch_is_grad_enabled() != grad) fail("a caught error changed the grad mode", msg);
+    if (depth > 0) return;
+    TorchMemoryStats now = torch_memory_stats();
+    int64_t kept = owned_alive() - owned;
+    if (now.live_tensors != live.live_tensors + kept ||
+        (kept == 0 && now.live_bytes != live.live_bytes))
+        fail("a caught error left tensors or bytes behind", msg);
 }
 
 
@@ -228,6 +248,8 @@ static void trace(int line, bool ok) {
         jmp_buf try_env_;                                                                      \
         int try_depth_ = torch_scope_depth();                                                  \
         bool try_grad_ = torch_is_grad_enabled();                                              \
+        TorchMemoryStats try_live_ = torch_memory_stats();                                     \
+        volatile int64_t try_owned_ = owned_alive();                                           \
         if (setjmp(try_env_) == 0) {                                                           \
             torch_catch_errors(&try_env_);                                                     \
             __VA_ARGS__;                                                                       \
@@ -235,7 +257,7 @@ static void trace(int line, bool ok) {
             (ok) = true;                                                                       \
         } else {                                                                               \
             (ok) = false;                                                                      \
-            after_error(try_depth_, try_grad_);                                                \
+            after_error(try_depth_, try_grad_, try_live_, try_owned_);                         \
         }                                                                                      \
         trace(__LINE__, ok);                                                                   \
     } while (0)
@@ -606,6 +628,26 @@ static void op_reduce(Bytes *in) {
     }
 }
 
+/* An error followed by more work (reads no input byte, so the corpus keeps its meaning): the
+ * failed product again, inside a scope and with_no_grad, must leave a good product of a with
+ * the bits it had before; then a backward through it runs (or stops with an error of its
+ * own, also checked). */
+static void after_bad_mm(Tensor *a, Tensor *b) {
+    if (a->dtype != TORCH_FLOAT32 || a->shape.ndim != 2 || shape_numel(a->shape) > 64) return;
+    bool ok;
+    Tensor *volatile before = NULL, *volatile after = NULL;
+    TRY(ok, before = aux(torch_mm(a, aux(torch_t(a)))));
+    if (!ok) fail("a good product failed", torch_last_error());
+    TRY(ok, torch_scope_begin(); torch_no_grad_begin(); torch_mm(a, b));
+    if (ok) fail("a bad product succeeded the second time", NULL);
+    TRY(ok, after = aux(torch_mm(a, aux(torch_t(a)))));
+    if (!ok) fail("a good product failed after an error", torch_last_error());
+    if (!values_of(before, buf_ref) || !values_of(after, buf_r)) return;
+    compare("a product after an error", buf_r, buf_ref, shape_numel(after->shape));
+    if (torch_requires_grad(after) && !any_header_reused())
+        TRY(ok, torch_backward(aux(torch_sum(after))));
+}
+
 static void op_mm(Bytes *in) {
     bool bad = false, ok;
     Tensor *a = operand(in, &bad), *b = operand(in, &bad);
@@ -619,6 +661,8 @@ static void op_mm(Bytes *in) {
     if (ok) {
         check_mm(a, b, r);
         put(in, r, a, b);
+    } else {
+        after_bad_mm(a, b);
     }
 }
 

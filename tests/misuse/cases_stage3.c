@@ -130,8 +130,8 @@ static void update_wrong_gradient(void) {
     Module *model = chapter_model();
     ParameterList params = nn_parameters(model);
     Tensor *step = torch_full(SHAPE(1, 32), 0.01f); /* 2.weight's shape, for 0.weight */
+    misuse_watch(params.items[0]); /* before with_no_grad: the error ends it (error.h) */
     torch_no_grad_begin();
-    misuse_watch(params.items[0]);
     torch_sub_(params.items[0], step);
     torch_no_grad_end();
 }

@@ -17,8 +17,8 @@ static void ct_fail_on_error(const char *message) {
 }
 
 static void ct_setup(void) {
-    torch_set_error_handler(ct_fail_on_error);
     torch_scope_begin();
+    torch_set_error_handler(ct_fail_on_error); /* after: an error rolls back to the test's scope */
 }
 
 static void ct_teardown(void) {
@@ -52,6 +52,7 @@ void ct_assert_failed(const char *file, int line, const char *expr, const char *
 TCase *ct_tcase(const char *name) {
     TCase *tc = tcase_create(name);
     tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
+    tcase_set_timeout(tc, 60); /* Check's 4 s would fail a sound test on a busy machine */
     return tc;
 }
 
