@@ -16,6 +16,7 @@
  */
 #include "graph.h"
 #include "graded.h"
+#include "ct_counting.h"
 
 #ifndef STAGE2_TRAIN
 #error "STAGE2_TRAIN must be defined by the build"
@@ -98,20 +99,6 @@ START_TEST(test_shared_nodes) {
 }
 END_TEST
 
-/* The identity, counting how often its backward runs. */
-static int backward_calls;
-static Tensor *ident_forward(AutogradContext *ctx, Tensor **in, int n) {
-    (void)ctx;
-    (void)n;
-    return torch_clone(in[0]);
-}
-static void ident_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_inputs) {
-    (void)ctx;
-    backward_calls++;
-    grad_inputs[0] = g;
-}
-static const AutogradFunction counting = {
-    .name = "CountingBackward", .forward = ident_forward, .backward = ident_backward};
 
 /* f = ident(x) has two consumers; its backward must run once, with both paths' sum. */
 START_TEST(test_node_runs_once) {

@@ -160,11 +160,13 @@ def steps(args, src, exercises, ids, tmp, env):
         solutions = []
         ref_regions = exercises.find_regions(src)
         # A line is a solution's if the reference's code has it only inside exercise regions
-        # (the docs and tools, where the copy is searched, do not count).
+        # (the docs and tools, where the copy is searched, do not count; the chapters' example
+        # programs do: a line they share with a solution is an idiom the chapter teaches).
         public = set()
         for rel in exercises.list_files(src):
             if (exercises.instructor_only(rel) or rel.endswith(".md") or
-                    rel.startswith(("docs/", "tools/"))):
+                    (rel.startswith(("docs/", "tools/")) and
+                     not rel.startswith("docs/examples/"))):
                 continue
             try:
                 lines = exercises.read_lines(os.path.join(src, rel))

@@ -16,6 +16,7 @@
  */
 #include "graph.h"
 #include "graded.h"
+#include "ct_counting.h"
 
 #include <stdlib.h>
 
@@ -166,20 +167,6 @@ END_TEST
 
 /* ---- 2.5 ----------------------------------------------------------------------------------- */
 
-/* The identity, counting how often its backward runs. */
-static int backward_calls;
-static Tensor *ident_forward(AutogradContext *ctx, Tensor **in, int n) {
-    (void)ctx;
-    (void)n;
-    return torch_clone(in[0]);
-}
-static void ident_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_inputs) {
-    (void)ctx;
-    backward_calls++;
-    grad_inputs[0] = g;
-}
-static const AutogradFunction counting = {
-    .name = "CountingBackward", .forward = ident_forward, .backward = ident_backward};
 
 /* f = ident(x) has three consumers at different depths; its backward runs once, last. */
 START_TEST(test_node_with_three_consumers) {

@@ -29,6 +29,7 @@
 #include "autograd.h"
 #include "ct_test.h"
 #include "nn.h"
+#include "ct_counting.h"
 
 /* Positive values in [0.5, 1.5) drawn from a fixed seed: a dropped, doubled or misplaced
  * element changes every sum it belongs to by at least 0.5. */
@@ -241,20 +242,6 @@ END_TEST
 
 /* ---- the walk: each node once ---------------------------------------------------------------- */
 
-/* The identity, counting how often its backward runs. */
-static int backward_calls;
-static Tensor *ident_forward(AutogradContext *ctx, Tensor **in, int n) {
-    (void)ctx;
-    (void)n;
-    return torch_clone(in[0]);
-}
-static void ident_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_inputs) {
-    (void)ctx;
-    backward_calls++;
-    grad_inputs[0] = g;
-}
-static const AutogradFunction counting = {
-    .name = "CountingBackward", .forward = ident_forward, .backward = ident_backward};
 
 /* f = ident(x) feeds ten consumers at different depths; its backward runs once, after all of
  * them, with the sum of every path's gradient. */
