@@ -286,8 +286,9 @@ static double best_seconds(void (*fn)(Tensor **), Tensor **t, int repeat) {
     return best;
 }
 
-/* t: x (n, d_in), w1 (hidden, d_in), b1 (hidden), h (n, hidden) after ReLU, g (n, hidden) */
-enum { X, W1, B1, H, G, N_PARTS_TENSORS };
+/* t: x (n, d_in), w1 (hidden, d_in), b1 (hidden), h (n, hidden) after ReLU, g (n, hidden),
+ * y (n, 1) */
+enum { X, W1, B1, H, G, Y, N_PART_TENSORS };
 static void part_mm_forward(Tensor **t) { torch_addmm(t[B1], t[X], torch_t(t[W1])); }
 static void part_relu(Tensor **t) { torch_relu(t[H]); }
 static void part_relu_backward(Tensor **t) { torch_threshold_backward(t[G], t[H], 0); }
@@ -300,7 +301,7 @@ static void part_adam(Tensor **t) { (void)t; optim_step(breakdown_optimizer); }
 /* One epoch of chapter 4's loop, as bench_train runs it. */
 static Module *breakdown_model;
 static void part_epoch(Tensor **t) {
-    Tensor *l = nnf_mse_loss(nn_forward(breakdown_model, t[X]), t[N_PARTS_TENSORS], "sum");
+    Tensor *l = nnf_mse_loss(nn_forward(breakdown_model, t[X]), t[Y], "sum");
     optim_zero_grad(breakdown_optimizer);
     torch_backward(l);
     optim_step(breakdown_optimizer);
@@ -323,13 +324,13 @@ static int bench_breakdown(int argc, char **argv) {
     }
     torch_set_num_threads(threads);
     torch_manual_seed(1);
-    Tensor *t[N_PARTS_TENSORS + 1];
+    Tensor *t[N_PART_TENSORS];
     t[X] = torch_randn(SHAPE(n, d_in));
     t[W1] = torch_randn(SHAPE(hidden, d_in));
     t[B1] = torch_randn(SHAPE(hidden));
     t[H] = torch_relu(torch_randn(SHAPE(n, hidden)));
     t[G] = torch_randn(SHAPE(n, hidden));
-    t[N_PARTS_TENSORS] = torch_randn(SHAPE(n, 1)); /* y */
+    t[Y] = torch_randn(SHAPE(n, 1));
     breakdown_model = nn_sequential(nn_linear(d_in, hidden), nn_relu(), nn_linear(hidden, 1));
     breakdown_optimizer = optim_adam(nn_parameters(breakdown_model), 0.08);
     best_seconds(part_epoch, t, 1); /* Adam's state exists from now on, as in an epoch */

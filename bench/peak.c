@@ -114,19 +114,20 @@ PeakResult peak_fma(int threads) {
     for (int run = 0; run < 5; run++) {
         PeakJob jobs[PEAK_MAX_THREADS] = {{0}};
         pthread_t tid[PEAK_MAX_THREADS];
-        for (int t = 0; t < threads; t++) {
-            jobs[t].isa = r.isa;
-            jobs[t].iters = iters;
-            if (t > 0) pthread_create(&tid[t], NULL, peak_worker, &jobs[t]);
-        }
+        for (int t = 0; t < threads; t++) jobs[t] = (PeakJob){.isa = r.isa, .iters = iters};
+        int started = 1; /* jobs[0] runs here; a thread that cannot start lowers the count */
+        while (started < threads &&
+               pthread_create(&tid[started], NULL, peak_worker, &jobs[started]) == 0)
+            started++;
         peak_worker(&jobs[0]);
         double slowest = jobs[0].seconds;
-        for (int t = 1; t < threads; t++) {
+        for (int t = 1; t < started; t++) {
             pthread_join(tid[t], NULL);
             if (jobs[t].seconds > slowest) slowest = jobs[t].seconds;
         }
         /* every thread did iters x ACCUMULATORS FMAs of `lanes` floats, 2 flops each */
-        double gflops = 2.0 * (double)iters * ACCUMULATORS * r.lanes * threads / slowest / 1e9;
+        double gflops = 2.0 * (double)iters * ACCUMULATORS * r.lanes * started / slowest / 1e9;
+        r.threads = started;
         if (gflops > r.gflops) r.gflops = gflops;
     }
     return r;

@@ -55,7 +55,7 @@ def parse():
     p = argparse.ArgumentParser(description="ctorch against PyTorch (./course bench)")
     p.add_argument("--build", default="build")
     p.add_argument("--quick", action="store_true",
-                   help="fewer sizes and epochs (about a minute; less precise)")
+                   help="fewer sizes and epochs (about 4 minutes; less precise)")
     p.add_argument("--no-torch", action="store_true", help="ctorch only")
     p.add_argument("--reference-build", default=None,
                    help="a build with -Dkernels=reference, measured beside BUILD")
