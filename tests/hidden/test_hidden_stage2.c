@@ -16,7 +16,7 @@
  */
 #include "graph.h"
 #include "graded.h"
-#include "ct_counting.h"
+#include "ct_functions.h"
 
 #include <stdlib.h>
 

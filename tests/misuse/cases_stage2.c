@@ -3,6 +3,7 @@
  * end pairs each with its exact message.
  */
 #include "misuse.h"
+#include "ct_functions.h"
 
 #define SECOND_BACKWARD                                                                        \
     "torch_backward: Trying to backward through the graph a second time (or directly access "  \
@@ -168,19 +169,6 @@ static void double_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
     (void)ctx;
     grad_in[0] = torch_mul_scalar(g, 2);
 }
-/* y = x * factor, the factor an argument */
-typedef struct ScaleArgs {
-    float factor;
-} ScaleArgs;
-static Tensor *scale_forward(AutogradContext *ctx, Tensor **in, int n) {
-    (void)n;
-    const ScaleArgs *args = ctx->args;
-    return torch_mul_scalar(in[0], args->factor);
-}
-static void scale_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
-    const ScaleArgs *args = ctx->args;
-    grad_in[0] = torch_mul_scalar(g, args->factor);
-}
 static const AutogradFunction no_backward = {.name = "NoBackward", .forward = double_forward};
 static const AutogradFunction returns_input = {
     .name = "SameBackward", .forward = identity_forward, .backward = double_backward};
@@ -188,10 +176,6 @@ static const AutogradFunction bad_shape = {
     .name = "BadShapeBackward", .forward = double_forward, .backward = summed_backward};
 static const AutogradFunction doubled = {
     .name = "DoubleBackward", .forward = double_forward, .backward = double_backward};
-static const AutogradFunction scale = {.name = "ScaleBackward",
-                                       .forward = scale_forward,
-                                       .backward = scale_backward,
-                                       .args_size = sizeof(ScaleArgs)};
 
 static void function_without_backward(void) {
     Tensor *w = weight();

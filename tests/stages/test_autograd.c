@@ -16,6 +16,7 @@
 #include "ct_test.h"
 #include "graph.h" /* a custom function's node, inside */
 #include "ct_tutorial.h"
+#include "ct_functions.h"
 
 #ifndef STAGE1_TRAIN
 #error "STAGE1_TRAIN must be defined by the build"
@@ -658,23 +659,6 @@ START_TEST(test_custom_function_gradient_shape_is_checked) {
 }
 END_TEST
 
-/* A custom function with an argument: y = x * factor. */
-typedef struct ScaleArgs {
-    float factor;
-} ScaleArgs;
-static Tensor *scale_forward(AutogradContext *ctx, Tensor **in, int n) {
-    (void)n;
-    const ScaleArgs *args = ctx->args;
-    return torch_mul_scalar(in[0], args->factor);
-}
-static void scale_backward(AutogradContext *ctx, Tensor *g, Tensor **grad_in) {
-    const ScaleArgs *args = ctx->args;
-    grad_in[0] = torch_mul_scalar(g, args->factor);
-}
-static const AutogradFunction scale = {.name = "ScaleBackward",
-                                       .forward = scale_forward,
-                                       .backward = scale_backward,
-                                       .args_size = sizeof(ScaleArgs)};
 
 /* x * factor through `scale`, its args a struct on this function's stack, gone on return. */
 static Tensor *scaled(Tensor *x, float factor) {

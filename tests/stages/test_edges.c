@@ -29,7 +29,7 @@
 #include "autograd.h"
 #include "ct_test.h"
 #include "nn.h"
-#include "ct_counting.h"
+#include "ct_functions.h"
 
 /* Positive values in [0.5, 1.5) drawn from a fixed seed: a dropped, doubled or misplaced
  * element changes every sum it belongs to by at least 0.5. */
