@@ -72,10 +72,10 @@ int main(int argc, char **argv) {
 
         /* BEGIN EXERCISE 2.8: the training loop of stage 2 (loss) */
         Tensor *loss = torch_sum(torch_pow(torch_sub(y_pred, y), 2));
+        /* END EXERCISE 2.8 */
 
         /* if (t %% 10 == 0) cat("Epoch: ", t, "   Loss: ", loss$item(), "\n") */
         train_report(&run, t, torch_item(loss));
-        /* END EXERCISE 2.8 */
 
         /* ### -------- Backpropagation -------- */
 
