@@ -54,6 +54,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #define MM_X86 1
 #define TILE_ISA avx512
 #define TILE_TARGET __attribute__((target("avx512f,avx512vl")))
+#define TILE_TVW 16
 #define TILE_VW 8
 #define TILE_MR 12
 #define TILE_NV 2
@@ -63,12 +64,14 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #undef TILE_ISA
 #undef TILE_TARGET
 #undef TILE_VW
+#undef TILE_TVW
 #undef TILE_MR
 #undef TILE_NV
 #undef TILE_SMALL_MR
 #undef TILE_SMALL_NV
 #define TILE_ISA avx2
 #define TILE_TARGET __attribute__((target("avx2")))
+#define TILE_TVW 8
 #define TILE_VW 8
 #define TILE_MR 6
 #define TILE_NV 2
@@ -78,6 +81,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #undef TILE_ISA
 #undef TILE_TARGET
 #undef TILE_VW
+#undef TILE_TVW
 #undef TILE_MR
 #undef TILE_NV
 #undef TILE_SMALL_MR
@@ -85,6 +89,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #endif
 #define TILE_ISA portable
 #define TILE_TARGET
+#define TILE_TVW 4
 #define TILE_VW 4
 #define TILE_MR 4
 #define TILE_NV 2
@@ -94,6 +99,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #undef TILE_ISA
 #undef TILE_TARGET
 #undef TILE_VW
+#undef TILE_TVW
 #undef TILE_MR
 #undef TILE_NV
 #undef TILE_SMALL_MR
@@ -117,7 +123,7 @@ static const MmIsa mm_isas[] = {
     [FAST_PORTABLE] = {"portable", 4, 8, tile_portable, narrow_portable, small_portable, 16, 16},
 #ifdef MM_X86
     [FAST_AVX2] = {"avx2", 6, 16, tile_avx2, narrow_avx2, small_avx2, 32, 32},
-    [FAST_AVX512] = {"avx512", 12, 16, tile_avx512, narrow_avx512, small_avx512, 32, 32},
+    [FAST_AVX512] = {"avx512", 12, 32, tile_avx512, narrow_avx512, small_avx512, 32, 32},
 #endif
 };
 
@@ -220,6 +226,17 @@ static void run_tile(const MmIsa *isa, int64_t kc, const float *ap, const float 
         for (int64_t jj = 0; jj < cols; jj++) c[r * ldc + jj] = edge[r * nr + jj];
 }
 
+/* Asks the cache for a rows x cols corner of c (row stride ldc) ahead of its tile: a tile
+ * starts by loading its corner (the partial sums of the pass before), and c, too big for the
+ * caches, would otherwise hold the tile up for a trip to memory per row. */
+static void prefetch_tile(const float *c, int64_t ldc, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = c + r * ldc; /* a cache line holds 16 floats */
+        for (int64_t jj = 0; jj < cols; jj += 16) __builtin_prefetch(row + jj, 1);
+        __builtin_prefetch(row + cols - 1, 1); /* the last line, where the row is not aligned */
+    }
+}
+
 /* The epilogue of torch_addmm: c[i][j] = c[i][j] + bias[i][j] for a finished rows x cols
  * corner of c at row i, column j, while it is still in the L1 cache; the same rounded add
  * that torch_add(torch_mm(a, b), bias) would make, one pass over c fewer. */
@@ -260,6 +277,11 @@ static void mm_blocked(const MmIsa *isa, MmMat a, MmMat b, MmMat bias, float *c,
                     for (int64_t ir = 0; ir < mc; ir += mr) {
                         float *ct = c + (ic + ir) * ldc + jc + jr;
                         int64_t rows = min64(mr, mc - ir), cols = min64(nr, nc - jr);
+                        if (ir + mr < mc) /* the next tile's corner of c, while this one runs */
+                            prefetch_tile(ct + mr * ldc, ldc, min64(mr, mc - ir - mr), cols);
+                        else if (jr + nr < nc)
+                            prefetch_tile(c + ic * ldc + jc + jr + nr, ldc, min64(mr, mc),
+                                          min64(nr, nc - jr - nr));
                         run_tile(isa, kc, ap + ir * kc, bp + jr * kc, ct, ldc, rows, cols, pc == 0);
                         if (bias.p && pc + kc == k) /* the last pass: the tile is done */
                             add_bias(ct, ldc, bias, ic + ir, jc + jr, rows, cols);

@@ -4,10 +4,12 @@
  *   TILE_ISA     the suffix of the functions' names (avx512, avx2, portable),
  *   TILE_TARGET  the function attribute that lets the compiler use that instruction set
  *                (__attribute__((target("avx2"))), or nothing for the portable build),
- *   TILE_VW      floats in one vector register (16, 8, 4),
+ *   TILE_TVW     floats in one vector of the register tile (16, 8, 4),
  *   TILE_MR      rows of the register tile,
- *   TILE_NV      vectors per row of the register tile (so NR = TILE_NV * TILE_VW columns),
- *   TILE_SMALL_MR, TILE_SMALL_NV  the same for the small-product kernel,
+ *   TILE_NV      vectors per row of the register tile (so NR = TILE_NV * TILE_TVW columns),
+ *   TILE_VW      floats in one vector of the small and narrow kernels (8, 8, 4): these run
+ *                on operands too small to fill the widest vectors,
+ *   TILE_SMALL_MR, TILE_SMALL_NV  rows and vectors per row of the small-product kernel's tile,
  * and the CPU picks one set when the program starts (cpu.c, fast_isa).
  *
  * The vectors are GCC's vector extension (also Clang's): `vf` holds TILE_VW floats, and
@@ -20,7 +22,7 @@
 #define TILE_CAT2(a, b) a##_##b
 #define TILE_CAT(a, b) TILE_CAT2(a, b)
 #define TILE_FN(name) TILE_CAT(name, TILE_ISA)
-#define TILE_NR (TILE_NV * TILE_VW)
+#define TILE_NR (TILE_NV * TILE_TVW)
 #define TILE_SMALL_NR (TILE_SMALL_NV * TILE_VW)
 /* Unrolled completely, the loops over r and v name each accumulator at compile time, which
  * lets the compiler keep all of them in registers instead of in an array in memory. */
@@ -33,6 +35,12 @@ typedef float TILE_FN(vfu)
     __attribute__((vector_size(TILE_VW * sizeof(float)), aligned(sizeof(float)), may_alias));
 #define TILE_LOAD(ptr) (*(const TILE_FN(vfu) *)(ptr))
 #define TILE_STORE(ptr, v) (*(TILE_FN(vfu) *)(ptr) = (v))
+/* The same two types, TILE_TVW floats wide, for the register tile. */
+typedef float TILE_FN(tvf) __attribute__((vector_size(TILE_TVW * sizeof(float))));
+typedef float TILE_FN(tvfu)
+    __attribute__((vector_size(TILE_TVW * sizeof(float)), aligned(sizeof(float)), may_alias));
+#define TILE_TLOAD(ptr) (*(const TILE_FN(tvfu) *)(ptr))
+#define TILE_TSTORE(ptr, v) (*(TILE_FN(tvfu) *)(ptr) = (v))
 
 /* docs:begin tile */
 /*
@@ -45,7 +53,7 @@ typedef float TILE_FN(vfu)
  */
 TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *bp, float *c,
                                       int64_t ldc, bool first) {
-    typedef TILE_FN(vf) vf;
+    typedef TILE_FN(tvf) vf;
     vf acc[TILE_MR][TILE_NV];
     if (first) {
         TILE_UNROLL for (int r = 0; r < TILE_MR; r++)
@@ -53,12 +61,12 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
     } else {
         TILE_UNROLL for (int r = 0; r < TILE_MR; r++)
             TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
-                acc[r][v] = TILE_LOAD(c + r * ldc + v * TILE_VW);
+                acc[r][v] = TILE_TLOAD(c + r * ldc + v * TILE_TVW);
     }
     for (int64_t p = 0; p < kc; p++) {
         vf b[TILE_NV];
         TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
-            b[v] = TILE_LOAD(bp + p * TILE_NR + v * TILE_VW);
+            b[v] = TILE_TLOAD(bp + p * TILE_NR + v * TILE_TVW);
         TILE_UNROLL for (int r = 0; r < TILE_MR; r++) {
             float a = ap[p * TILE_MR + r]; /* broadcast to every lane by the vector product */
             TILE_UNROLL for (int v = 0; v < TILE_NV; v++) acc[r][v] = acc[r][v] + a * b[v];
@@ -66,7 +74,7 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
     }
     TILE_UNROLL for (int r = 0; r < TILE_MR; r++)
         TILE_UNROLL for (int v = 0; v < TILE_NV; v++)
-            TILE_STORE(c + r * ldc + v * TILE_VW, acc[r][v]);
+            TILE_TSTORE(c + r * ldc + v * TILE_TVW, acc[r][v]);
 }
 /* docs:end tile */
 
@@ -303,6 +311,8 @@ TILE_TARGET static void TILE_FN(narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, i
 #undef TILE_NARROW_RV
 #undef TILE_BIASED
 #undef TILE_LOAD
+#undef TILE_TLOAD
+#undef TILE_TSTORE
 #undef TILE_STORE
 #undef TILE_NR
 #undef TILE_SMALL_NR
