@@ -13,9 +13,11 @@
  *
  * After the checks, the built-in formulas cannot fail on the checked values. A custom
  * function's backward is the user's code, though, and may stop with an error half-way through
- * the walk. So that such a backward leaves every grad as it was (error.h), a walk through a
- * custom function first copies the grads it may write, and an error undoes the walk
- * (walk_undo) with those copies. A walk through built-in functions only makes no copies.
+ * the walk. So that such a backward leaves every grad as it was (error.h), the walk copies a
+ * grad before it writes it while a custom function's backward is still to run, and an error
+ * undoes the walk (walk_undo) with those copies. Once the last custom backward has run,
+ * nothing can fail any more and nothing is copied: a walk through built-in functions only,
+ * or one whose only custom function is the loss at its root (nnf_mse_loss), copies nothing.
  */
 #include "graph.h"
 
@@ -32,8 +34,10 @@ typedef struct TensorList {
  * backward of its own). */
 typedef struct Walk {
     TorchUndo undo;    /* first: walk_undo finds the Walk from it */
+    uint64_t id;       /* walk_id when it began (visit id: sorted; id + 1: grad copied) */
     TensorList order;  /* the tensors with a grad_fn, in topological order */
-    TensorList graded; /* the tensors whose grad it may write (a custom function's walk) */
+    int customs_ahead; /* custom functions whose backward has not run yet */
+    TensorList graded; /* the tensors whose grad it wrote, with a copy, while customs_ahead */
 } Walk;
 
 /* The walk's errors: error.c runs walk_undo on the way out, and ends the no-grad mode and
@@ -143,32 +147,17 @@ static void check_node(const GradFn *node) {
     }
 }
 
-/* Copies t's grad (if any) for walk_undo: the walk may write it. */
+static bool is_custom(const Tensor *t) { return t->autograd->grad_fn->op.kind == TORCH_OP_CUSTOM; }
+
+/* Before the walk writes t's grad (a leaf's, or a tensor's that retains its grad): a copy of
+ * it (if any) for walk_undo, once per walk, while a custom backward, which may fail, is still
+ * to run. */
 static void grad_copy(Walk *walk, Tensor *t) {
     struct AutogradMeta *m = t->autograd;
+    if (walk->customs_ahead == 0 || m->visit == walk->id + 1) return;
+    m->visit = walk->id + 1; /* copied (a sorted tensor's visit is walk->id) */
     m->grad_before = m->grad ? torch_keep(torch_clone(m->grad)) : NULL;
     list_push(&walk->graded, t);
-}
-
-/* The grads a walk that runs a custom backward may write, copied: those of the leaves that
- * require grad and of the tensors that retain theirs. */
-static void copy_grads_if_custom(Walk *walk) {
-    bool custom = false;
-    for (int k = 0; k < walk->order.count; k++)
-        custom |= walk->order.items[k]->autograd->grad_fn->op.kind == TORCH_OP_CUSTOM;
-    if (!custom) return;
-    for (int k = 0; k < walk->order.count; k++) {
-        Tensor *t = walk->order.items[k];
-        const GradFn *node = t->autograd->grad_fn;
-        if (t->autograd->retains_grad) grad_copy(walk, t);
-        for (int i = 0; i < node->op.n_in; i++) {
-            Tensor *in = node->op.in[i];
-            struct AutogradMeta *m = in->autograd;
-            if (!m || m->grad_fn || !m->requires_grad || m->visit == walk_id) continue;
-            m->visit = walk_id; /* a leaf, copied once */
-            grad_copy(walk, in);
-        }
-    }
 }
 
 /* The walk has finished: its copies are not needed. */
@@ -210,7 +199,7 @@ static _Noreturn void invalid_gradient(const GradFn *node, int i, const Tensor *
 
 /* t's node, given g, the sum of the gradients its consumers sent: sends each input that
  * requires grad its gradient. */
-static void node_backward(Tensor *t, Tensor *g) {
+static void node_backward(Walk *walk, Tensor *t, Tensor *g) {
     GradFn *node = t->autograd->grad_fn;
     Tensor *grad_inputs[3] = {NULL, NULL, NULL};
     derivative_apply(node, g, grad_inputs);
@@ -219,6 +208,7 @@ static void node_backward(Tensor *t, Tensor *g) {
         if (!grad_inputs[i] || !torch_requires_grad(in)) continue;
         if (!shape_equal_p(&grad_inputs[i]->shape, &in->shape))
             invalid_gradient(node, i, grad_inputs[i]);
+        if (!in->autograd->grad_fn) grad_copy(walk, in);
         accumulate(in, grad_inputs[i]);
     }
 }
@@ -253,11 +243,13 @@ static void backward_walk(Tensor *root, Tensor *gradient, bool retain_graph) {
 
     Walk walk = {0};
     torch_undo_push(&walk.undo, walk_undo);
-    walk_id++;
+    walk_id += 2; /* walk_id: sorted; walk_id + 1: grad copied (grad_copy) */
+    walk.id = walk_id;
     topological_sort(root, &walk.order);
-    for (int k = walk.order.count - 1; k >= 0; k--) /* before any gradient is computed */
+    for (int k = walk.order.count - 1; k >= 0; k--) { /* before any gradient is computed */
         check_node(walk.order.items[k]->autograd->grad_fn);
-    copy_grads_if_custom(&walk);
+        walk.customs_ahead += is_custom(walk.order.items[k]);
+    }
 
     root->autograd->pending = seed(root, gradient);
     for (int k = walk.order.count - 1; k >= 0; k--) {
@@ -267,10 +259,12 @@ static void backward_walk(Tensor *root, Tensor *gradient, bool retain_graph) {
         m->pending = NULL;
         if (!g) continue; /* no gradient reached t (its consumers sent it none) */
         if (m->retains_grad) { /* a non-leaf's gradient, kept as a leaf's is */
+            grad_copy(&walk, t);
             if (m->grad) torch_add_(m->grad, g);
             else m->grad = torch_keep(torch_clone(g));
         }
-        node_backward(t, g);
+        if (is_custom(t)) walk.customs_ahead--; /* its backward is the last that may fail */
+        node_backward(&walk, t, g);
         if (!retain_graph) m->grad_fn->released = true;
     }
     free_grad_copies(&walk);

@@ -183,6 +183,37 @@ START_TEST(test_failed_first_backward_leaves_no_grad) {
 }
 END_TEST
 
+/* Once the last custom backward has run, nothing can fail: the walk copies no grad. Here the
+ * custom function is at the root, as nnf_mse_loss is in chapter 4's loop, and w's grad (4 MB)
+ * is written after its backward, in place: a copy of it would raise the peak of live bytes. */
+static Tensor *spy_forward(AutogradContext *ctx, Tensor **in, int n) {
+    (void)n;
+    autograd_save_for_backward(ctx, in[0]);
+    return torch_sum(in[0]);
+}
+
+static void spy_backward(AutogradContext *ctx, Tensor *grad_out, Tensor **grad_in) {
+    grad_in[0] = torch_expand(grad_out, ctx->saved[0]->shape); /* a view: no new bytes */
+}
+
+static const AutogradFunction spy_sum = {.name = "SumBackward", .forward = spy_forward,
+                                         .backward = spy_backward};
+
+START_TEST(test_no_grad_copy_after_the_last_custom_backward) {
+    Tensor *w = torch_requires_grad_(torch_keep(torch_ones(SHAPE(1 << 20))), true);
+    int64_t peak = 0;
+    for (int run = 0; run < 3; run++) { /* the first makes w's grad, the others add to it */
+        torch_scope_begin();
+        torch_backward(autograd_function_apply(&spy_sum, &w, 1, NULL));
+        torch_scope_end();
+        if (run == 0) peak = torch_memory_stats().peak_bytes;
+    }
+    ck_assert_int_eq(torch_memory_stats().peak_bytes, peak);
+    ck_assert_float_eq(torch_item(torch_sum(torch_grad(w))), 3.0f * (1 << 20));
+    torch_free(w);
+}
+END_TEST
+
 /* ---- an optimizer step -------------------------------------------------------------------- */
 
 /* SGD with momentum over w and a tensor released before the step: the step stops at its
@@ -372,6 +403,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_error_inside_with_no_grad);
     tcase_add_test(tc, test_error_inside_a_custom_backward);
     tcase_add_test(tc, test_failed_first_backward_leaves_no_grad);
+    tcase_add_test(tc, test_no_grad_copy_after_the_last_custom_backward);
     tcase_add_test(tc, test_error_during_optim_step);
     tcase_add_test(tc, test_error_in_a_threaded_product);
 #if CTORCH_FAST
