@@ -11,9 +11,9 @@
  *     swap (walk_prefer_long_rows): a few long rows rather than many short ones.
  *   - Vector loops: a row whose strides are all 1, or 1 and 0 (a broadcast scalar or bias),
  *     runs a flat loop that the compiler vectorizes; other rows run a loop with a stride per
- *     operand. Each op gets loops of its own (a constant op in a switch), compiled twice: for
- *     the baseline instruction set (SSE2 on x86-64: 4 floats per vector) and for AVX2 (8),
- *     chosen by fast_isa().
+ *     operand. Each op gets loops of its own (a constant op in a switch), compiled three times:
+ *     for the baseline instruction set (SSE2 on x86-64: 4 floats per vector), for AVX2 (8)
+ *     and for AVX-512 (16), chosen by fast_isa().
  *   - Threads: an op of at least 2 * EW_GRAIN positions is split into one range of positions
  *     per thread (parallel_for); a range may start or end inside a row.
  *   - The small contiguous case: an op below that size whose operands are all contiguous
@@ -295,46 +295,49 @@ static const EwPiece portable_pieces[] = {
 };
 
 #if defined(__x86_64__) || defined(__i386__)
-/* The AVX2 copies: the same code with 8 floats per vector. Each element's formula is the same
- * (no fused multiply-add: the build has -ffp-contract=off), so are the bits. */
-__attribute__((target("avx2"))) static void
-unary_piece_avx2(const EwJob *job, const int64_t *offset, int64_t n) {
-    unary_piece_body(job, offset, n);
-}
-__attribute__((target("avx2"))) static void
-binary_piece_avx2(const EwJob *job, const int64_t *offset, int64_t n) {
-    binary_piece_body(job, offset, n);
-}
-__attribute__((target("avx2"))) static void
-compare_piece_avx2(const EwJob *job, const int64_t *offset, int64_t n) {
-    compare_piece_body(job, offset, n);
-}
-__attribute__((target("avx2"))) static void
-masked_fill_piece_avx2(const EwJob *job, const int64_t *offset, int64_t n) {
-    masked_fill_piece_body(job, offset, n);
-}
-__attribute__((target("avx2"))) static void
-threshold_piece_avx2(const EwJob *job, const int64_t *offset, int64_t n) {
-    threshold_piece_body(job, offset, n);
-}
-__attribute__((target("avx2"))) static void
-where_piece_avx2(const EwJob *job, const int64_t *offset, int64_t n) {
-    where_piece_body(job, offset, n);
-}
-
-static const EwPiece avx2_pieces[] = {
-    [EW_UNARY] = unary_piece_avx2,
-    [EW_BINARY] = binary_piece_avx2,
-    [EW_COMPARE] = compare_piece_avx2,
-    [EW_MASKED_FILL] = masked_fill_piece_avx2,
-    [EW_THRESHOLD_BACKWARD] = threshold_piece_avx2,
-    [EW_WHERE] = where_piece_avx2,
-};
+/* The copies for wider vectors: the same code, compiled for AVX2 (8 floats per vector) and for
+ * AVX-512 (16). Each element's formula is the same (no fused multiply-add: the build has
+ * -ffp-contract=off), so are the bits. */
+#define EW_PIECES(isa, target)                                                                 \
+    target static void unary_piece_##isa(const EwJob *job, const int64_t *offset, int64_t n) { \
+        unary_piece_body(job, offset, n);                                                      \
+    }                                                                                          \
+    target static void binary_piece_##isa(const EwJob *job, const int64_t *offset, int64_t n) {\
+        binary_piece_body(job, offset, n);                                                     \
+    }                                                                                          \
+    target static void compare_piece_##isa(const EwJob *job, const int64_t *offset,           \
+                                           int64_t n) {                                        \
+        compare_piece_body(job, offset, n);                                                    \
+    }                                                                                          \
+    target static void masked_fill_piece_##isa(const EwJob *job, const int64_t *offset,       \
+                                               int64_t n) {                                    \
+        masked_fill_piece_body(job, offset, n);                                                \
+    }                                                                                          \
+    target static void threshold_piece_##isa(const EwJob *job, const int64_t *offset,         \
+                                             int64_t n) {                                      \
+        threshold_piece_body(job, offset, n);                                                  \
+    }                                                                                          \
+    target static void where_piece_##isa(const EwJob *job, const int64_t *offset, int64_t n) { \
+        where_piece_body(job, offset, n);                                                      \
+    }                                                                                          \
+    static const EwPiece isa##_pieces[] = {                                                    \
+        [EW_UNARY] = unary_piece_##isa,                                                        \
+        [EW_BINARY] = binary_piece_##isa,                                                      \
+        [EW_COMPARE] = compare_piece_##isa,                                                    \
+        [EW_MASKED_FILL] = masked_fill_piece_##isa,                                            \
+        [EW_THRESHOLD_BACKWARD] = threshold_piece_##isa,                                       \
+        [EW_WHERE] = where_piece_##isa,                                                        \
+    };
+EW_PIECES(avx2, __attribute__((target("avx2"))))
+/* GCC's default tuning keeps to 8-float vectors even where AVX-512 is allowed: asked for 16 */
+EW_PIECES(avx512, __attribute__((target("avx512f,avx512vl,prefer-vector-width=512"))))
+#undef EW_PIECES
 #endif
 
 /* The piece function of this kind, for the instruction set in use (fast_isa). */
 static EwPiece piece_for(ElementwiseKind kind) {
 #if defined(__x86_64__) || defined(__i386__)
+    if (fast_isa() >= FAST_AVX512) return avx512_pieces[kind];
     if (fast_isa() >= FAST_AVX2) return avx2_pieces[kind];
 #endif
     return portable_pieces[kind];

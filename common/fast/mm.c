@@ -58,8 +58,9 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #define TILE_VW 8
 #define TILE_MR 12
 #define TILE_NV 2
-#define TILE_SMALL_MR 4
-#define TILE_SMALL_NV 4
+#define TILE_SMALL_MR 8
+#define TILE_SMALL_NV 2
+#define TILE_NARROW_RV34 4
 #include "mm_tile.h"
 #undef TILE_ISA
 #undef TILE_TARGET
@@ -69,6 +70,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #undef TILE_NV
 #undef TILE_SMALL_MR
 #undef TILE_SMALL_NV
+#undef TILE_NARROW_RV34
 #define TILE_ISA avx2
 #define TILE_TARGET __attribute__((target("avx2")))
 #define TILE_TVW 8
@@ -77,6 +79,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #define TILE_NV 2
 #define TILE_SMALL_MR 2
 #define TILE_SMALL_NV 4
+#define TILE_NARROW_RV34 2
 #include "mm_tile.h"
 #undef TILE_ISA
 #undef TILE_TARGET
@@ -86,6 +89,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #undef TILE_NV
 #undef TILE_SMALL_MR
 #undef TILE_SMALL_NV
+#undef TILE_NARROW_RV34
 #endif
 #define TILE_ISA portable
 #define TILE_TARGET
@@ -95,6 +99,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #define TILE_NV 2
 #define TILE_SMALL_MR 2
 #define TILE_SMALL_NV 4
+#define TILE_NARROW_RV34 2
 #include "mm_tile.h"
 #undef TILE_ISA
 #undef TILE_TARGET
@@ -104,6 +109,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
 #undef TILE_NV
 #undef TILE_SMALL_MR
 #undef TILE_SMALL_NV
+#undef TILE_NARROW_RV34
 
 /* One instruction set's kernels and the shape of its tile. */
 typedef struct MmIsa {

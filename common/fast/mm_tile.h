@@ -23,7 +23,7 @@
 #define TILE_CAT(a, b) TILE_CAT2(a, b)
 #define TILE_FN(name) TILE_CAT(name, TILE_ISA)
 #define TILE_NR (TILE_NV * TILE_TVW)
-#define TILE_SMALL_NR (TILE_SMALL_NV * TILE_VW)
+#define TILE_SMALL_NR (TILE_SMALL_NV * TILE_TVW)
 /* Unrolled completely, the loops over r and v name each accumulator at compile time, which
  * lets the compiler keep all of them in registers instead of in an array in memory. */
 #define TILE_UNROLL _Pragma("GCC unroll 16")
@@ -92,7 +92,7 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
 TILE_TARGET ALWAYS_INLINE void TILE_FN(small_rows)(
     MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t i, int64_t j,
     int64_t cols, int64_t k, const int rows) {
-    typedef TILE_FN(vf) vf;
+    typedef TILE_FN(tvf) vf;
     vf acc[TILE_SMALL_MR][TILE_SMALL_NV];
     TILE_UNROLL for (int r = 0; r < rows; r++)
         TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = (vf){0};
@@ -100,7 +100,7 @@ TILE_TARGET ALWAYS_INLINE void TILE_FN(small_rows)(
     for (int64_t p = 0; p < k; p++) {
         vf b[TILE_SMALL_NV];
         TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
-            b[v] = TILE_LOAD(bp + p * ldb + v * TILE_VW);
+            b[v] = TILE_TLOAD(bp + p * ldb + v * TILE_TVW);
         TILE_UNROLL for (int r = 0; r < rows; r++) {
             float av = ai[r * a.rs + p * a.cs];
             TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = acc[r][v] + av * b[v];
@@ -110,18 +110,18 @@ TILE_TARGET ALWAYS_INLINE void TILE_FN(small_rows)(
     if (cols == TILE_SMALL_NR && !bias.p) { /* a whole panel: vector stores */
         TILE_UNROLL for (int r = 0; r < rows; r++)
             TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
-                TILE_STORE(ct + r * c.rs + v * TILE_VW, acc[r][v]);
+                TILE_TSTORE(ct + r * c.rs + v * TILE_TVW, acc[r][v]);
     } else if (cols == TILE_SMALL_NR && bias.cs == 1) { /* and a bias row to add: vectors too */
         const float *bt = bias.p + i * bias.rs + j;
         TILE_UNROLL for (int r = 0; r < rows; r++)
             TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
-                TILE_STORE(ct + r * c.rs + v * TILE_VW,
-                           acc[r][v] + TILE_LOAD(bt + r * bias.rs + v * TILE_VW));
+                TILE_TSTORE(ct + r * c.rs + v * TILE_TVW,
+                           acc[r][v] + TILE_TLOAD(bt + r * bias.rs + v * TILE_TVW));
     } else { /* the last panel, or a strided bias: through a copy, one element at a time */
         float out[TILE_SMALL_MR * TILE_SMALL_NR];
         TILE_UNROLL for (int r = 0; r < rows; r++)
             TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
-                TILE_STORE(out + r * TILE_SMALL_NR + v * TILE_VW, acc[r][v]);
+                TILE_TSTORE(out + r * TILE_SMALL_NR + v * TILE_TVW, acc[r][v]);
         for (int r = 0; r < rows; r++)
             for (int64_t jj = 0; jj < cols; jj++)
                 ct[r * c.rs + jj] = TILE_BIASED(out[r * TILE_SMALL_NR + jj], i + r, j + jj);
@@ -143,6 +143,12 @@ TILE_TARGET static void TILE_FN(small)(MmMat a, const float *bp, int64_t ldb, Mm
 #endif
 #if TILE_SMALL_MR > 3
         case 3: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 3); break;
+#endif
+#if TILE_SMALL_MR > 4
+        case 4: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 4); break;
+        case 5: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 5); break;
+        case 6: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 6); break;
+        case 7: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 7); break;
 #endif
         default: break;
         }
@@ -303,8 +309,8 @@ TILE_TARGET static void TILE_FN(narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, i
     switch (m) {
     case 1: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 1, 4); break;
     case 2: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 2, 4); break;
-    case 3: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 3, 2); break;
-    default: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 4, 2); break;
+    case 3: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 3, TILE_NARROW_RV34); break;
+    default: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 4, TILE_NARROW_RV34); break;
     }
 }
 

@@ -197,16 +197,18 @@ START_TEST(test_kernel_views) {
 }
 END_TEST
 
-/* Shapes at the edges of every instruction set's blocks: tiles of 12 x 16, 6 x 16 and 4 x 8,
- * passes of 256 over p, row blocks of 144, column blocks of 4096; the narrow kernel (at most
- * 4 columns, or 4 rows seen transposed) with its groups of 8 or 16 rows; and sizes large
- * enough to be split over threads (more than 4 million multiply-adds). */
+/* Shapes at the edges of every instruction set's blocks: tiles of 12 x 32, 6 x 16 and 4 x 8,
+ * passes of 256 over p, row blocks of 144, column blocks of 4096; the small kernel's rows
+ * (8, 4 or 2 at a time, and each count of rows left over); the narrow kernel (at most 4
+ * columns, or 4 rows seen transposed) with its groups of 8 to 32 rows; and sizes large enough
+ * to be split over threads (more than 4 million multiply-adds). */
 static const int64_t isa_shapes[][3] = {
     {13, 257, 17}, {145, 300, 33}, {12, 256, 16}, {6, 513, 48},  {150, 40, 7},
     {2, 3, 4100},  {1000, 7, 4},   {5, 33, 1000}, {4, 1200, 50}, {17, 64, 1},
     {100, 32, 1},  {32, 100, 1},   {3, 100, 32},  {100, 3, 32},  {100, 1, 32},
     {200, 600, 40}, {40, 600, 200}, {37, 13, 3},  {50, 70, 2},   {20, 9, 40},  {13, 200, 20},
-    {40, 40, 40},   {40, 41, 40},   {31, 7, 25},
+    {40, 40, 40},   {40, 41, 40},   {31, 7, 25},  {12, 256, 32}, {25, 257, 33}, {15, 9, 40},
+    {9, 3, 32},     {14, 5, 64},    {33, 100, 3}, {31, 50, 4},   {65, 20, 4},
 };
 
 /* fast_mm with every instruction set this CPU has, at 1 and 3 threads, against one
