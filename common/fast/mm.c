@@ -13,6 +13,8 @@
  *     reads them, whatever the operands' strides (a transposed view costs nothing more);
  *   - blocking: the sizes are picked so that one b panel (KC x NR) stays in the L1 cache while
  *     the tile runs down the a block (MC x KC, in L2), and the b block sits in L3;
+ *   - prefetching: while a tile runs, the next tile's corner of c is asked for, so that its
+ *     partial sums (from the pass before) are in the cache when that tile starts;
  *   - threads: large products split c into column (or row) ranges, which the threads take in
  *     turn, each with its own packing buffers;
  *   - instruction sets: the tile is compiled for AVX-512, AVX2 and plain C and the CPU picks.
@@ -144,9 +146,9 @@ const char *fast_mm_name(void) {
 }
 
 /* Block sizes (in floats): KC steps of p per pass, MC rows of a and NC columns of b packed at
- * once. A b panel is KC x NR x 4 = 16 KB (L1 holds 32 KB or more), the a block MC x KC x 4 =
- * 144 KB (L2: 512 KB or more), the b block KC x NC x 4 = 4 MB (L3). MC is a multiple of every
- * MR, NC of every NR. */
+ * once. A b panel is KC x NR x 4 = 32 KB with AVX-512's NR of 32 (16 KB with AVX2; L1 holds
+ * 32 to 48 KB), the a block MC x KC x 4 = 144 KB (L2: 512 KB or more), the b block KC x NC x 4
+ * = 4 MB (L3). MC is a multiple of every MR, NC of every NR. */
 enum { KC = 256, MC = 144, NC = 4096 };
 
 /* Each worker thread's packing buffers. They grow to the largest size asked for and are kept, so
