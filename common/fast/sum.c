@@ -24,6 +24,7 @@
 #include <string.h>
 
 typedef double vd4 __attribute__((vector_size(4 * sizeof(double))));
+typedef double vd8 __attribute__((vector_size(8 * sizeof(double)))); /* AVX-512: 8 lanes */
 typedef float vf4 __attribute__((vector_size(4 * sizeof(float)))); /* four results */
 
 /* Unrolled completely, the loops over a chunk's vectors name each accumulator at compile time,
@@ -74,6 +75,21 @@ ALWAYS_INLINE void sum_chunk(const float *col, int64_t rows, int64_t inner, int 
     SUM_UNROLL for (int v = 0; v < nv; v++) memcpy(partial + 4 * v, &acc[v], sizeof acc[v]);
 }
 
+/* The same for 8 * nv lanes, eight to a vector: the AVX-512 copy's chunks. */
+ALWAYS_INLINE void sum_chunk8(const float *col, int64_t rows, int64_t inner, int nv,
+                              double *partial) {
+    vd8 acc[SUM_MAX_NV];
+    SUM_UNROLL for (int v = 0; v < nv; v++) memcpy(&acc[v], partial + 8 * v, sizeof acc[v]);
+    _Pragma("GCC unroll 2") for (int64_t k = 0; k < rows; k++) {
+        const float *row = col + k * inner;
+        SUM_UNROLL for (int v = 0; v < nv; v++) {
+            const float *p = row + 8 * v;
+            acc[v] += (vd8){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]};
+        }
+    }
+    SUM_UNROLL for (int v = 0; v < nv; v++) memcpy(partial + 8 * v, &acc[v], sizeof acc[v]);
+}
+
 /* One lane, col[k * stride] for k < n, added in increasing k to acc. Each add needs the one
  * before, so nothing can overlap them; four adds per step keep the loop's own work small. */
 ALWAYS_INLINE double sum_chain(const float *col, int64_t n, int64_t stride, double acc) {
@@ -90,11 +106,27 @@ ALWAYS_INLINE double sum_chain(const float *col, int64_t n, int64_t stride, doub
 }
 
 /* w neighbouring lanes (lane j at col[k * inner + j]), rows 0 .. rows - 1, added to
- * partial[j]: chunks of 4 * max_nv lanes, then of 16, 8 and 4 as they fit, then single lanes.
- * max_nv is the widest chunk whose accumulators fit in the instruction set's registers. */
+ * partial[j]: with 8-double vectors (wide8), chunks of 64, 16 and 8 lanes first; then chunks
+ * of 4 * max_nv lanes, then of 16, 8 and 4 as they fit, then single lanes. max_nv is the
+ * widest chunk of 4-double vectors whose accumulators fit in the instruction set's registers. */
 ALWAYS_INLINE void sum_lanes_step(const float *col, int64_t rows, int64_t inner, int64_t w,
-                               double *partial, int max_nv) {
+                               double *partial, int max_nv, bool wide8) {
     int64_t j = 0;
+    if (wide8) {
+        for (; w - j >= 64; j += 64) sum_chunk8(col + j, rows, inner, 8, partial + j);
+        if (w - j >= 32) { /* a hidden layer's 32 lanes: all their chains side by side */
+            sum_chunk8(col + j, rows, inner, 4, partial + j);
+            j += 32;
+        }
+        if (w - j >= 16) {
+            sum_chunk8(col + j, rows, inner, 2, partial + j);
+            j += 16;
+        }
+        if (w - j >= 8) {
+            sum_chunk8(col + j, rows, inner, 1, partial + j);
+            j += 8;
+        }
+    }
     for (; w - j >= 4 * max_nv; j += 4 * max_nv)
         sum_chunk(col + j, rows, inner, max_nv, partial + j);
     if (max_nv > 4 && w - j >= 16) {
@@ -119,7 +151,7 @@ ALWAYS_INLINE void sum_lanes_step(const float *col, int64_t rows, int64_t inner,
  * the pass's lanes of those rows before the next rows (a few streams in memory order), the
  * partial sums going to memory and back in between. Either way each lane adds in k order. */
 ALWAYS_INLINE void sum_block(const float *block, int64_t n, int64_t inner, int64_t i0, int64_t i1,
-                          float *out, bool mean, int max_nv) {
+                          float *out, bool mean, int max_nv, bool wide8) {
     double partial[SUM_RANGE];
     int64_t step = n * inner <= SUM_CACHED ? n : SUM_ROWS; /* rows at a time */
     for (int64_t r0 = i0; r0 < i1; r0 += SUM_RANGE) {
@@ -127,7 +159,7 @@ ALWAYS_INLINE void sum_block(const float *block, int64_t n, int64_t inner, int64
         memset(partial, 0, sizeof(double) * (size_t)w);
         for (int64_t k0 = 0; k0 < n; k0 += step) {
             int64_t rows = n - k0 < step ? n - k0 : step;
-            sum_lanes_step(block + k0 * inner + r0, rows, inner, w, partial, max_nv);
+            sum_lanes_step(block + k0 * inner + r0, rows, inner, w, partial, max_nv, wide8);
         }
         sum_results(partial, w, n, mean, out + r0);
     }
@@ -187,37 +219,44 @@ ALWAYS_INLINE void sum_chains(const float *src, int64_t outer, int64_t n, float 
 
 /* src (outer, n, inner) -> dst (outer, inner), lanes i0 .. i1 - 1 of every block only. */
 ALWAYS_INLINE void sum_lanes_fast(const float *src, Lanes l, int64_t i0, int64_t i1, float *dst,
-                               bool mean, int max_nv) {
+                               bool mean, int max_nv, bool wide8) {
     if (l.inner == 1) { /* contiguous chains: the tightest loops */
         if (i0 < i1) sum_chains(src, l.outer, l.n, dst, mean);
         return;
     }
     for (int64_t o = 0; o < l.outer; o++)
-        sum_block(src + o * l.n * l.inner, l.n, l.inner, i0, i1, dst + o * l.inner, mean, max_nv);
+        sum_block(src + o * l.n * l.inner, l.n, l.inner, i0, i1, dst + o * l.inner, mean, max_nv,
+                  wide8);
 }
 
 /* sum_lanes_fast compiled for the baseline instruction set (16 registers of 2 doubles: chunks
- * of 4 vd4, 8 registers) and for AVX2 (16 registers of 4 doubles: chunks of 8 vd4), the one
- * the CPU has chosen at run time. Same adds, same bits. */
+ * of 4 vd4, 8 registers), for AVX2 (16 registers of 4 doubles: chunks of 8 vd4) and for
+ * AVX-512 (32 registers of 8 doubles: chunks of up to 8 vd8, half as many instructions per
+ * float as AVX2's), the one the CPU has chosen at run time. Same adds, same bits. */
 typedef void SumLanesFn(const float *src, Lanes l, int64_t i0, int64_t i1, float *dst,
                         bool mean);
 
 static void sum_lanes_portable(const float *src, Lanes l, int64_t i0, int64_t i1, float *dst,
                                bool mean) {
-    sum_lanes_fast(src, l, i0, i1, dst, mean, 4);
+    sum_lanes_fast(src, l, i0, i1, dst, mean, 4, false);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 #define SUM_X86 1
 __attribute__((target("avx2"))) static void sum_lanes_avx2(const float *src, Lanes l, int64_t i0,
                                                            int64_t i1, float *dst, bool mean) {
-    sum_lanes_fast(src, l, i0, i1, dst, mean, SUM_MAX_NV);
+    sum_lanes_fast(src, l, i0, i1, dst, mean, SUM_MAX_NV, false);
+}
+__attribute__((target("avx512f,avx512vl"))) static void
+sum_lanes_avx512(const float *src, Lanes l, int64_t i0, int64_t i1, float *dst, bool mean) {
+    sum_lanes_fast(src, l, i0, i1, dst, mean, SUM_MAX_NV, true);
 }
 #endif
 
-/* The copy for the instruction set every fast kernel uses (cpu.c): AVX2's from FAST_AVX2 up. */
+/* The copy for the instruction set every fast kernel uses (cpu.c). */
 static SumLanesFn *sum_lanes_best(void) {
 #ifdef SUM_X86
+    if (fast_isa() >= FAST_AVX512) return sum_lanes_avx512;
     if (fast_isa() >= FAST_AVX2) return sum_lanes_avx2;
 #endif
     return sum_lanes_portable;

@@ -522,9 +522,10 @@ START_TEST(test_fast_isa_choice) {
 END_TEST
 
 /* Every (outer, n, inner) from odd sizes (not multiples of a chunk or of a vector, a chunk and
- * a bit, n = 0) up to 300,000 elements: the larger ones are split over the threads. */
+ * a bit, n = 0; 24 and 88 take AVX-512's chunks of 16 and 8 lanes) up to 300,000 elements: the
+ * larger ones are split over the threads. */
 START_TEST(test_fast_odd_shapes) {
-    static const int64_t sizes[] = {1, 2, 3, 7, 31, 32, 33, 65, 100, 1000};
+    static const int64_t sizes[] = {1, 2, 3, 7, 24, 31, 32, 33, 65, 88, 100, 1000};
     static const int64_t ns[] = {0, 1, 2, 3, 7, 31, 32, 33, 65, 100, 1000};
     float *src = malloc(sizeof(float) * 300000);
     ck_assert_ptr_nonnull(src);
