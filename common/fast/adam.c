@@ -62,16 +62,15 @@ ALWAYS_INLINE void adam_loops(const AdamElements *e) {
 }
 
 /* The loops compiled for each instruction set (cpu.c): the portable copy, the AVX2 copy from
- * FAST_AVX2 up (backend.h: AVX2 comes with FMA there), and the AVX-512 copy (GCC's default
- * tuning keeps to 8-float vectors unless asked for 16). */
+ * FAST_AVX2 up (backend.h: AVX2 comes with FMA there), and the AVX-512 copy (16-float vectors,
+ * FAST_AVX512_LOOPS). */
 static void adam_portable(const AdamElements *e) { adam_loops(e); }
 #if defined(__x86_64__) || defined(__i386__)
 #define ADAM_X86 1
 __attribute__((target("avx2,fma"))) static void adam_avx2(const AdamElements *e) {
     adam_loops(e);
 }
-__attribute__((target("avx512f,avx512vl,fma,prefer-vector-width=512"))) static void
-adam_avx512(const AdamElements *e) {
+FAST_AVX512_LOOPS static void adam_avx512(const AdamElements *e) {
     adam_loops(e);
 }
 #endif

@@ -329,8 +329,7 @@ static const EwPiece portable_pieces[] = {
         [EW_WHERE] = where_piece_##isa,                                                        \
     };
 EW_PIECES(avx2, __attribute__((target("avx2"))))
-/* GCC's default tuning keeps to 8-float vectors even where AVX-512 is allowed: asked for 16 */
-EW_PIECES(avx512, __attribute__((target("avx512f,avx512vl,prefer-vector-width=512"))))
+EW_PIECES(avx512, FAST_AVX512_LOOPS) /* backend.h: 16-float vectors asked for */
 #undef EW_PIECES
 #endif
 
