@@ -1,15 +1,18 @@
 /*
- * mm_tile.h: the two inner kernels of the fast matrix product, written once and compiled
- * once per instruction set. mm.c includes this file three times, each time with
+ * mm_tile.h: the inner kernels of the fast matrix product (the register tile, the small and
+ * the narrow kernel), written once and compiled once per instruction set. mm.c includes this
+ * file three times, each time with
  *   TILE_ISA     the suffix of the functions' names (avx512, avx2, portable),
  *   TILE_TARGET  the function attribute that lets the compiler use that instruction set
  *                (__attribute__((target("avx2"))), or nothing for the portable build),
- *   TILE_TVW     floats in one vector of the register tile (16, 8, 4),
+ *   TILE_TVW     floats in one vector of the register tile and the small kernel (16, 8, 4),
  *   TILE_MR      rows of the register tile,
  *   TILE_NV      vectors per row of the register tile (so NR = TILE_NV * TILE_TVW columns),
- *   TILE_VW      floats in one vector of the small and narrow kernels (8, 8, 4): these run
- *                on operands too small to fill the widest vectors,
  *   TILE_SMALL_MR, TILE_SMALL_NV  rows and vectors per row of the small-product kernel's tile,
+ *   TILE_VW      floats in one vector of the narrow kernel (8, 8, 4): its 8 x 8 transposes in
+ *                registers cost less than 16 x 16 ones,
+ *   TILE_NARROW_RV34  vectors of rows the narrow kernel sums side by side for 3 or 4 columns
+ *                (4 where there are 32 registers, else 2),
  * and the CPU picks one set when the program starts (cpu.c, fast_isa).
  *
  * The vectors are GCC's vector extension (also Clang's): `vf` holds TILE_VW floats, and

@@ -199,7 +199,7 @@ END_TEST
 
 /* Shapes at the edges of every instruction set's blocks: tiles of 12 x 32, 6 x 16 and 4 x 8,
  * passes of 256 over p, row blocks of 144, column blocks of 4096; the small kernel's rows
- * (8, 4 or 2 at a time, and each count of rows left over); the narrow kernel (at most 4
+ * (8 or 2 at a time, and each count of rows left over); the narrow kernel (at most 4
  * columns, or 4 rows seen transposed) with its groups of 8 to 32 rows; and sizes large enough
  * to be split over threads (more than 4 million multiply-adds). */
 static const int64_t isa_shapes[][3] = {
