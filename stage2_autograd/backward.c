@@ -147,6 +147,8 @@ static void check_node(const GradFn *node) {
     }
 }
 
+/* Whether t was made by a custom function (autograd_function_apply): its backward is the
+ * user's code, the only one that can fail once the walk has begun. */
 static bool is_custom(const Tensor *t) { return t->autograd->grad_fn->op.kind == TORCH_OP_CUSTOM; }
 
 /* Before the walk writes t's grad (a leaf's, or a tensor's that retains its grad): a copy of
@@ -263,7 +265,10 @@ static void backward_walk(Tensor *root, Tensor *gradient, bool retain_graph) {
             if (m->grad) torch_add_(m->grad, g);
             else m->grad = torch_keep(torch_clone(g));
         }
-        if (is_custom(t)) walk.customs_ahead--; /* its backward is the last that may fail */
+        /* this custom backward is about to run: the grads it writes need a copy only if
+         * another one is still to come (a custom node that no gradient reaches is never
+         * counted off, which only makes copies that were not needed) */
+        if (is_custom(t)) walk.customs_ahead--;
         node_backward(&walk, t, g);
         if (!retain_graph) m->grad_fn->released = true;
     }

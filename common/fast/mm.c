@@ -304,8 +304,9 @@ static void mm_blocked(const MmIsa *isa, MmMat a, MmMat b, MmMat bias, float *c,
 #define MM_SMALL 65536.0
 
 /* The small kernel reads b's rows as whole vectors, small_nr columns at a time: b itself when
- * its rows are contiguous and m is a multiple of small_nr, else a copy with contiguous rows and zeros past m
- * (in the calling thread's packing buffer: small products never run on other threads). */
+ * its rows are contiguous and m is a multiple of small_nr, else a copy with contiguous rows
+ * and zeros past m (in the calling thread's packing buffer: small products never run on other
+ * threads). */
 static void mm_small(const MmIsa *isa, MmMat a, MmMat b, MmMat c, MmMat bias, int64_t n,
                      int64_t k, int64_t m) {
     const float *bp = b.p;
