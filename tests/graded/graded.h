@@ -29,6 +29,26 @@ static inline TCase *graded_tcase(const char *name) {
     return tc;
 }
 
+/* A suite's table of test cases: one row per exercise, its name ("ex3_1") and its tests, the
+ * rest of the row NULL (a local array: Check's test names are variables, not constants).
+ * graded_suite makes the suite, one test case per row. */
+enum { GRADED_CASE_TESTS = 4 };
+typedef struct GradedCase {
+    const char *name;
+    const TTest *tests[GRADED_CASE_TESTS];
+} GradedCase;
+
+static inline Suite *graded_suite(const char *name, const GradedCase *cases, size_t n) {
+    Suite *s = suite_create(name);
+    for (size_t i = 0; i < n; i++) {
+        TCase *tc = graded_tcase(cases[i].name);
+        for (int k = 0; k < GRADED_CASE_TESTS && cases[i].tests[k]; k++)
+            tcase_add_test(tc, cases[i].tests[k]);
+        suite_add_tcase(s, tc);
+    }
+    return s;
+}
+
 /* PyTorch's values to a tolerance that any correct order of operations meets: where the
  * chapter teaches no order, a result may differ from torch's in its last bits. The failure
  * message says so. (Bit for bit, CT_ASSERT_BITS_EQ, only where the order is taught: the

@@ -361,11 +361,7 @@ START_TEST(test_stage3_follows_pytorch) {
 END_TEST
 
 static Suite *suite(void) {
-    Suite *s = suite_create("graded_stage3");
-    struct {
-        const char *name;
-        const TTest *tests[2];
-    } cases[] = {
+    const GradedCase cases[] = {
         {"ex3_1", {test_linear_forward, test_linear_outside_any_scope}},
         {"ex3_2", {test_sequential_order, test_sequential_outside_any_scope}},
         {"ex3_3", {test_zero_grad_tree}},
@@ -374,12 +370,7 @@ static Suite *suite(void) {
         {"ex3_6", {test_two_layer_net}},
         {"ex3_7", {test_stage3_follows_pytorch}},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = graded_tcase(cases[i].name);
-        for (int k = 0; k < 2 && cases[i].tests[k]; k++) tcase_add_test(tc, cases[i].tests[k]);
-        suite_add_tcase(s, tc);
-    }
-    return s;
+    return graded_suite("graded_stage3", cases, sizeof cases / sizeof cases[0]);
 }
 
 int main(void) { return ct_run(suite()); }

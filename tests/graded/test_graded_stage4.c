@@ -277,11 +277,7 @@ START_TEST(test_stage4_follows_pytorch) {
 END_TEST
 
 static Suite *suite(void) {
-    Suite *s = suite_create("graded_stage4");
-    struct {
-        const char *name;
-        const TTest *tests[3];
-    } cases[] = {
+    const GradedCase cases[] = {
         {"ex4_1", {test_mse_forward}},
         {"ex4_2", {test_mse_reductions}},
         {"ex4_3",
@@ -292,12 +288,7 @@ static Suite *suite(void) {
         {"ex4_7", {test_nll_reductions}},
         {"ex4_8", {test_stage4_follows_pytorch}},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = graded_tcase(cases[i].name);
-        for (int k = 0; k < 3 && cases[i].tests[k]; k++) tcase_add_test(tc, cases[i].tests[k]);
-        suite_add_tcase(s, tc);
-    }
-    return s;
+    return graded_suite("graded_stage4", cases, sizeof cases / sizeof cases[0]);
 }
 
 int main(void) { return ct_run(suite()); }

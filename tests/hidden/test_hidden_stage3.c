@@ -224,11 +224,7 @@ START_TEST(test_stage3_seed42) {
 END_TEST
 
 static Suite *suite(void) {
-    Suite *s = suite_create("hidden_stage3");
-    struct {
-        const char *name;
-        const TTest *tests[2];
-    } cases[] = {
+    const GradedCase cases[] = {
         {"ex3_1", {test_linear_gradients, test_linear_one_row}},
         {"ex3_2", {test_nested_sequential}},
         {"ex3_3", {test_zero_grad_deep_tree}},
@@ -237,12 +233,7 @@ static Suite *suite(void) {
         {"ex3_6", {test_two_layer_net_other_sizes}},
         {"ex3_7", {test_stage3_seed42}},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = graded_tcase(cases[i].name);
-        for (int k = 0; k < 2 && cases[i].tests[k]; k++) tcase_add_test(tc, cases[i].tests[k]);
-        suite_add_tcase(s, tc);
-    }
-    return s;
+    return graded_suite("hidden_stage3", cases, sizeof cases / sizeof cases[0]);
 }
 
 int main(void) { return ct_run(suite()); }
