@@ -213,13 +213,8 @@ END_TEST
 /* ---- 3.7 ----------------------------------------------------------------------------------- */
 
 START_TEST(test_stage3_seed42) {
-    double loss[200];
-    ct_program_losses(STAGE3_TRAIN, "--seed 42 --every 0", "hidden_stage3_seed42.csv", loss, 200);
-    Fixtures *fx = fixtures_load("stage3.txt");
-    float want[200];
-    torch_to_array(fixture_tensor(fx, "chapter_s42_losses"), want);
-    ct_assert_near_pytorch(loss, want, 200, 1e-5, 42);
-    fixtures_free(fx);
+    ct_program_follows_pytorch(STAGE3_TRAIN, "--seed 42 --every 0", "hidden_stage3_seed42.csv",
+                               "stage3.txt", "chapter_s42_losses", 200, 1e-5, 42);
 }
 END_TEST
 

@@ -238,14 +238,9 @@ END_TEST
 /* ---- 4.8 ----------------------------------------------------------------------------------- */
 
 START_TEST(test_stage4_seed42) {
-    double loss[50];
-    ct_program_losses(STAGE4_TRAIN, "--seed 42 --epochs 50 --every 0", "hidden_stage4_seed42.csv",
-                      loss, 50);
-    Fixtures *fx = fixtures_load("stage4_train.txt");
-    float want[200];
-    torch_to_array(fixture_tensor(fx, "adam_seed42_loss"), want);
-    ct_assert_near_pytorch(loss, want, 50, 1e-4, 42);
-    fixtures_free(fx);
+    ct_program_follows_pytorch(STAGE4_TRAIN, "--seed 42 --epochs 50 --every 0",
+                               "hidden_stage4_seed42.csv", "stage4_train.txt", "adam_seed42_loss",
+                               50, 1e-4, 42);
 }
 END_TEST
 

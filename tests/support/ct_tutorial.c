@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ct_test.h"
+#include "fixture.h"
 #include "rformat.h"
 
 void ct_tutorial_data(uint64_t seed, int64_t n, int64_t d_in, Tensor **x_out, Tensor **y_out) {
@@ -133,4 +134,20 @@ void ct_assert_near_pytorch(const double *loss, const float *want, int epochs, d
                       "seed %d epoch %d: loss %.9g, PyTorch %.9g (relative difference %.2g)",
                       seed, t + 1, loss[t], (double)want[t],
                       fabs(loss[t] - want[t]) / fabs(want[t]));
+}
+
+void ct_program_follows_pytorch(const char *program, const char *flags, const char *csv,
+                                const char *fixtures, const char *name, int epochs, double rtol,
+                                int seed) {
+    double loss[200];
+    float want[200];
+    ck_assert_int_le(epochs, 200);
+    ct_program_losses(program, flags, csv, loss, epochs);
+    Fixtures *fx = fixtures_load(fixtures);
+    Tensor *t = fixture_tensor(fx, name);
+    ck_assert_int_ge(torch_numel(t), epochs);
+    ck_assert_int_le(torch_numel(t), 200);
+    torch_to_array(t, want);
+    ct_assert_near_pytorch(loss, want, epochs, rtol, seed);
+    fixtures_free(fx);
 }

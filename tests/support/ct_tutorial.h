@@ -6,6 +6,7 @@
  *   ct_check_progress_lines(program, csv)         its progress lines are R's cat() lines
  *   ct_check_bad_flags / ct_check_common_bad_flags   status 2 and the exact one-line message
  *   ct_assert_near_pytorch(loss, want, ...)       a trajectory within rtol of PyTorch's
+ *   ct_program_follows_pytorch(program, ...)      a program's losses against a fixture's
  */
 #ifndef CTORCH_CT_TUTORIAL_H
 #define CTORCH_CT_TUTORIAL_H
@@ -46,6 +47,13 @@ void ct_check_common_bad_flags(const char *path, const char *name);
 /* Each of the `epochs` losses within rtol (relative) of PyTorch's, the epoch named if not. */
 void ct_assert_near_pytorch(const double *loss, const float *want, int epochs, double rtol,
                             int seed);
+
+/* The stage program `program` run with `flags` (its CSV at csv) against PyTorch's first
+ * `epochs` losses, fixture `name` of the file `fixtures`: ct_program_losses, then
+ * ct_assert_near_pytorch (at most 200 epochs). */
+void ct_program_follows_pytorch(const char *program, const char *flags, const char *csv,
+                                const char *fixtures, const char *name, int epochs, double rtol,
+                                int seed);
 
 /* The whole file, malloc'ed (NULL if it cannot be read). */
 char *ct_read_text(const char *path);
