@@ -36,7 +36,7 @@ static Tensor *compare_op(const char *name, CompareOp op, Tensor *a, Tensor *b);
 static Tensor *compare_scalar_op(const char *name, CompareOp op, Tensor *a, float s);
 static Tensor *binary_inplace(const char *name, BinaryOp op, Tensor *t, Tensor *other);
 static Tensor *fill_inplace(const char *name, Tensor *t, float value);
-static Shape check_binary(const char *name, const Tensor *a, const Tensor *b);
+static void check_binary(const char *name, const Tensor *a, const Tensor *b, Shape *shape);
 static void check_mask(const char *name, const Tensor *mask);
 static void check_inplace_shape(const char *name, const Tensor *t, Shape broadcast);
 static void check_no_partial_overlap(const char *name, const Tensor *t, const Tensor *other);
@@ -183,8 +183,9 @@ Tensor *torch_masked_fill(Tensor *t, Tensor *mask, float value) {
  * torch_masked_fill(grad, torch_le_scalar(x, threshold), 0) takes two and a mask; the same
  * numbers. Never recorded: it is a gradient's formula, run by backward with grad mode off. */
 Tensor *torch_threshold_backward(Tensor *grad, Tensor *x, float threshold) {
-    Shape shape = check_binary("torch_threshold_backward", grad, x);
-    Tensor *out = tensor_alloc(shape, TORCH_FLOAT32);
+    Shape shape;
+    check_binary("torch_threshold_backward", grad, x, &shape);
+    Tensor *out = tensor_alloc_p(&shape, TORCH_FLOAT32);
     elementwise_kernel(&(ElementwiseOp){.kind = EW_THRESHOLD_BACKWARD, .s = threshold,
                                         .n_operands = 3, .operand = {out, grad, x}});
     return out;
@@ -249,8 +250,9 @@ Tensor *torch_zero_(Tensor *t) { return fill_inplace("torch_zero_", t, 0.0f); }
 /* a (*), b (*) -> out (the broadcast shape), recorded as `kind` for autograd. */
 static Tensor *binary_op(const char *name, BinaryOp op, TorchOpKind kind, Tensor *a,
                          Tensor *b) {
-    Shape shape = check_binary(name, a, b);
-    Tensor *out = tensor_alloc(shape, TORCH_FLOAT32);
+    Shape shape;
+    check_binary(name, a, b, &shape);
+    Tensor *out = tensor_alloc_p(&shape, TORCH_FLOAT32);
     elementwise_kernel(&(ElementwiseOp){.kind = EW_BINARY, .op = op, .n_operands = 3,
                                         .operand = {out, a, b}});
     torch_record(&(TorchOp){.kind = kind, .out = out, .n_in = 2, .in = {a, b}});
@@ -272,8 +274,9 @@ static Tensor *unary_op(const char *name, UnaryOp op, TorchOpKind kind, Tensor *
 
 /* a (*), b (*) float32 -> out (broadcast shape) bool. Not differentiable: nothing recorded. */
 static Tensor *compare_op(const char *name, CompareOp op, Tensor *a, Tensor *b) {
-    Shape shape = check_binary(name, a, b);
-    Tensor *out = tensor_alloc(shape, TORCH_BOOL);
+    Shape shape;
+    check_binary(name, a, b, &shape);
+    Tensor *out = tensor_alloc_p(&shape, TORCH_BOOL);
     elementwise_kernel(&(ElementwiseOp){.kind = EW_COMPARE, .op = op, .n_operands = 3,
                                         .operand = {out, a, b}});
     return out;
@@ -302,7 +305,8 @@ static Tensor *binary_inplace(const char *name, BinaryOp op, Tensor *t, Tensor *
     tensor_check_dtype(name, t, TORCH_FLOAT32);
     tensor_check_dtype(name, other, TORCH_FLOAT32);
     check_no_internal_overlap(name, t);
-    check_inplace_shape(name, t, broadcast_shapes(name, t->shape, other->shape));
+    if (!shape_equal_p(&t->shape, &other->shape)) /* equal shapes broadcast to t's: no check */
+        check_inplace_shape(name, t, broadcast_shapes(name, t->shape, other->shape));
     check_no_partial_overlap(name, t, other);
     torch_before_inplace_from(name, t, other);
     elementwise_kernel(&(ElementwiseOp){.kind = EW_BINARY, .op = op, .n_operands = 3,
@@ -327,12 +331,13 @@ static Tensor *fill_inplace(const char *name, Tensor *t, float value) {
     return t;
 }
 
-/* a and b are float32 tensors that broadcast together; returns their broadcast shape. */
-static Shape check_binary(const char *name, const Tensor *a, const Tensor *b) {
+/* a and b are float32 tensors that broadcast together; *shape = their broadcast shape
+ * (through a pointer, as reduce.c's reduced_shape says why). */
+static void check_binary(const char *name, const Tensor *a, const Tensor *b, Shape *shape) {
     tensor_check_dtype(name, a, TORCH_FLOAT32);
     tensor_check_dtype(name, b, TORCH_FLOAT32);
-    if (shape_equal_p(&a->shape, &b->shape)) return a->shape; /* the common case, in short */
-    return broadcast_shapes(name, a->shape, b->shape);
+    if (shape_equal_p(&a->shape, &b->shape)) shape_copy(shape, &a->shape); /* the usual case */
+    else *shape = broadcast_shapes(name, a->shape, b->shape);
 }
 
 /* mask is a bool tensor (libtorch 2.x's wording; 1.13 silently read other dtypes as bytes). */

@@ -21,15 +21,25 @@
 #define TENSOR_DEAD 0xDEADBEEFu
 
 /* A new contiguous tensor with its own (uninitialised) storage, owned by the current scope.
- * Its shape is checked by check_new_shape under the name "torch_empty". */
-Tensor *tensor_alloc(Shape shape, Dtype dtype);
+ * Its shape is checked by check_new_shape under the name "torch_empty". Inline, around a
+ * function that takes the shape by pointer: a Shape passed by value would be copied to the
+ * stack in 16-byte pieces right after its maker wrote it a size at a time (shape_copy says
+ * why that stalls); inlined, the callee reads the caller's own Shape. */
+Tensor *tensor_alloc_p(const Shape *shape, Dtype dtype);
+static inline Tensor *tensor_alloc(Shape shape, Dtype dtype) { return tensor_alloc_p(&shape, dtype); }
 /* Stops with libtorch's error if `shape` cannot be a new tensor's: more than TORCH_MAX_DIMS
  * dims, a negative size ("Trying to create tensor with negative dimension -1: [-1, 3]"), or
  * more bytes than an int64 counts ("Storage size calculation overflowed with sizes=[...]").
  * Creation functions call it first, so the error names them. */
 void check_new_shape(const char *op, Shape shape, Dtype dtype);
-/* A new tensor header sharing base's storage: the building block of every view. */
-Tensor *tensor_view_of(Tensor *base, Shape shape, const int64_t *stride, int64_t offset);
+/* A new tensor header sharing base's storage: the building block of every view. Inline around
+ * a function that takes the shape by pointer, as tensor_alloc. */
+Tensor *tensor_view_of_p(Tensor *base, const Shape *shape, const int64_t *stride,
+                         int64_t offset);
+static inline Tensor *tensor_view_of(Tensor *base, Shape shape, const int64_t *stride,
+                                     int64_t offset) {
+    return tensor_view_of_p(base, &shape, stride, offset);
+}
 
 /* Stops with a clear error if t is NULL or was released. `op` names the calling function.
  * Every op calls it for every operand, so the test is inline and the error is not. */
@@ -79,6 +89,21 @@ static inline bool shape_equal_p(const Shape *a, const Shape *b) {
     for (int i = 0; i < a->ndim; i++)
         if (a->size[i] != b->size[i]) return false;
     return true;
+}
+/* *dst = *src, its ndim sizes one at a time (the sizes past ndim are left as they were: nothing
+ * reads them); sizes_copy does the same for n sizes or strides. Not a struct assignment, which the compiler makes of 16-byte moves: a shape was
+ * usually just written by its maker a size (8 bytes) at a time, and a load that spans two
+ * stores still on their way to the cache must wait for both to get there (a store-forwarding
+ * stall, a dozen cycles or more), where a load of exactly one store takes its value at once.
+ * The same goes for any small struct written a field at a time and read as a whole soon
+ * after: a TorchOp (graph.c, views.c) or a Shape passed or returned by value. */
+static inline void sizes_copy(int64_t *dst, const int64_t *src, int n) {
+    /* volatile: exactly one 8-byte load per size (the compiler would otherwise merge pairs) */
+    for (int i = 0; i < n; i++) dst[i] = ((const volatile int64_t *)src)[i];
+}
+static inline void shape_copy(Shape *dst, const Shape *src) {
+    dst->ndim = src->ndim;
+    sizes_copy(dst->size, src->size, src->ndim);
 }
 static inline void contiguous_strides_p(const Shape *shape, int64_t *stride) {
     uint64_t s = 1; /* unsigned: an empty tensor's sizes may multiply past int64 (its strides

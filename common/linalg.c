@@ -111,12 +111,11 @@ Tensor *torch_addmm(Tensor *bias, Tensor *a, Tensor *b) {
     if (b->shape.ndim != 2) torch_error(op, "mat2 must be a matrix, got %d-D tensor", b->shape.ndim);
     check_inner(op, &a->shape, &b->shape);
     check_float_pair(op, a, b);
-    int64_t n = a->shape.size[0], m = b->shape.size[1];
-    Shape bias_shape;
+    Shape shape = SHAPE(a->shape.size[0], b->shape.size[1]), bias_shape;
     int64_t bs[TORCH_MAX_DIMS]; /* bias strides seen as (n, m): 0 along broadcast dims */
-    expand_geometry(op, bias, SHAPE(n, m), &bias_shape, bs);
+    expand_geometry(op, bias, &shape, &bias_shape, bs);
 
-    Tensor *out = tensor_alloc(SHAPE(n, m), TORCH_FLOAT32);
+    Tensor *out = tensor_alloc_p(&shape, TORCH_FLOAT32);
     mm_kernel(a, b, tensor_f32(bias), bs[0], bs[1], out); /* the product, then the bias */
     torch_record(&(TorchOp){.kind = TORCH_OP_ADDMM, .out = out, .n_in = 3, .in = {bias, a, b}});
     return out;

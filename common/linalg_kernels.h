@@ -17,8 +17,9 @@ void mm_reference(const Tensor *a, const Tensor *b, Tensor *out);
 
 /* Defined in views.c, shared with torch_addmm: the sizes and strides of t expanded to
  * `shape` as libtorch's expand computes them (-1 keeps a size; a stretched dim gets stride 0),
- * or libtorch's expand error reported under `op`. Writes *out_shape and out_stride. */
-void expand_geometry(const char *op, const Tensor *t, Shape shape, Shape *out_shape,
+ * or libtorch's expand error reported under `op`. Writes *out_shape and out_stride. The shape
+ * by pointer, as every hot path takes one (shape_copy, internal.h, says why). */
+void expand_geometry(const char *op, const Tensor *t, const Shape *shape, Shape *out_shape,
                      int64_t *out_stride);
 
 #endif

@@ -327,12 +327,14 @@ TorchMemoryStats torch_memory_stats(void) { return stats; }
 
 /* A header for a tensor of *shape over storage, in the current scope, at offset 0. The caller
  * fills its strides (only the first ndim are ever read). The fields are set one by one: a
- * header is about 190 bytes, and clearing all of it cost more than the rest of its making. */
+ * header is about 190 bytes, and clearing all of it cost more than the rest of its making.
+ * The sizes too, one at a time (shape_copy, internal.h): *shape was usually written a moment
+ * ago, a size at a time. */
 static inline Tensor *header_new(const Shape *shape, Dtype dtype, Storage *storage) {
     Tensor *t = header_get();
     t->magic = TENSOR_ALIVE;
     t->dtype = dtype;
-    t->shape = *shape;
+    shape_copy(&t->shape, shape);
     t->offset = 0;
     t->storage = storage;
     t->autograd = NULL;
@@ -383,17 +385,18 @@ static size_t new_tensor_bytes(const char *op, const Shape *shape, Dtype dtype) 
     return (size_t)bytes;
 }
 
-Tensor *tensor_alloc(Shape shape, Dtype dtype) {
-    Storage *s = storage_new(new_tensor_bytes("torch_empty", &shape, dtype));
-    Tensor *t = header_new(&shape, dtype, s);
+Tensor *tensor_alloc_p(const Shape *shape, Dtype dtype) {
+    Storage *s = storage_new(new_tensor_bytes("torch_empty", shape, dtype));
+    Tensor *t = header_new(shape, dtype, s);
     contiguous_strides_p(&t->shape, t->stride);
     return t;
 }
 
-Tensor *tensor_view_of(Tensor *base, Shape shape, const int64_t *stride, int64_t offset) {
+Tensor *tensor_view_of_p(Tensor *base, const Shape *shape, const int64_t *stride,
+                         int64_t offset) {
     base->storage->refcount++;
-    Tensor *t = header_new(&shape, base->dtype, base->storage);
-    for (int i = 0; i < shape.ndim; i++) t->stride[i] = stride[i]; /* a loop: memcpy is a call */
+    Tensor *t = header_new(shape, base->dtype, base->storage);
+    sizes_copy(t->stride, stride, shape->ndim); /* just written a stride at a time, usually */
     t->offset = offset;
     return t;
 }

@@ -40,7 +40,7 @@ static Tensor *extreme_dim(const char *name, const char *fn, TorchOpKind kind, T
 static void sum_kernel(Tensor *a, Lanes l, Tensor *out, bool mean);
 static void extreme_kernel(Tensor *a, Lanes l, bool want_max, Tensor *values, Tensor *indices);
 static Lanes lanes_along(Shape s, int dim);
-static Shape reduced_shape(Shape s, int dim, bool keepdim);
+static void reduced_shape(const Shape *s, int dim, bool keepdim, Shape *out);
 
 /* ---- the public functions ---------------------------------------------------------------- */
 
@@ -77,7 +77,9 @@ Tensor *torch_min_dim(Tensor *a, int dim, bool keepdim, Tensor **indices) {
  * differentiable: nothing recorded. */
 Tensor *torch_argmax(Tensor *a, int dim, bool keepdim) {
     int d = check_extreme_dim("torch_argmax", "argmax", a, dim);
-    Tensor *idx = tensor_alloc(reduced_shape(a->shape, d, keepdim), TORCH_INT64);
+    Shape shape;
+    reduced_shape(&a->shape, d, keepdim, &shape);
+    Tensor *idx = tensor_alloc_p(&shape, TORCH_INT64);
     extreme_kernel(a, lanes_along(a->shape, d), true, NULL, idx);
     return idx;
 }
@@ -97,16 +99,16 @@ static Lanes lanes_along(Shape s, int dim) {
 
 static Lanes lanes_all(Shape s) { return (Lanes){1, shape_numel(s), 1}; }
 
-/* The shape left after reducing dim: dim removed, or kept with size 1. A 0-dim tensor stays
- * 0-dim, as in libtorch. */
-static Shape reduced_shape(Shape s, int dim, bool keepdim) {
-    if (s.ndim == 0) return s;
-    Shape out = {0, {0}};
-    for (int d = 0; d < s.ndim; d++) {
-        if (d != dim) out.size[out.ndim++] = s.size[d];
-        else if (keepdim) out.size[out.ndim++] = 1;
+/* *out = the shape left after reducing dim: dim removed, or kept with size 1. A 0-dim tensor
+ * stays 0-dim, as in libtorch. Written through a pointer, not returned: a returned Shape is
+ * copied in 16-byte pieces right after being written a size at a time (shape_copy,
+ * internal.h, says why that stalls). */
+static void reduced_shape(const Shape *s, int dim, bool keepdim, Shape *out) {
+    out->ndim = 0;
+    for (int d = 0; d < s->ndim; d++) {
+        if (d != dim) out->size[out->ndim++] = s->size[d];
+        else if (keepdim) out->size[out->ndim++] = 1;
     }
-    return out;
 }
 
 /* a (*) -> out () the sum or mean of every element, recorded as `kind`. */
@@ -123,7 +125,9 @@ static Tensor *sum_dim(const char *name, TorchOpKind kind, Tensor *a, int dim, b
                        bool mean) {
     tensor_check_dtype(name, a, TORCH_FLOAT32);
     int d = dim_wrap(name, dim, a->shape.ndim);
-    Tensor *out = tensor_alloc(reduced_shape(a->shape, d, keepdim), TORCH_FLOAT32);
+    Shape shape;
+    reduced_shape(&a->shape, d, keepdim, &shape);
+    Tensor *out = tensor_alloc_p(&shape, TORCH_FLOAT32);
     sum_kernel(a, lanes_along(a->shape, d), out, mean);
     torch_record(&(TorchOp){.kind = kind, .out = out, .n_in = 1, .in = {a}, .dim = d,
                             .keepdim = keepdim});
@@ -158,9 +162,10 @@ static int check_extreme_dim(const char *name, const char *fn, const Tensor *a, 
 static Tensor *extreme_dim(const char *name, const char *fn, TorchOpKind kind, Tensor *a,
                            int dim, bool keepdim, Tensor **indices, bool want_max) {
     int d = check_extreme_dim(name, fn, a, dim);
-    Shape shape = reduced_shape(a->shape, d, keepdim);
-    Tensor *values = tensor_alloc(shape, TORCH_FLOAT32);
-    Tensor *idx = tensor_alloc(shape, TORCH_INT64);
+    Shape shape;
+    reduced_shape(&a->shape, d, keepdim, &shape);
+    Tensor *values = tensor_alloc_p(&shape, TORCH_FLOAT32);
+    Tensor *idx = tensor_alloc_p(&shape, TORCH_INT64);
     extreme_kernel(a, lanes_along(a->shape, d), want_max, values, idx);
     torch_record(&(TorchOp){.kind = kind, .out = values, .n_in = 1, .in = {a}, .extra = idx,
                             .dim = d, .keepdim = keepdim});

@@ -46,12 +46,13 @@ static void check_view_numel(const char *op, Shape shape, int skip) {
     }
 }
 
-/* Records a one-input op (the common case for views). */
-static Tensor *record1(TorchOp op, Tensor *in) {
-    op.n_in = 1;
-    op.in[0] = in;
-    torch_record(&op);
-    return op.out;
+/* Records a one-input op (the common case for views). By pointer: copying a TorchOp that
+ * was just written field by field would stall on the fields' stores (memory.c says why). */
+static Tensor *record1(TorchOp *op, Tensor *in) {
+    op->n_in = 1;
+    op->in[0] = in;
+    torch_record(op);
+    return op->out;
 }
 
 /* A view of t with dim d removed (its size and stride dropped) and the offset moved. */
@@ -88,7 +89,7 @@ Tensor *torch_select(Tensor *t, int dim, int64_t index) {
     if (index < 0) index += size;
     Tensor *out = view_without_dim(t, d, t->offset + index * t->stride[d]);
     /* END EXERCISE 1.2 */
-    return record1((TorchOp){.kind = TORCH_OP_SELECT, .out = out, .dim = d, .start = index}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_SELECT, .out = out, .dim = d, .start = index}, t);
 }
 
 /* The slice view along (already wrapped) dim d: `length` elements from `start`, every `step`. */
@@ -101,7 +102,7 @@ static Tensor *slice_view(Tensor *t, int d, int64_t start, int64_t length, int64
     stride[d] *= step;
     Tensor *out = tensor_view_of(t, shape, stride, t->offset + start * t->stride[d]);
     /* END EXERCISE 1.2 */
-    return record1((TorchOp){.kind = TORCH_OP_SLICE, .out = out, .dim = d, .start = start,
+    return record1(&(TorchOp){.kind = TORCH_OP_SLICE, .out = out, .dim = d, .start = start,
                              .length = length, .step = step},
                    t);
 }
@@ -245,14 +246,14 @@ Tensor *torch_view(Tensor *t, Shape shape) {
                         "least one dimension spans across two contiguous subspaces). Use "
                         ".reshape(...) instead.");
     Tensor *out = tensor_view_of(t, shape, stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_VIEW, .out = out}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_VIEW, .out = out}, t);
 }
 
 /* A contiguous copy, recorded as a clone (shared by clone, contiguous and reshape). */
 static Tensor *clone_recorded(Tensor *t) {
     Tensor *out = tensor_alloc(t->shape, t->dtype);
     tensor_copy_elements(out, t);
-    return record1((TorchOp){.kind = TORCH_OP_CLONE, .out = out}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_CLONE, .out = out}, t);
 }
 
 /* R: x$reshape(c(2, 6)). A view when the strides allow one (as view); otherwise the data is
@@ -270,7 +271,7 @@ Tensor *torch_reshape(Tensor *t, Shape shape) {
     }
     Tensor *out = tensor_view_of(src, shape, stride, src->offset);
     TorchOpKind kind = src == t ? TORCH_OP_RESHAPE : TORCH_OP_UNSAFE_VIEW;
-    record1((TorchOp){.kind = kind, .out = out}, src);
+    record1(&(TorchOp){.kind = kind, .out = out}, src);
     /* Outside any scope nothing would ever release the copy's header (out keeps its data):
      * release it now, unless autograd recorded out and its node holds the copy. */
     if (src != t && src->scope == 0 && out->autograd == NULL) torch_free(src);
@@ -291,7 +292,7 @@ Tensor *torch_squeeze(Tensor *t) {
         stride[shape.ndim++] = t->stride[i];
     }
     Tensor *out = tensor_view_of(t, shape, stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_SQUEEZE, .out = out}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_SQUEEZE, .out = out}, t);
 }
 
 /* R: x$squeeze(dim + 1). Drops dim if its size is 1; otherwise the view has t's shape. */
@@ -302,7 +303,7 @@ Tensor *torch_squeeze_dim(Tensor *t, int dim) {
     Tensor *out = t->shape.ndim > 0 && t->shape.size[d] == 1
                       ? view_without_dim(t, d, t->offset)
                       : tensor_view_of(t, t->shape, t->stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_SQUEEZE_DIM, .out = out, .dim = d}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_SQUEEZE_DIM, .out = out, .dim = d}, t);
 }
 
 /* R: x$unsqueeze(dim + 1). Inserts a size-1 dim before `dim`; dim ranges over [-ndim-1, ndim]. */
@@ -327,7 +328,7 @@ Tensor *torch_unsqueeze(Tensor *t, int dim) {
         }
     }
     Tensor *out = tensor_view_of(t, shape, stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_UNSQUEEZE, .out = out, .dim = d}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_UNSQUEEZE, .out = out, .dim = d}, t);
 }
 
 /* ---- transpose, t ------------------------------------------------------------------------- */
@@ -355,7 +356,7 @@ Tensor *torch_transpose(Tensor *t, int dim0, int dim1) {
     int d0 = dim_wrap(op, dim0, t->shape.ndim), d1 = dim_wrap(op, dim1, t->shape.ndim);
     Tensor *out = t->shape.ndim > 0 ? transposed_view(t, d0, d1)
                                     : tensor_view_of(t, t->shape, t->stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_TRANSPOSE, .out = out, .dim = d0, .dim2 = d1}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_TRANSPOSE, .out = out, .dim = d0, .dim2 = d1}, t);
 }
 
 /* R: x$t(). A 2-d transpose; 0-d and 1-d tensors come back as an identical view. */
@@ -367,24 +368,24 @@ Tensor *torch_t(Tensor *t) {
                     t->shape.ndim);
     Tensor *out = t->shape.ndim == 2 ? transposed_view(t, 0, 1)
                                      : tensor_view_of(t, t->shape, t->stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_T, .out = out}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_T, .out = out}, t);
 }
 
 /* ---- expand ------------------------------------------------------------------------------- */
 
 /* libtorch's expand geometry (declared in linalg_kernels.h, torch_addmm uses it for the bias).
  * Sizes are matched from the right; a missing leading dim counts as size 1. */
-void expand_geometry(const char *op, const Tensor *t, Shape shape, Shape *out_shape,
+void expand_geometry(const char *op, const Tensor *t, const Shape *shape, Shape *out_shape,
                      int64_t *out_stride) {
     char s1[160], s2[160];
-    int nd = shape.ndim, tnd = t->shape.ndim;
+    int nd = shape->ndim, tnd = t->shape.ndim;
     if (nd < tnd)
         torch_error(op,
                     "expand(CPU%sType{%s}, size=%s): the number of sizes provided (%d) must be "
                     "greater or equal to the number of dimensions in the tensor (%d)",
                     dtype_name(t->dtype), shape_str(t->shape, s1, sizeof s1),
-                    shape_str(shape, s2, sizeof s2), nd, tnd);
-    *out_shape = shape;
+                    shape_str(*shape, s2, sizeof s2), nd, tnd);
+    shape_copy(out_shape, shape);
     for (int i = nd - 1; i >= 0; i--) {
         int d = tnd - nd + i; /* the matching dim of t, < 0 for a new leading dim */
         int64_t size = d >= 0 ? t->shape.size[d] : 1;
@@ -393,7 +394,7 @@ void expand_geometry(const char *op, const Tensor *t, Shape shape, Shape *out_sh
         int64_t stride = d >= 0     ? t->stride[d]
                          : tnd == 0 ? 0
                                     : out_shape->size[i + 1] * out_stride[i + 1];
-        int64_t target = shape.size[i];
+        int64_t target = shape->size[i];
         if (target == -1) {
             if (d < 0)
                 torch_error(op,
@@ -408,11 +409,11 @@ void expand_geometry(const char *op, const Tensor *t, Shape shape, Shape *out_sh
                             "The expanded size of the tensor (%" PRId64 ") must match the "
                             "existing size (%" PRId64 ") at non-singleton dimension %d.  Target "
                             "sizes: %s.  Tensor sizes: %s",
-                            target, size, i, shape_str(shape, s1, sizeof s1),
+                            target, size, i, shape_str(*shape, s1, sizeof s1),
                             shape_str(t->shape, s2, sizeof s2));
             if (target < 0) /* libtorch only fails later, with an overflow; say why now */
                 torch_error(op, "Trying to create tensor with negative dimension %" PRId64 ": %s",
-                            target, shape_str(shape, s1, sizeof s1));
+                            target, shape_str(*shape, s1, sizeof s1));
             size = target;
             stride = 0; /* every index along this dim reads the same element */
         }
@@ -429,9 +430,9 @@ Tensor *torch_expand(Tensor *t, Shape shape) {
     check_shape_arg(op, shape);
     Shape out_shape;
     int64_t stride[TORCH_MAX_DIMS];
-    expand_geometry(op, t, shape, &out_shape, stride);
+    expand_geometry(op, t, &shape, &out_shape, stride);
     Tensor *out = tensor_view_of(t, out_shape, stride, t->offset);
-    return record1((TorchOp){.kind = TORCH_OP_EXPAND, .out = out}, t);
+    return record1(&(TorchOp){.kind = TORCH_OP_EXPAND, .out = out}, t);
 }
 
 /* ---- copies ------------------------------------------------------------------------------ */
@@ -536,7 +537,7 @@ Tensor *torch_to_dtype(Tensor *t, Dtype dtype) {
     Tensor *out = tensor_alloc(t->shape, dtype);
     tensor_copy_elements(out, t);
     if (t->dtype == TORCH_FLOAT32 && dtype == TORCH_FLOAT32)
-        record1((TorchOp){.kind = TORCH_OP_TO_FLOAT, .out = out}, t);
+        record1(&(TorchOp){.kind = TORCH_OP_TO_FLOAT, .out = out}, t);
     return out;
 }
 

@@ -40,9 +40,43 @@ static void pool_put(void **free_list, void *p) {
     *free_list = p;
 }
 
+/* A node named `name` for op (NULL: an AccumulateGrad node, no op), every other field
+ * cleared. Field by field, not as one struct assignment: the op was just written by its
+ * caller one field at a time, and copying it in 16-byte pieces would make each piece wait
+ * for the stores it spans to reach the cache (a store-forwarding stall, about a dozen
+ * cycles each); zeroing the whole 300-byte node would cost a slow string instruction. */
+static void grad_fn_init(GradFn *node, const char *name, const TorchOp *op) {
+    node->name = name;
+    if (op) {
+        node->op.kind = op->kind;
+        node->op.out = op->out;
+        node->op.n_in = op->n_in;
+        for (int i = 0; i < 3; i++) node->op.in[i] = op->in[i];
+        node->op.extra = op->extra;
+        node->op.scalar = op->scalar;
+        node->op.scalar2 = op->scalar2;
+        node->op.dim = op->dim;
+        node->op.dim2 = op->dim2;
+        node->op.keepdim = op->keepdim;
+        node->op.start = op->start;
+        node->op.length = op->length;
+        node->op.step = op->step;
+    } else {
+        node->op = (TorchOp){.kind = 0};
+    }
+    for (int i = 0; i < 3; i++) node->saved_version[i] = 0;
+    node->out_version = node->extra_version = 0;
+    node->released = false;
+    node->leaf = NULL;
+    node->custom = NULL;
+    for (int i = 0; i < AUTOGRAD_MAX_SAVED; i++) node->ctx.saved[i] = NULL;
+    node->ctx.n_saved = 0;
+    node->ctx.args = NULL;
+}
+
 GradFn *grad_fn_new(const char *name, const TorchOp *op) {
     GradFn *node = pool_get((void **)&free_nodes, sizeof(NodeSlot));
-    *node = (GradFn){.name = name, .op = *op};
+    grad_fn_init(node, name, op);
     return node;
 }
 
@@ -57,8 +91,12 @@ struct AutogradMeta *autograd_meta(Tensor *t) {
     autograd_enable();
     struct AutogradMeta *m = pool_get((void **)&free_metas, sizeof(MetaSlot));
     /* no gradient, no node; the AccumulateGrad node that next_functions shows knows t */
-    *m = (struct AutogradMeta){.accumulate = {.name = "torch::autograd::AccumulateGrad",
-                                              .leaf = t}};
+    m->requires_grad = m->retains_grad = false;
+    m->grad = m->pending = m->grad_before = NULL;
+    m->grad_fn = NULL;
+    m->visit = 0;
+    grad_fn_init(&m->accumulate, "torch::autograd::AccumulateGrad", NULL);
+    m->accumulate.leaf = t;
     return t->autograd = m;
 }
 

@@ -8,10 +8,14 @@
 #include "../backend.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 static FastIsa isa_in_use;
 static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
+/* Set once the CPU has been asked: from then on fast_isa, which every kernel calls, reads one
+ * flag instead of calling pthread_once. */
+static atomic_bool isa_known;
 
 static const char *const isa_names[] = {[FAST_PORTABLE] = "portable", [FAST_AVX2] = "avx2",
                                         [FAST_AVX512] = "avx512"};
@@ -33,10 +37,12 @@ static void find_best_isa(void) {
     isa_in_use = FAST_PORTABLE;
     for (FastIsa isa = FAST_AVX2; isa <= FAST_AVX512; isa++)
         if (cpu_supports(isa)) isa_in_use = isa;
+    atomic_store_explicit(&isa_known, true, memory_order_release);
 }
 
 FastIsa fast_isa(void) {
-    pthread_once(&isa_once, find_best_isa);
+    if (!atomic_load_explicit(&isa_known, memory_order_acquire))
+        pthread_once(&isa_once, find_best_isa);
     return isa_in_use;
 }
 

@@ -233,23 +233,28 @@ ALWAYS_INLINE void sum_lanes_fast(const float *src, Lanes l, int64_t i0, int64_t
  * of 4 vd4, 8 registers), for AVX2 (16 registers of 4 doubles: chunks of 8 vd4) and for
  * AVX-512 (32 registers of 8 doubles: chunks of up to 8 vd8, half as many instructions per
  * float as AVX2's), the one the CPU has chosen at run time. Same adds, same bits. */
-typedef void SumLanesFn(const float *src, Lanes l, int64_t i0, int64_t i1, float *dst,
+typedef void SumLanesFn(const float *src, const Lanes *l, int64_t i0, int64_t i1, float *dst,
                         bool mean);
+/* The lanes by pointer, read a field at a time (shape_copy, internal.h, says why): the caller
+ * has just written them. */
+#define SUM_LANES(l) ((Lanes){(l)->outer, (l)->n, (l)->inner})
 
-static void sum_lanes_portable(const float *src, Lanes l, int64_t i0, int64_t i1, float *dst,
-                               bool mean) {
-    sum_lanes_fast(src, l, i0, i1, dst, mean, 4, false);
+static void sum_lanes_portable(const float *src, const Lanes *l, int64_t i0, int64_t i1,
+                               float *dst, bool mean) {
+    sum_lanes_fast(src, SUM_LANES(l), i0, i1, dst, mean, 4, false);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 #define SUM_X86 1
-__attribute__((target("avx2"))) static void sum_lanes_avx2(const float *src, Lanes l, int64_t i0,
-                                                           int64_t i1, float *dst, bool mean) {
-    sum_lanes_fast(src, l, i0, i1, dst, mean, SUM_MAX_NV, false);
+__attribute__((target("avx2"))) static void sum_lanes_avx2(const float *src, const Lanes *l,
+                                                           int64_t i0, int64_t i1, float *dst,
+                                                           bool mean) {
+    sum_lanes_fast(src, SUM_LANES(l), i0, i1, dst, mean, SUM_MAX_NV, false);
 }
 __attribute__((target("avx512f,avx512vl"))) static void
-sum_lanes_avx512(const float *src, Lanes l, int64_t i0, int64_t i1, float *dst, bool mean) {
-    sum_lanes_fast(src, l, i0, i1, dst, mean, SUM_MAX_NV, true);
+sum_lanes_avx512(const float *src, const Lanes *l, int64_t i0, int64_t i1, float *dst,
+                 bool mean) {
+    sum_lanes_fast(src, SUM_LANES(l), i0, i1, dst, mean, SUM_MAX_NV, true);
 }
 #endif
 
@@ -292,12 +297,12 @@ static void sum_range(int64_t begin, int64_t end, void *ctx) {
         float *dst = job->dst + o * inner;
         if (first == 0 && end - u >= groups) { /* whole blocks */
             int64_t blocks = (end - u) / groups;
-            fn(src, (Lanes){blocks, n, inner}, 0, inner, dst, job->mean);
+            fn(src, &(Lanes){blocks, n, inner}, 0, inner, dst, job->mean);
             u += blocks * groups;
         } else { /* units first .. stop - 1 of block o */
             int64_t stop = end - o * groups < groups ? end - o * groups : groups;
             int64_t i1 = stop * SUM_UNIT_LANES < inner ? stop * SUM_UNIT_LANES : inner;
-            fn(src, (Lanes){1, n, inner}, first * SUM_UNIT_LANES, i1, dst, job->mean);
+            fn(src, &(Lanes){1, n, inner}, first * SUM_UNIT_LANES, i1, dst, job->mean);
             u = o * groups + stop;
         }
     }
@@ -307,7 +312,7 @@ void fast_sum(const float *src, int64_t outer, int64_t n, int64_t inner, float *
     Lanes l = {outer, n, inner};
     int64_t groups = (inner + SUM_UNIT_LANES - 1) / SUM_UNIT_LANES;
     if (outer * n * inner < 2 * SUM_GRAIN || outer * groups < 2) { /* no job to set up */
-        sum_lanes_best()(src, l, 0, inner, dst, mean);
+        sum_lanes_best()(src, &l, 0, inner, dst, mean);
         return;
     }
     int64_t unit = n * (inner < SUM_UNIT_LANES ? inner : SUM_UNIT_LANES); /* elements */
