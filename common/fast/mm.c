@@ -44,6 +44,12 @@ static MmMat mm_mat(const Tensor *t) {
 }
 
 static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
+/* The kernels behind a function pointer (MmIsa) take their matrices by pointer and read them a
+ * field at a time: a struct passed by value is copied to the stack in 16-byte pieces right
+ * after the caller wrote it a field at a time, and each piece then waits for those stores
+ * (a store-forwarding stall, shape_copy in internal.h says more). For a small product that
+ * measured as much as a third of its time. */
+#define MM_MAT(m) ((MmMat){(m)->p, (m)->rs, (m)->cs})
 
 /* Products with at most this many columns (or rows, seen transposed, unless small) take the
  * narrow kernel. */
@@ -118,10 +124,10 @@ typedef struct MmIsa {
     const char *name;
     int mr, nr;
     void (*tile)(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc, bool first);
-    void (*narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0, int64_t i1, int64_t k,
-                   int64_t m);
-    void (*small)(MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t n,
-                  int64_t k, int64_t m);
+    void (*narrow)(const MmMat *a, const MmMat *b, const MmMat *c, const MmMat *bias, int64_t i0,
+                   int64_t i1, int64_t k, int64_t m);
+    void (*small)(const MmMat *a, const float *bp, int64_t ldb, const MmMat *c,
+                  const MmMat *bias, int64_t n, int64_t k, int64_t m);
     int narrow_rows; /* rows the narrow kernel sums side by side, at most */
     int small_nr;    /* columns of the small kernel's tile */
 } MmIsa;
@@ -321,7 +327,7 @@ static void mm_small(const MmIsa *isa, MmMat a, MmMat b, MmMat c, MmMat bias, in
         }
         bp = copy;
     }
-    isa->small(a, bp, ldb, c, bias, n, k, m);
+    isa->small(&a, bp, ldb, &c, &bias, n, k, m);
 }
 
 /* How a product is split over threads: `parts` ranges of rows (or columns), in units of
@@ -353,7 +359,7 @@ static void mm_worker(int64_t worker, int64_t worker_end, void *ctx) {
         int64_t end = min64(job->units * (part + 1) / job->parts * job->unit,
                             job->narrow || job->split_rows ? job->n : job->m);
         if (job->narrow)
-            job->isa->narrow(job->a, job->b, job->c, job->bias, begin, end, job->k, job->m);
+            job->isa->narrow(&job->a, &job->b, &job->c, &job->bias, begin, end, job->k, job->m);
         else if (job->split_rows)
             mm_blocked(job->isa, job->a, job->b, job->bias, job->c.p, job->c.rs, job->k, begin,
                        end, 0, job->m, &pack_buffers[worker]);
@@ -407,7 +413,8 @@ void fast_mm(const Tensor *a, const Tensor *b, const float *bias, int64_t bias_r
         return;
     }
     if (m <= MM_NARROW && madds <= MM_PARALLEL_MIN) { /* the same for a narrow one */
-        isa->narrow(mm_mat(a), mm_mat(b), (MmMat){c, m, 1}, bias_mat, 0, n, k, m);
+        MmMat am = mm_mat(a), bm = mm_mat(b), cm = {c, m, 1};
+        isa->narrow(&am, &bm, &cm, &bias_mat, 0, n, k, m);
         return;
     }
     MmJob job = {.isa = isa, .a = mm_mat(a), .b = mm_mat(b), .c = {c, m, 1},

@@ -27,6 +27,7 @@
 #define TILE_FN(name) TILE_CAT(name, TILE_ISA)
 #define TILE_NR (TILE_NV * TILE_TVW)
 #define TILE_SMALL_NR (TILE_SMALL_NV * TILE_TVW)
+#define TILE_SMALL_K 4 /* products of at most this many steps take few_steps */
 /* Unrolled completely, the loops over r and v name each accumulator at compile time, which
  * lets the compiler keep all of them in registers instead of in an array in memory. */
 #define TILE_UNROLL _Pragma("GCC unroll 16")
@@ -87,28 +88,18 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
  * shorter and wider (SMALL_MR x SMALL_NR: fewer rows of a to address, since a is read where
  * it lies, one value per row and step, any strides) and b read from rows of SMALL_NR-wide
  * panels that are contiguous: b itself when its rows are, or a copy (bp, row stride ldb,
- * zeros past m) when they are not. Rows are taken SMALL_MR (at most 4) at a time, the last
- * ones together (`rows` is a constant in each copy of small_rows, which keeps the
- * accumulators in registers). A bias (bias.p not NULL) is added to each sum as it is stored.
+ * zeros past m) when they are not. Rows are taken SMALL_MR at a time, the last ones together
+ * (`rows` is a constant in each copy of small_rows, which keeps the accumulators in
+ * registers); a product of few steps (k <= TILE_SMALL_K) goes a row at a time instead, with b
+ * in registers (few_steps). A bias (bias.p not NULL) is added to each sum as it is stored.
  */
 #define TILE_BIASED(sum, i, j) (bias.p ? (sum) + bias.p[(i) * bias.rs + (j) * bias.cs] : (sum))
-TILE_TARGET ALWAYS_INLINE void TILE_FN(small_rows)(
-    MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t i, int64_t j,
-    int64_t cols, int64_t k, const int rows) {
-    typedef TILE_FN(tvf) vf;
-    vf acc[TILE_SMALL_MR][TILE_SMALL_NV];
-    TILE_UNROLL for (int r = 0; r < rows; r++)
-        TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = (vf){0};
-    const float *ai = a.p + i * a.rs;
-    for (int64_t p = 0; p < k; p++) {
-        vf b[TILE_SMALL_NV];
-        TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
-            b[v] = TILE_TLOAD(bp + p * ldb + v * TILE_TVW);
-        TILE_UNROLL for (int r = 0; r < rows; r++) {
-            float av = ai[r * a.rs + p * a.cs];
-            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = acc[r][v] + av * b[v];
-        }
-    }
+
+/* Stores `rows` rows of accumulators (acc[r], SMALL_NV vectors each) as rows i .. i + rows - 1,
+ * columns j .. j + cols - 1 of c, adding the bias if there is one. */
+TILE_TARGET ALWAYS_INLINE void TILE_FN(small_store)(
+    TILE_FN(tvf) acc[][TILE_SMALL_NV], MmMat c, MmMat bias, int64_t i, int64_t j, int64_t cols,
+    const int rows) {
     float *ct = c.p + i * c.rs + j;
     if (cols == TILE_SMALL_NR && !bias.p) { /* a whole panel: vector stores */
         TILE_UNROLL for (int r = 0; r < rows; r++)
@@ -131,12 +122,96 @@ TILE_TARGET ALWAYS_INLINE void TILE_FN(small_rows)(
     }
 }
 
+TILE_TARGET ALWAYS_INLINE void TILE_FN(small_rows)(
+    MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t i, int64_t j,
+    int64_t cols, int64_t k, const int rows) {
+    typedef TILE_FN(tvf) vf;
+    vf acc[TILE_SMALL_MR][TILE_SMALL_NV];
+    TILE_UNROLL for (int r = 0; r < rows; r++)
+        TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = (vf){0};
+    const float *ai = a.p + i * a.rs;
+    for (int64_t p = 0; p < k; p++) {
+        vf b[TILE_SMALL_NV];
+        TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
+            b[v] = TILE_TLOAD(bp + p * ldb + v * TILE_TVW);
+        TILE_UNROLL for (int r = 0; r < rows; r++) {
+            float av = ai[r * a.rs + p * a.cs];
+            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = acc[r][v] + av * b[v];
+        }
+    }
+    TILE_FN(small_store)(acc, c, bias, i, j, cols, rows);
+}
+
+/* A small product with few steps (k <= TILE_SMALL_K, a constant in each copy), one panel of
+ * columns j .. j + cols - 1: the panel's k rows of b are loaded into registers once, and then
+ * each row of c is its k steps and a store, one row after the other (the rows are
+ * independent, so the CPU overlaps them). A (100, 3) x (3, 32) layer computes so without
+ * reloading b for every tile. How the rows are stored is a constant too (`store`): 0 a whole
+ * panel, 1 a whole panel plus a bias row, 2 anything else (small_store). */
+TILE_TARGET ALWAYS_INLINE void TILE_FN(few_steps_rows)(
+    MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t n, int64_t j,
+    int64_t cols, const int k, const int store) {
+    typedef TILE_FN(tvf) vf;
+    vf b[TILE_SMALL_K][TILE_SMALL_NV];
+    TILE_UNROLL for (int p = 0; p < k; p++)
+        TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
+            b[p][v] = TILE_TLOAD(bp + p * ldb + v * TILE_TVW);
+    for (int64_t i = 0; i < n; i++) {
+        vf acc[1][TILE_SMALL_NV];
+        TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[0][v] = (vf){0};
+        TILE_UNROLL for (int p = 0; p < k; p++) {
+            float av = a.p[i * a.rs + p * a.cs];
+            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
+                acc[0][v] = acc[0][v] + av * b[p][v];
+        }
+        float *ct = c.p + i * c.rs + j;
+        if (store == 0)
+            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
+                TILE_TSTORE(ct + v * TILE_TVW, acc[0][v]);
+        else if (store == 1)
+            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
+                TILE_TSTORE(ct + v * TILE_TVW,
+                            acc[0][v] + TILE_TLOAD(bias.p + i * bias.rs + j + v * TILE_TVW));
+        else
+            TILE_FN(small_store)(acc, c, bias, i, j, cols, 1);
+    }
+}
+
+#define TILE_FEW_STEPS(K)                                                                     \
+    switch (store) {                                                                           \
+    case 0: TILE_FN(few_steps_rows)(a, bp, ldb, c, bias, n, j, cols, K, 0); break;             \
+    case 1: TILE_FN(few_steps_rows)(a, bp, ldb, c, bias, n, j, cols, K, 1); break;             \
+    default: TILE_FN(few_steps_rows)(a, bp, ldb, c, bias, n, j, cols, K, 2); break;            \
+    }
+/* few_steps_rows for k (1 .. TILE_SMALL_K): a function of its own, whose registers the
+ * compiler allocates apart from the tiles'. The matrices by pointer (MM_MAT, mm.c). */
+TILE_TARGET static __attribute__((noinline)) void TILE_FN(few_steps)(
+    const MmMat *am, const float *bp, int64_t ldb, const MmMat *cm, const MmMat *biasm,
+    int64_t n, int64_t j, int64_t cols, int64_t k) {
+    MmMat a = MM_MAT(am), c = MM_MAT(cm), bias = MM_MAT(biasm);
+    int store = 2; /* how the rows are stored (few_steps_rows) */
+    if (cols == TILE_SMALL_NR) store = !bias.p ? 0 : bias.cs == 1 ? 1 : 2;
+    switch (k) {
+    case 1: TILE_FEW_STEPS(1); break;
+    case 2: TILE_FEW_STEPS(2); break;
+    case 3: TILE_FEW_STEPS(3); break;
+    default: TILE_FEW_STEPS(4); break;
+    }
+}
+#undef TILE_FEW_STEPS
+
 /* c (n, m), contiguous rows (c.cs == 1) = a (n, k) . b, with b's rows at bp, row stride ldb,
- * readable up to m rounded up to SMALL_NR columns. */
-TILE_TARGET static void TILE_FN(small)(MmMat a, const float *bp, int64_t ldb, MmMat c,
-                                       MmMat bias, int64_t n, int64_t k, int64_t m) {
+ * readable up to m rounded up to SMALL_NR columns. The matrices by pointer (MM_MAT, mm.c). */
+TILE_TARGET static void TILE_FN(small)(const MmMat *am, const float *bp, int64_t ldb,
+                                       const MmMat *cm, const MmMat *biasm, int64_t n, int64_t k,
+                                       int64_t m) {
+    MmMat a = MM_MAT(am), c = MM_MAT(cm), bias = MM_MAT(biasm);
     for (int64_t j = 0; j < m; j += TILE_SMALL_NR) {
         int64_t cols = m - j < TILE_SMALL_NR ? m - j : TILE_SMALL_NR, i = 0;
+        if (k <= TILE_SMALL_K) { /* few steps: b in registers */
+            TILE_FN(few_steps)(am, bp + j, ldb, cm, biasm, n, j, cols, k);
+            continue;
+        }
         for (; i + TILE_SMALL_MR <= n; i += TILE_SMALL_MR)
             TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, TILE_SMALL_MR);
         switch (n - i) { /* the last rows (fewer than SMALL_MR), together */
@@ -307,13 +382,28 @@ TILE_TARGET ALWAYS_INLINE void TILE_FN(narrow_cols)(
     }
 }
 
-TILE_TARGET static void TILE_FN(narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0,
-                                        int64_t i1, int64_t k, int64_t m) {
+/* Rows i0 .. i1 - 1 in blocks of rv vectors of rows, then the rows left (fewer than a block)
+ * in blocks of one vector, the last moved back to end at i1: a (100, 32) h sums 104 rows so,
+ * where one more block of 4 vectors moved back would sum 128. */
+TILE_TARGET ALWAYS_INLINE void TILE_FN(narrow_blocks)(
+    MmMat a, MmMat b, MmMat c, MmMat bias, int64_t i0, int64_t i1, int64_t k, const int cols,
+    const int rv) {
+    int64_t R = rv * TILE_VW, whole = i1 - i0 >= R ? i0 + (i1 - i0) / R * R : i0;
+    if (whole > i0) TILE_FN(narrow_cols)(a, b, c, bias, i0, whole, k, cols, rv);
+    if (whole == i1) return;
+    int64_t left = (i1 - whole + TILE_VW - 1) / TILE_VW * TILE_VW; /* whole vectors of rows */
+    TILE_FN(narrow_cols)(a, b, c, bias, i1 - left >= i0 ? i1 - left : i0, i1, k, cols, 1);
+}
+
+TILE_TARGET static void TILE_FN(narrow)(const MmMat *am, const MmMat *bm, const MmMat *cm,
+                                        const MmMat *biasm, int64_t i0, int64_t i1, int64_t k,
+                                        int64_t m) {
+    MmMat a = MM_MAT(am), b = MM_MAT(bm), c = MM_MAT(cm), bias = MM_MAT(biasm);
     switch (m) {
-    case 1: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 1, 4); break;
-    case 2: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 2, 4); break;
-    case 3: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 3, TILE_NARROW_RV34); break;
-    default: TILE_FN(narrow_cols)(a, b, c, bias, i0, i1, k, 4, TILE_NARROW_RV34); break;
+    case 1: TILE_FN(narrow_blocks)(a, b, c, bias, i0, i1, k, 1, 4); break;
+    case 2: TILE_FN(narrow_blocks)(a, b, c, bias, i0, i1, k, 2, 4); break;
+    case 3: TILE_FN(narrow_blocks)(a, b, c, bias, i0, i1, k, 3, TILE_NARROW_RV34); break;
+    default: TILE_FN(narrow_blocks)(a, b, c, bias, i0, i1, k, 4, TILE_NARROW_RV34); break;
     }
 }
 
@@ -325,6 +415,7 @@ TILE_TARGET static void TILE_FN(narrow)(MmMat a, MmMat b, MmMat c, MmMat bias, i
 #undef TILE_STORE
 #undef TILE_NR
 #undef TILE_SMALL_NR
+#undef TILE_SMALL_K
 #undef TILE_FN
 #undef TILE_CAT
 #undef TILE_CAT2

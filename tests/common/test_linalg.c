@@ -209,6 +209,10 @@ static const int64_t isa_shapes[][3] = {
     {200, 600, 40}, {40, 600, 200}, {37, 13, 3},  {50, 70, 2},   {20, 9, 40},  {13, 200, 20},
     {40, 40, 40},   {40, 41, 40},   {31, 7, 25},  {12, 256, 32}, {25, 257, 33}, {15, 9, 40},
     {9, 3, 32},     {14, 5, 64},    {33, 100, 3}, {31, 50, 4},   {65, 20, 4},
+    /* few steps (k <= 4: b in registers), whole and partial panels; narrow products whose
+     * last rows are fewer than a block, or fewer than a vector */
+    {7, 2, 33},     {50, 4, 64},    {1, 4, 16},   {70, 1, 5},    {41, 16, 2},  {7, 40, 1},
+    {105, 9, 1},
 };
 
 /* fast_mm with every instruction set this CPU has, at 1 and 3 threads, against one
@@ -264,7 +268,7 @@ END_TEST
 START_TEST(test_kernel_bias_epilogue) {
     const int64_t shapes[][3] = {{100, 3, 32},  {100, 32, 1}, {3, 100, 32}, {145, 300, 33},
                                  {2, 3, 4100},  {1000, 7, 4}, {200, 600, 40}, {31, 7, 25},
-                                 {37, 13, 3}};
+                                 {37, 13, 3},   {64, 2, 40},  {5, 4, 32},   {105, 9, 1}};
     for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++) {
         int64_t n = shapes[c][0], k = shapes[c][1], m = shapes[c][2];
         Tensor *a = filled(SHAPE(n, k), 31), *b = filled(SHAPE(k, m), 32);
