@@ -200,36 +200,48 @@ TILE_TARGET static __attribute__((noinline)) void TILE_FN(few_steps)(
 }
 #undef TILE_FEW_STEPS
 
+/* The last rows of a panel, fewer than SMALL_MR, together: a function of its own too, for
+ * few_steps' reason (in one function with the full tiles, the compiler spilled the row
+ * offsets of a long product such as x^T g, (3, 100) x (100, 32), to the stack). */
+TILE_TARGET static __attribute__((noinline)) void TILE_FN(small_tail)(
+    const MmMat *am, const float *bp, int64_t ldb, const MmMat *cm, const MmMat *biasm,
+    int64_t i, int64_t j, int64_t cols, int64_t k, int64_t rows) {
+    MmMat a = MM_MAT(am), c = MM_MAT(cm), bias = MM_MAT(biasm);
+    switch (rows) {
+    case 1: TILE_FN(small_rows)(a, bp, ldb, c, bias, i, j, cols, k, 1); break;
+#if TILE_SMALL_MR > 2
+    case 2: TILE_FN(small_rows)(a, bp, ldb, c, bias, i, j, cols, k, 2); break;
+#endif
+#if TILE_SMALL_MR > 3
+    case 3: TILE_FN(small_rows)(a, bp, ldb, c, bias, i, j, cols, k, 3); break;
+#endif
+#if TILE_SMALL_MR > 4
+    case 4: TILE_FN(small_rows)(a, bp, ldb, c, bias, i, j, cols, k, 4); break;
+    case 5: TILE_FN(small_rows)(a, bp, ldb, c, bias, i, j, cols, k, 5); break;
+    case 6: TILE_FN(small_rows)(a, bp, ldb, c, bias, i, j, cols, k, 6); break;
+    case 7: TILE_FN(small_rows)(a, bp, ldb, c, bias, i, j, cols, k, 7); break;
+#endif
+    default: break;
+    }
+}
+
 /* c (n, m), contiguous rows (c.cs == 1) = a (n, k) . b, with b's rows at bp, row stride ldb,
  * readable up to m rounded up to SMALL_NR columns. The matrices by pointer (MM_MAT, mm.c). */
 TILE_TARGET static void TILE_FN(small)(const MmMat *am, const float *bp, int64_t ldb,
                                        const MmMat *cm, const MmMat *biasm, int64_t n, int64_t k,
                                        int64_t m) {
+    if (k <= TILE_SMALL_K) { /* few steps: b in registers */
+        for (int64_t j = 0; j < m; j += TILE_SMALL_NR)
+            TILE_FN(few_steps)(am, bp + j, ldb, cm, biasm, n, j,
+                               m - j < TILE_SMALL_NR ? m - j : TILE_SMALL_NR, k);
+        return;
+    }
     MmMat a = MM_MAT(am), c = MM_MAT(cm), bias = MM_MAT(biasm);
     for (int64_t j = 0; j < m; j += TILE_SMALL_NR) {
         int64_t cols = m - j < TILE_SMALL_NR ? m - j : TILE_SMALL_NR, i = 0;
-        if (k <= TILE_SMALL_K) { /* few steps: b in registers */
-            TILE_FN(few_steps)(am, bp + j, ldb, cm, biasm, n, j, cols, k);
-            continue;
-        }
         for (; i + TILE_SMALL_MR <= n; i += TILE_SMALL_MR)
             TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, TILE_SMALL_MR);
-        switch (n - i) { /* the last rows (fewer than SMALL_MR), together */
-        case 1: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 1); break;
-#if TILE_SMALL_MR > 2
-        case 2: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 2); break;
-#endif
-#if TILE_SMALL_MR > 3
-        case 3: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 3); break;
-#endif
-#if TILE_SMALL_MR > 4
-        case 4: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 4); break;
-        case 5: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 5); break;
-        case 6: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 6); break;
-        case 7: TILE_FN(small_rows)(a, bp + j, ldb, c, bias, i, j, cols, k, 7); break;
-#endif
-        default: break;
-        }
+        if (i < n) TILE_FN(small_tail)(am, bp + j, ldb, cm, biasm, i, j, cols, k, n - i);
     }
 }
 

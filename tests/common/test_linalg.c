@@ -212,7 +212,7 @@ static const int64_t isa_shapes[][3] = {
     /* few steps (k <= 4: b in registers), whole and partial panels; narrow products whose
      * last rows are fewer than a block, or fewer than a vector */
     {7, 2, 33},     {50, 4, 64},    {1, 4, 16},   {70, 1, 5},    {41, 16, 2},  {7, 40, 1},
-    {105, 9, 1},
+    {105, 9, 1},    {3, 100, 32},   {5, 60, 40},
 };
 
 /* fast_mm with every instruction set this CPU has, at 1 and 3 threads, against one
