@@ -46,24 +46,22 @@ static void pool_put(void **free_list, void *p) {
  * for the stores it spans to reach the cache (a store-forwarding stall, about a dozen
  * cycles each); zeroing the whole 300-byte node would cost a slow string instruction. */
 static void grad_fn_init(GradFn *node, const char *name, const TorchOp *op) {
+    static const TorchOp no_op; /* an AccumulateGrad node's: all zeros */
+    if (!op) op = &no_op;
     node->name = name;
-    if (op) {
-        node->op.kind = op->kind;
-        node->op.out = op->out;
-        node->op.n_in = op->n_in;
-        for (int i = 0; i < 3; i++) node->op.in[i] = op->in[i];
-        node->op.extra = op->extra;
-        node->op.scalar = op->scalar;
-        node->op.scalar2 = op->scalar2;
-        node->op.dim = op->dim;
-        node->op.dim2 = op->dim2;
-        node->op.keepdim = op->keepdim;
-        node->op.start = op->start;
-        node->op.length = op->length;
-        node->op.step = op->step;
-    } else {
-        node->op = (TorchOp){.kind = 0};
-    }
+    node->op.kind = op->kind;
+    node->op.out = op->out;
+    node->op.n_in = op->n_in;
+    for (int i = 0; i < 3; i++) node->op.in[i] = op->in[i];
+    node->op.extra = op->extra;
+    node->op.scalar = op->scalar;
+    node->op.scalar2 = op->scalar2;
+    node->op.dim = op->dim;
+    node->op.dim2 = op->dim2;
+    node->op.keepdim = op->keepdim;
+    node->op.start = op->start;
+    node->op.length = op->length;
+    node->op.step = op->step;
     for (int i = 0; i < 3; i++) node->saved_version[i] = 0;
     node->out_version = node->extra_version = 0;
     node->released = false;
