@@ -95,17 +95,25 @@ TILE_TARGET static void TILE_FN(tile)(int64_t kc, const float *ap, const float *
  */
 #define TILE_BIASED(sum, i, j) (bias.p ? (sum) + bias.p[(i) * bias.rs + (j) * bias.cs] : (sum))
 
+/* How small_store stores a panel of cols columns: 0 a whole panel, vector stores; 1 a whole
+ * panel and a bias row to add, vectors too; 2 anything else, one element at a time. */
+ALWAYS_INLINE int TILE_FN(small_store_kind)(int64_t cols, MmMat bias) {
+    if (cols != TILE_SMALL_NR) return 2;
+    return !bias.p ? 0 : bias.cs == 1 ? 1 : 2;
+}
+
 /* Stores `rows` rows of accumulators (acc[r], SMALL_NV vectors each) as rows i .. i + rows - 1,
- * columns j .. j + cols - 1 of c, adding the bias if there is one. */
+ * columns j .. j + cols - 1 of c, adding the bias if there is one, the way `kind` says
+ * (small_store_kind: a constant where the caller knows it). */
 TILE_TARGET ALWAYS_INLINE void TILE_FN(small_store)(
     TILE_FN(tvf) acc[][TILE_SMALL_NV], MmMat c, MmMat bias, int64_t i, int64_t j, int64_t cols,
-    const int rows) {
+    const int rows, const int kind) {
     float *ct = c.p + i * c.rs + j;
-    if (cols == TILE_SMALL_NR && !bias.p) { /* a whole panel: vector stores */
+    if (kind == 0) { /* a whole panel: vector stores */
         TILE_UNROLL for (int r = 0; r < rows; r++)
             TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
                 TILE_TSTORE(ct + r * c.rs + v * TILE_TVW, acc[r][v]);
-    } else if (cols == TILE_SMALL_NR && bias.cs == 1) { /* and a bias row to add: vectors too */
+    } else if (kind == 1) { /* and a bias row to add: vectors too */
         const float *bt = bias.p + i * bias.rs + j;
         TILE_UNROLL for (int r = 0; r < rows; r++)
             TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
@@ -139,15 +147,15 @@ TILE_TARGET ALWAYS_INLINE void TILE_FN(small_rows)(
             TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++) acc[r][v] = acc[r][v] + av * b[v];
         }
     }
-    TILE_FN(small_store)(acc, c, bias, i, j, cols, rows);
+    TILE_FN(small_store)(acc, c, bias, i, j, cols, rows, TILE_FN(small_store_kind)(cols, bias));
 }
 
 /* A small product with few steps (k <= TILE_SMALL_K, a constant in each copy), one panel of
  * columns j .. j + cols - 1: the panel's k rows of b are loaded into registers once, and then
  * each row of c is its k steps and a store, one row after the other (the rows are
  * independent, so the CPU overlaps them). A (100, 3) x (3, 32) layer computes so without
- * reloading b for every tile. How the rows are stored is a constant too (`store`): 0 a whole
- * panel, 1 a whole panel plus a bias row, 2 anything else (small_store). */
+ * reloading b for every tile. How the rows are stored is a constant too (`store`, as
+ * small_store_kind says). */
 TILE_TARGET ALWAYS_INLINE void TILE_FN(few_steps_rows)(
     MmMat a, const float *bp, int64_t ldb, MmMat c, MmMat bias, int64_t n, int64_t j,
     int64_t cols, const int k, const int store) {
@@ -164,16 +172,7 @@ TILE_TARGET ALWAYS_INLINE void TILE_FN(few_steps_rows)(
             TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
                 acc[0][v] = acc[0][v] + av * b[p][v];
         }
-        float *ct = c.p + i * c.rs + j;
-        if (store == 0)
-            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
-                TILE_TSTORE(ct + v * TILE_TVW, acc[0][v]);
-        else if (store == 1)
-            TILE_UNROLL for (int v = 0; v < TILE_SMALL_NV; v++)
-                TILE_TSTORE(ct + v * TILE_TVW,
-                            acc[0][v] + TILE_TLOAD(bias.p + i * bias.rs + j + v * TILE_TVW));
-        else
-            TILE_FN(small_store)(acc, c, bias, i, j, cols, 1);
+        TILE_FN(small_store)(acc, c, bias, i, j, cols, 1, store);
     }
 }
 
@@ -189,8 +188,7 @@ TILE_TARGET static __attribute__((noinline)) void TILE_FN(few_steps)(
     const MmMat *am, const float *bp, int64_t ldb, const MmMat *cm, const MmMat *biasm,
     int64_t n, int64_t j, int64_t cols, int64_t k) {
     MmMat a = MM_MAT(am), c = MM_MAT(cm), bias = MM_MAT(biasm);
-    int store = 2; /* how the rows are stored (few_steps_rows) */
-    if (cols == TILE_SMALL_NR) store = !bias.p ? 0 : bias.cs == 1 ? 1 : 2;
+    int store = TILE_FN(small_store_kind)(cols, bias);
     switch (k) {
     case 1: TILE_FEW_STEPS(1); break;
     case 2: TILE_FEW_STEPS(2); break;
