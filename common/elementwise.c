@@ -332,7 +332,7 @@ static Tensor *fill_inplace(const char *name, Tensor *t, float value) {
 }
 
 /* a and b are float32 tensors that broadcast together; *shape = their broadcast shape
- * (through a pointer, as reduce.c's reduced_shape says why). */
+ * (through a pointer: shape_copy in internal.h says why). */
 static void check_binary(const char *name, const Tensor *a, const Tensor *b, Shape *shape) {
     tensor_check_dtype(name, a, TORCH_FLOAT32);
     tensor_check_dtype(name, b, TORCH_FLOAT32);

@@ -26,7 +26,9 @@
  * stack in 16-byte pieces right after its maker wrote it a size at a time (shape_copy says
  * why that stalls); inlined, the callee reads the caller's own Shape. */
 Tensor *tensor_alloc_p(const Shape *shape, Dtype dtype);
-static inline Tensor *tensor_alloc(Shape shape, Dtype dtype) { return tensor_alloc_p(&shape, dtype); }
+static inline Tensor *tensor_alloc(Shape shape, Dtype dtype) {
+    return tensor_alloc_p(&shape, dtype);
+}
 /* Stops with libtorch's error if `shape` cannot be a new tensor's: more than TORCH_MAX_DIMS
  * dims, a negative size ("Trying to create tensor with negative dimension -1: [-1, 3]"), or
  * more bytes than an int64 counts ("Storage size calculation overflowed with sizes=[...]").
@@ -91,10 +93,11 @@ static inline bool shape_equal_p(const Shape *a, const Shape *b) {
     return true;
 }
 /* *dst = *src, its ndim sizes one at a time (the sizes past ndim are left as they were: nothing
- * reads them); sizes_copy does the same for n sizes or strides. Not a struct assignment, which the compiler makes of 16-byte moves: a shape was
- * usually just written by its maker a size (8 bytes) at a time, and a load that spans two
- * stores still on their way to the cache must wait for both to get there (a store-forwarding
- * stall, a dozen cycles or more), where a load of exactly one store takes its value at once.
+ * reads them); sizes_copy does the same for n sizes or strides. Not a struct assignment,
+ * which the compiler makes of 16-byte moves: a shape was usually just written by its maker a
+ * size (8 bytes) at a time, and a load that spans two stores still on their way to the cache
+ * must wait for both to get there (a store-forwarding stall, a dozen cycles or more), where a
+ * load of exactly one store takes its value at once.
  * The same goes for any small struct written a field at a time and read as a whole soon
  * after: a TorchOp (graph.c, views.c) or a Shape passed or returned by value. */
 static inline void sizes_copy(int64_t *dst, const int64_t *src, int n) {

@@ -47,7 +47,8 @@ static void check_view_numel(const char *op, Shape shape, int skip) {
 }
 
 /* Records a one-input op (the common case for views). By pointer: copying a TorchOp that
- * was just written field by field would stall on the fields' stores (memory.c says why). */
+ * was just written field by field would stall on the fields' stores (shape_copy in
+ * internal.h says why). */
 static Tensor *record1(TorchOp *op, Tensor *in) {
     op->n_in = 1;
     op->in[0] = in;

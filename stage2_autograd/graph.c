@@ -42,9 +42,10 @@ static void pool_put(void **free_list, void *p) {
 
 /* A node named `name` for op (NULL: an AccumulateGrad node, no op), every other field
  * cleared. Field by field, not as one struct assignment: the op was just written by its
- * caller one field at a time, and copying it in 16-byte pieces would make each piece wait
- * for the stores it spans to reach the cache (a store-forwarding stall, about a dozen
- * cycles each); zeroing the whole 300-byte node would cost a slow string instruction. */
+ * caller a field at a time, and a struct copy would stall on those stores (shape_copy in
+ * common/internal.h says why); zeroing the whole 300-byte node would compile to a slow string
+ * instruction. A field added to TorchOp must be copied here too (the backward that reads it
+ * would fail its gradient tests otherwise). */
 static void grad_fn_init(GradFn *node, const char *name, const TorchOp *op) {
     static const TorchOp no_op; /* an AccumulateGrad node's: all zeros */
     if (!op) op = &no_op;

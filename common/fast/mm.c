@@ -48,7 +48,7 @@ static MmMat mm_transposed(MmMat x) { return (MmMat){x.p, x.cs, x.rs}; }
  * field at a time: a struct passed by value is copied to the stack in 16-byte pieces right
  * after the caller wrote it a field at a time, and each piece then waits for those stores
  * (a store-forwarding stall, shape_copy in internal.h says more). For a small product that
- * measured as much as a third of its time. */
+ * measured as much as a fifth of its time. */
 #define MM_MAT(m) ((MmMat){(m)->p, (m)->rs, (m)->cs})
 
 /* Products with at most this many columns (or rows, seen transposed, unless small) take the
