@@ -24,6 +24,7 @@
 #ifndef CTORCH_BACKEND_H
 #define CTORCH_BACKEND_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -82,8 +83,15 @@ void fast_sgd_step(float *p, const float *d_p, float lr, int64_t n);
 typedef enum FastIsa { FAST_PORTABLE, FAST_AVX2, FAST_AVX512 } FastIsa;
 
 /* The instruction set every fast kernel uses: the best this CPU has (FAST_AVX2 means AVX2 and
- * FMA; FAST_AVX512, AVX-512 F and VL as well), found once, before any kernel runs. */
-FastIsa fast_isa(void);
+ * FMA; FAST_AVX512, AVX-512 F and VL as well), found once, before any kernel runs. Every
+ * kernel call asks (some 50 times in a tutorial-size epoch), so the answer is one inline load
+ * of fast_isa_chosen; only the first call goes to cpu.c to ask the CPU. */
+extern atomic_int fast_isa_chosen; /* a FastIsa, or -1 before the CPU has been asked */
+FastIsa fast_isa_find(void);       /* asks the CPU (once, whichever thread comes first) */
+static inline FastIsa fast_isa(void) {
+    int isa = atomic_load_explicit(&fast_isa_chosen, memory_order_acquire);
+    return isa >= 0 ? (FastIsa)isa : fast_isa_find();
+}
 const char *fast_isa_name(void); /* "avx512", "avx2" or "portable" */
 
 /* The target attribute of the loops that the compiler vectorizes for AVX-512 (elementwise,

@@ -11,11 +11,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-static FastIsa isa_in_use;
+atomic_int fast_isa_chosen = -1; /* read by backend.h's fast_isa; set by find_best_isa */
 static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
-/* Set once the CPU has been asked: from then on fast_isa, which every kernel calls, reads one
- * flag instead of calling pthread_once. */
-static atomic_bool isa_known;
 
 static const char *const isa_names[] = {[FAST_PORTABLE] = "portable", [FAST_AVX2] = "avx2",
                                         [FAST_AVX512] = "avx512"};
@@ -34,16 +31,15 @@ static bool cpu_supports(FastIsa isa) {
 }
 
 static void find_best_isa(void) {
-    isa_in_use = FAST_PORTABLE;
+    FastIsa best = FAST_PORTABLE;
     for (FastIsa isa = FAST_AVX2; isa <= FAST_AVX512; isa++)
-        if (cpu_supports(isa)) isa_in_use = isa;
-    atomic_store_explicit(&isa_known, true, memory_order_release);
+        if (cpu_supports(isa)) best = isa;
+    atomic_store_explicit(&fast_isa_chosen, (int)best, memory_order_release);
 }
 
-FastIsa fast_isa(void) {
-    if (!atomic_load_explicit(&isa_known, memory_order_acquire))
-        pthread_once(&isa_once, find_best_isa);
-    return isa_in_use;
+FastIsa fast_isa_find(void) {
+    pthread_once(&isa_once, find_best_isa);
+    return (FastIsa)atomic_load_explicit(&fast_isa_chosen, memory_order_acquire);
 }
 
 const char *fast_isa_name(void) { return isa_names[fast_isa()]; }
@@ -52,7 +48,7 @@ bool fast_isa_use(const char *name) {
     pthread_once(&isa_once, find_best_isa);
     for (FastIsa isa = FAST_PORTABLE; isa <= FAST_AVX512; isa++)
         if (strcmp(name, isa_names[isa]) == 0 && cpu_supports(isa)) {
-            isa_in_use = isa;
+            atomic_store_explicit(&fast_isa_chosen, (int)isa, memory_order_release);
             return true;
         }
     return false;
