@@ -18,6 +18,8 @@
  *     per thread (parallel_for); a range may start or end inside a row.
  *   - The small contiguous case: an op below that size whose operands are all contiguous
  *     with the output's shape runs its row function at once, without a walk.
+ *   - The small transposed case: a small 2-D op with one transposed input copies that input
+ *     in the output's order first, then runs as the contiguous case (staged_input).
  */
 #include "../backend.h"
 #include "../elementwise_ops.h"
@@ -343,6 +345,55 @@ static EwPiece piece_for(ElementwiseKind kind) {
 }
 
 /* ======================================================================================== */
+/* Small 2-D ops with a transposed operand                                                  */
+/* ======================================================================================== */
+
+/* A flat row's offsets: each operand from its element 0. */
+static const int64_t at_start[WALK_MAX_OPERANDS];
+
+/* A small 2-D op whose operands all have the output's shape, with the output contiguous and
+ * one float input not (a transposed matrix: w1$grad += t(g), a (32, 3) over a (3, 32)). The
+ * walk would go along the input's contiguous dim and store into the output with a stride; it
+ * is faster to copy that input first, in the output's order, into a buffer on the stack (a
+ * plain double loop along the input's memory), and then run the op as one flat row: 91 ->
+ * 48 ns for w1's gradient. */
+enum { EW_STAGED = 1024 }; /* positions at most: 4 KB of stack */
+
+/* The input of e to copy (its operand index), or 0 when e is not such an op. */
+static int staged_input(const ElementwiseOp *e, int64_t n) {
+    const Tensor *out = e->operand[0];
+    if (n > EW_STAGED || out->shape.ndim != 2 || !walk_is_flat(&out->shape, 1, e->operand))
+        return 0;
+    int staged = 0;
+    for (int k = 1; k < e->n_operands; k++) {
+        const Tensor *t = e->operand[k];
+        if (!shape_equal_p(&t->shape, &out->shape)) return 0;
+        if (walk_is_flat(&out->shape, 1, &e->operand[k])) continue;
+        if (staged || t->dtype != TORCH_FLOAT32) return 0;
+        staged = k;
+    }
+    return staged;
+}
+
+/* Runs job as one flat row, input k read from a contiguous copy. */
+static void run_staged(EwJob *job, const ElementwiseOp *e, int k, int64_t n) {
+    const Tensor *t = e->operand[k];
+    int64_t rows = t->shape.size[0], cols = t->shape.size[1];
+    int64_t rs = t->stride[0], cs = t->stride[1];
+    const float *src = job->data[k];
+    float copy[EW_STAGED];
+    if (rs < cs) /* the inner loop reads along the input's memory (a transposed matrix) */
+        for (int64_t j = 0; j < cols; j++)
+            for (int64_t i = 0; i < rows; i++) copy[i * cols + j] = src[i * rs + j * cs];
+    else
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++) copy[i * cols + j] = src[i * rs + j * cs];
+    job->data[k] = copy;
+    for (int q = 0; q < e->n_operands; q++) job->step[q] = 1;
+    job->piece(job, at_start, n);
+}
+
+/* ======================================================================================== */
 /* The entry point                                                                          */
 /* ======================================================================================== */
 
@@ -356,9 +407,13 @@ void fast_elementwise(const ElementwiseOp *e) {
     job.e = e;
     for (int k = 0; k < n_ops; k++) job.data[k] = tensor_data(e->operand[k]);
     if (n < 2 * EW_GRAIN && walk_is_flat(&out->shape, n_ops, e->operand)) { /* one row, here */
-        static const int64_t at_start[WALK_MAX_OPERANDS];
         for (int k = 0; k < n_ops; k++) job.step[k] = 1;
         job.piece(&job, at_start, n);
+        return;
+    }
+    int staged = staged_input(e, n);
+    if (staged) {
+        run_staged(&job, e, staged, n);
         return;
     }
     walk_start(&job.walk, &out->shape, n_ops, e->operand);

@@ -693,6 +693,48 @@ START_TEST(test_formula_unary) {
 }
 END_TEST
 
+/* Small 2-D ops with one transposed input (the fast kernel copies such an input, in the
+ * output's order, before a flat loop: fast/elementwise.c's staged_input), each position against
+ * its formula: every kind, in place, at and past the size it copies (1024 positions); and the
+ * operands it leaves to the walk: a transposed bool mask, two transposed inputs. */
+START_TEST(test_formula_transposed_2d) {
+    Tensor *(*fns[])(Tensor *, Tensor *) = {torch_add, torch_sub, torch_mul, torch_div};
+    Formula formulas[] = {f_add, f_sub, f_mul, f_div};
+    const int64_t sizes[][2] = {{32, 3}, {3, 32}, {5, 7}, {1, 9}, {32, 32}, {33, 32}};
+    Tensor *none = torch_scalar(0), *value = torch_scalar(1.5f);
+    for (unsigned s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        int64_t r = sizes[s][0], c = sizes[s][1];
+        Tensor *xt = transposed(special(SHAPE(c, r), 200 + s)); /* (r, c), strides (1, r) */
+        Tensor *y = special(SHAPE(r, c), 210 + s);
+        char what[64];
+        for (int op = 0; op < 4; op++) {
+            snprintf(what, sizeof what, "%lldx%lld op %d, transposed first", (long long)r,
+                     (long long)c, op);
+            assert_elementwise(fns[op](xt, y), xt, y, NULL, formulas[op], what);
+            snprintf(what, sizeof what, "%lldx%lld op %d, transposed second", (long long)r,
+                     (long long)c, op);
+            assert_elementwise(fns[op](y, xt), y, xt, NULL, formulas[op], what);
+        }
+        Tensor *dst = special(SHAPE(r, c), 220 + s), *before = torch_clone(dst);
+        torch_add_(dst, xt); /* w1$grad += t(g) */
+        assert_elementwise(dst, before, xt, NULL, f_add, "add_ of a transposed input");
+        assert_elementwise(torch_lt(xt, y), xt, y, NULL, f_lt, "lt, transposed");
+        assert_elementwise(torch_relu(xt), xt, none, NULL, f_relu, "relu, transposed");
+        Tensor *mask = torch_gt_scalar(y, 0);
+        Tensor *mask_t = transposed(torch_lt_scalar(special(SHAPE(c, r), 230 + s), 0));
+        assert_elementwise(torch_where(mask, xt, y), mask, xt, y, f_where, "where, transposed");
+        assert_elementwise(torch_masked_fill(xt, mask, 1.5f), mask, xt, value, f_fill,
+                           "masked_fill, transposed source");
+        assert_elementwise(torch_masked_fill(y, mask_t, 1.5f), mask_t, y, value, f_fill,
+                           "masked_fill, transposed mask");
+        CT_ASSERT_BITS_EQ(torch_threshold_backward(xt, y, 0),
+                          torch_masked_fill(xt, torch_le_scalar(y, 0), 0));
+        Tensor *xt2 = transposed(special(SHAPE(c, r), 240 + s));
+        assert_elementwise(torch_add(xt, xt2), xt, xt2, NULL, f_add, "two transposed inputs");
+    }
+}
+END_TEST
+
 static TorchOp records[16];
 static int n_records;
 static const char *inplace_names[16];
@@ -1293,6 +1335,7 @@ static Suite *suite(void) {
     tcase_add_test(formulas, test_formula_compare);
     tcase_add_test(formulas, test_formula_select);
     tcase_add_test(formulas, test_formula_unary);
+    tcase_add_test(formulas, test_formula_transposed_2d);
     tcase_add_test(formulas, test_threshold_backward);
     tcase_add_test(formulas, test_walk_visits_row_major);
     suite_add_tcase(s, formulas);
