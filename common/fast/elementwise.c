@@ -17,7 +17,8 @@
  *   - Threads: an op of at least 2 * EW_GRAIN positions is split into one range of positions
  *     per thread (parallel_for); a range may start or end inside a row.
  *   - The small contiguous case: an op below that size whose operands are all contiguous
- *     with the output's shape runs its row function at once, without a walk.
+ *     with the output's shape, or single elements (a 0-dim gradient, a scalar tensor), runs
+ *     its row function at once, without a walk (flat_steps).
  *   - The small transposed case: a small 2-D op with one transposed input copies that input
  *     in the output's order first, then runs as the contiguous case (staged_input).
  */
@@ -345,11 +346,28 @@ static EwPiece piece_for(ElementwiseKind kind) {
 }
 
 /* ======================================================================================== */
-/* Small 2-D ops with a transposed operand                                                  */
+/* Small ops in one row                                                                     */
 /* ======================================================================================== */
 
 /* A flat row's offsets: each operand from its element 0. */
 static const int64_t at_start[WALK_MAX_OPERANDS];
+
+/* Whether the op can run as one row, every operand contiguous with the output's shape (step
+ * 1) or a single element (step 0: a 0-dim gradient, a scalar tensor; the walk would spend
+ * more on broadcast strides than the row takes). Sets the steps. */
+static bool flat_steps(const ElementwiseOp *e, int64_t *step) {
+    const Shape *shape = &e->operand[0]->shape;
+    if (walk_is_flat(shape, e->n_operands, e->operand)) { /* the usual case, at once */
+        for (int k = 0; k < e->n_operands; k++) step[k] = 1;
+        return true;
+    }
+    for (int k = 0; k < e->n_operands; k++) {
+        if (walk_is_flat(shape, 1, &e->operand[k])) step[k] = 1;
+        else if (k > 0 && shape_numel_p(&e->operand[k]->shape) == 1) step[k] = 0;
+        else return false;
+    }
+    return true;
+}
 
 /* A small 2-D op whose operands all have the output's shape, with the output contiguous and
  * one float input not (a transposed matrix: w1$grad += t(g), a (32, 3) over a (3, 32)). The
@@ -406,8 +424,7 @@ void fast_elementwise(const ElementwiseOp *e) {
     job.piece = piece_for(e->kind);
     job.e = e;
     for (int k = 0; k < n_ops; k++) job.data[k] = tensor_data(e->operand[k]);
-    if (n < 2 * EW_GRAIN && walk_is_flat(&out->shape, n_ops, e->operand)) { /* one row, here */
-        for (int k = 0; k < n_ops; k++) job.step[k] = 1;
+    if (n < 2 * EW_GRAIN && flat_steps(e, job.step)) { /* one row, here */
         job.piece(&job, at_start, n);
         return;
     }
