@@ -735,6 +735,31 @@ START_TEST(test_formula_transposed_2d) {
 }
 END_TEST
 
+/* Inputs of one element (a 0-dim gradient, a (1, 1), a 1-element mask or condition) beside
+ * contiguous ones: the fast kernel runs them as one row, reading the single element at step 0
+ * (fast/elementwise.c's flat_steps). Each position against its formula, for every kind. */
+START_TEST(test_formula_single_element_operands) {
+    const Shape singles[] = {{0, {0}}, {1, {1}}, {2, {1, 1}}};
+    Tensor *x = special(SHAPE(100, 1), 300), *value = torch_scalar(-2.5f);
+    for (unsigned s = 0; s < 3; s++) {
+        Tensor *one = special(singles[s], 301 + s);
+        assert_elementwise(torch_mul(x, one), x, one, NULL, f_mul, "x * single");
+        assert_elementwise(torch_div(one, x), one, x, NULL, f_div, "single / x");
+        assert_elementwise(torch_ge(x, one), x, one, NULL, f_ge, "x >= single");
+        for (int truth = 0; truth < 2; truth++) {
+            Tensor *cond = truth ? torch_ge_scalar(torch_abs(one), 0) /* true unless NaN */
+                                 : torch_lt_scalar(torch_abs(one), -1);
+            assert_elementwise(torch_where(cond, x, one), cond, x, one, f_where, "where");
+            assert_elementwise(torch_masked_fill(x, cond, -2.5f), cond, x, value, f_fill,
+                               "masked_fill");
+        }
+        Tensor *dst = special(SHAPE(100, 1), 310 + s), *before = torch_clone(dst);
+        torch_sub_(dst, one);
+        assert_elementwise(dst, before, one, NULL, f_sub, "sub_ of a single element");
+    }
+}
+END_TEST
+
 static TorchOp records[16];
 static int n_records;
 static const char *inplace_names[16];
@@ -1336,6 +1361,7 @@ static Suite *suite(void) {
     tcase_add_test(formulas, test_formula_select);
     tcase_add_test(formulas, test_formula_unary);
     tcase_add_test(formulas, test_formula_transposed_2d);
+    tcase_add_test(formulas, test_formula_single_element_operands);
     tcase_add_test(formulas, test_threshold_backward);
     tcase_add_test(formulas, test_walk_visits_row_major);
     suite_add_tcase(s, formulas);
