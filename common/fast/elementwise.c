@@ -34,8 +34,9 @@
 
 /* For ops that may visit positions in any order (each position is computed on its own):
  * when the last dim is short and the one before it is not, swap them, so that the walk goes
- * in a few long rows rather than many short ones (w1's gradient, a transposed (32, 3), is
- * added to w1$grad in 3 rows of 32 instead of 32 rows of 3). */
+ * in a few long rows rather than many short ones (a transposed (5000, 3) is added to a
+ * contiguous one in 3 rows of 5000 instead of 5000 rows of 3; a small one such as w1's
+ * gradient, a transposed (32, 3), is copied first instead: staged_input). */
 static void walk_prefer_long_rows(StridedWalk *w) {
     int last = w->shape.ndim - 1;
     if (last < 1 || w->shape.size[last] >= 8 || w->shape.size[last - 1] < 16) return;
