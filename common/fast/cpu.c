@@ -11,7 +11,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-atomic_int fast_isa_chosen = -1; /* read by backend.h's fast_isa; set by find_best_isa */
+/* Read by backend.h's fast_isa; set once by find_best_isa, then only by fast_isa_use. */
+atomic_int fast_isa_chosen = -1;
 static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
 
 static const char *const isa_names[] = {[FAST_PORTABLE] = "portable", [FAST_AVX2] = "avx2",

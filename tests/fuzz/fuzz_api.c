@@ -149,12 +149,11 @@ static bool any_header_reused(void) {
     return false;
 }
 
-/* An operand from a slot. *bad is set for NULL and for a released tensor (which the call must
- * report). A released header that was reused for another tensor is not handed out. */
-/* The released operands handed to the current call. A helper the call makes first (the mask
- * of torch_where, torch_t(b) for addmm) may get one of their headers back, and the call then
- * rightly takes it for the live tensor it now is. */
-static Tensor *dead_operands[4];
+/* The released operands handed to the current call (reset before each). A helper the call
+ * makes first (the mask of torch_where, torch_t(b) for addmm) may get one of their headers
+ * back, and the call then rightly takes it for the live tensor it now is. */
+#define MAX_DEAD_OPERANDS 4 /* no call takes more operands */
+static Tensor *dead_operands[MAX_DEAD_OPERANDS];
 static int n_dead_operands;
 
 static bool dead_operand_reused(void) {
@@ -163,6 +162,8 @@ static bool dead_operand_reused(void) {
     return false;
 }
 
+/* An operand from a slot. *bad is set for NULL and for a released tensor (which the call must
+ * report). A released header that was reused for another tensor is not handed out. */
 static Tensor *operand(Bytes *in, bool *bad) {
     int s = pick(in, NSLOT + 1);
     if (s == NSLOT || slot[s].state == EMPTY) {
@@ -177,7 +178,7 @@ static Tensor *operand(Bytes *in, bool *bad) {
             return NULL;
         }
         *bad = true;
-        if (n_dead_operands < 4) dead_operands[n_dead_operands++] = sl->t;
+        if (n_dead_operands < MAX_DEAD_OPERANDS) dead_operands[n_dead_operands++] = sl->t;
         return sl->t;
     }
     if (sl->t->magic != TENSOR_ALIVE) fail("a live tensor was released behind the program's back", NULL);
