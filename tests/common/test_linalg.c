@@ -213,6 +213,10 @@ static const int64_t isa_shapes[][3] = {
      * last rows are fewer than a block, or fewer than a vector */
     {7, 2, 33},     {50, 4, 64},    {1, 4, 16},   {70, 1, 5},    {41, 16, 2},  {7, 40, 1},
     {105, 9, 1},    {3, 100, 32},   {5, 60, 40},
+    /* a read in place (transposed) in AVX-512's wide blocks of 32 or 64 rows: whole blocks
+     * only, and split over threads in parts of 32 rows (an odd number of them, and a last
+     * part of 4 rows, left to the 8-float blocks) */
+    {96, 17, 3},    {64, 33, 1},    {2, 2100, 1700},
 };
 
 /* fast_mm with every instruction set this CPU has, at 1 and 3 threads, against one
