@@ -5,12 +5,14 @@
  *   TILE_ISA     the suffix of the functions' names (avx512, avx2, portable),
  *   TILE_TARGET  the function attribute that lets the compiler use that instruction set
  *                (__attribute__((target("avx2"))), or nothing for the portable build),
- *   TILE_TVW     floats in one vector of the register tile and the small kernel (16, 8, 4),
+ *   TILE_TVW     floats in one vector of the register tile, the small kernel and the narrow
+ *                kernel's rows read in place (16, 8, 4),
  *   TILE_MR      rows of the register tile,
  *   TILE_NV      vectors per row of the register tile (so NR = TILE_NV * TILE_TVW columns),
  *   TILE_SMALL_MR, TILE_SMALL_NV  rows and vectors per row of the small-product kernel's tile,
- *   TILE_VW      floats in one vector of the narrow kernel (8, 8, 4): its 8 x 8 transposes in
- *                registers cost less than 16 x 16 ones,
+ *   TILE_VW      floats in one vector of the narrow kernel (8, 8, 4) where it transposes a or
+ *                copies it: its 8 x 8 transposes in registers cost less than 16 x 16 ones (rows
+ *                read in place take TILE_TVW-wide vectors where those are wider: narrow_wide),
  *   TILE_NARROW_RV34  vectors of rows the narrow kernel sums side by side for 3 or 4 columns
  *                (4 where there are 32 registers, else 2),
  * and the CPU picks one set when the program starts (cpu.c, fast_isa).
